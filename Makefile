@@ -1,0 +1,51 @@
+# Two commands are all anyone needs: `make repro` and `make test`. Both set up .venv first (idempotent:
+# nothing is reinstalled unless pyproject.toml changed).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(abspath $(BIN)):$(PATH)
+export DVC_NO_ANALYTICS := 1
+export MPLBACKEND := Agg
+
+.PHONY: setup repro test lint format bench clean-reports help
+
+help:
+	@echo "make repro  - set up .venv and run the whole pipeline (dvc repro) on the demo data"
+	@echo "make test   - set up .venv and run all tests"
+	@echo "make lint   - ruff check and format check"
+	@echo "make bench  - run the benchmarks (minutes; not part of make test)"
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found - install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+repro: setup
+	$(BIN)/dvc repro
+	@echo
+	@echo "Reports:"
+	@ls -1 reports/*.html | sed 's/^/  /'
+	@echo "Metrics: $(BIN)/dvc metrics show"
+
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: setup
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py

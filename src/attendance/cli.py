@@ -1,0 +1,134 @@
+"""The `attendance` command: the pipeline's functions for automation, benchmarks and DVC stages.
+
+Bad input ends in one line on stderr and exit code 2 (never a traceback); `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import EXIT_INPUT_ERROR, InputError
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import write_raw_dataset
+
+    summary = write_raw_dataset(Path(args.out_dir), seed=args.seed, visits=args.visits)
+    print(summary)
+    return 0
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    from .cleaning import clean_dataset
+    from .config import load_params
+
+    params = load_params(Path(args.params)) if args.params else {}
+    result = clean_dataset(
+        Path(args.raw_dir),
+        Path(args.out_dir),
+        quarantine_dir=Path(args.quarantine_dir) if args.quarantine_dir else None,
+        params=params.get("clean", {}),
+    )
+    print(result.summary())
+    return 0
+
+
+def _cmd_occupancy(args: argparse.Namespace) -> int:
+    from .occupancy import run_occupancy_cli
+
+    message = run_occupancy_cli(
+        input_path=Path(args.input),
+        start_col=args.start_col,
+        end_col=args.end_col,
+        bin_minutes=args.bin_minutes,
+        start_date=args.from_date,
+        end_date=args.to_date,
+        group_col=args.group_col,
+        out=Path(args.out),
+        bydatetime=Path(args.bydatetime) if args.bydatetime else None,
+    )
+    print(message)
+    return 0
+
+
+def _cmd_run_notebook(args: argparse.Namespace) -> int:
+    from .notebook_runner import run_notebook
+
+    keys = [key.strip() for key in args.params.split(",") if key.strip()]
+    html = run_notebook(args.notebook, keys, args.html)
+    print(f"wrote {html}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="attendance", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    synth = sub.add_parser("synth", help="write the synthetic demo dataset (raw files as staff produce them)")
+    synth.add_argument("out_dir")
+    synth.add_argument("--seed", type=int, default=2026, help="random seed (default 2026, the committed demo)")
+    synth.add_argument(
+        "--visits", type=int, default=None, help="scale to about N visits, written as CSV (for benchmarks)"
+    )
+    synth.set_defaults(func=_cmd_synth)
+
+    clean = sub.add_parser("clean", help="clean raw registrations into data/processed")
+    clean.add_argument("raw_dir")
+    clean.add_argument("out_dir")
+    clean.add_argument("--quarantine-dir", default=None, help="where unusable rows go (default OUT_DIR/../quarantine)")
+    clean.add_argument("--params", default=None, help="params.yaml to read the 'clean' section from")
+    clean.set_defaults(func=_cmd_clean)
+
+    occ = sub.add_parser("occupancy", help="hillmaker-compatible occupancy by time slot")
+    occ.add_argument("input", help="CSV or Parquet with one row per visit")
+    occ.add_argument("--start-col", required=True)
+    occ.add_argument("--end-col", required=True)
+    occ.add_argument("--bin-minutes", type=int, required=True)
+    occ.add_argument("--from", dest="from_date", required=True, help="first date of the window (YYYY-MM-DD)")
+    occ.add_argument("--to", dest="to_date", required=True, help="last date of the window, inclusive")
+    occ.add_argument("--group-col", default=None)
+    occ.add_argument("--out", required=True, help="summary CSV")
+    occ.add_argument("--bydatetime", default=None, help="also write occupancy by date and slot (CSV)")
+    occ.set_defaults(func=_cmd_occupancy)
+
+    run = sub.add_parser("run-notebook", help="execute a notebook with papermill and render it to HTML")
+    run.add_argument("notebook")
+    run.add_argument("--params", required=True, help="comma-separated top-level keys of params.yaml")
+    run.add_argument("--html", required=True)
+    run.set_defaults(func=_cmd_run_notebook)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        if args.debug:
+            raise
+        print(f"attendance: error: {exc.one_line()}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        if args.debug:
+            raise
+        print(f"attendance: error: {exc.strerror or exc}: {exc.filename} — check the path", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        print("attendance: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback only with --debug
+        if args.debug:
+            raise
+        print(
+            f"attendance: error: unexpected {exc.__class__.__name__}: {exc} — rerun with --debug for details",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Run one pipeline notebook: papermill executes it with parameters from params.yaml, nbconvert renders it.
+
+Each DVC stage calls this with the same parameter keys it declares in dvc.yaml, so the notebook sees exactly the
+parameters DVC tracks for it. The executed notebook goes to build/notebooks/ (a DVC output, never the source
+notebook), the HTML to reports/ through the project's offline template.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from .config import load_params, project_root
+from .errors import InputError
+
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "nbconvert"
+TEMPLATE_NAME = "attendance_report"
+
+
+def select_params(keys: list[str], params: dict[str, Any], source: str = "params.yaml") -> dict[str, Any]:
+    missing = [key for key in keys if key not in params]
+    if missing:
+        raise InputError(f"params.yaml has no key(s) {', '.join(missing)}", file=source, fix="add them or correct --params")
+    return {key: params[key] for key in keys}
+
+
+def execute_notebook(notebook: Path, executed: Path, parameters: dict[str, Any], cwd: Path) -> None:
+    import papermill as pm
+
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=parameters,
+            cwd=str(cwd),
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        # The executed notebook holds the traceback for the analyst; the console gets one line.
+        if exc.ename == "InputError":
+            raise InputError(exc.evalue) from None
+        raise InputError(
+            f"notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
+            file=str(notebook),
+            fix=f"open {executed} to see the failing cell",
+        ) from None
+
+
+def render_html(executed: Path, html: Path) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        template_name=TEMPLATE_NAME,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    # Cells tagged remove-cell (e.g. the injected parameters) never reach a reviewer.
+    exporter.register_preprocessor(_tag_remover(), enabled=True)
+    notebook = nbformat.read(str(executed), as_version=4)
+    body, _ = exporter.from_notebook_node(notebook)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(body, encoding="utf-8")
+    return html
+
+
+def _tag_remover():
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    remover = TagRemovePreprocessor()
+    remover.remove_cell_tags = {"remove-cell", "parameters", "injected-parameters"}
+    remover.remove_all_outputs_tags = {"remove-output"}
+    remover.remove_input_tags = {"remove-input"}
+    return remover
+
+
+def run_notebook(notebook: str | Path, keys: list[str], html: str | Path, executed_dir: str | Path = "build/notebooks") -> Path:
+    root = project_root()
+    notebook = (root / notebook).resolve()
+    if not notebook.is_file():
+        raise InputError("notebook not found", file=str(notebook))
+    parameters = select_params(keys, load_params(root / "params.yaml"))
+    executed = (root / executed_dir / notebook.name).resolve()
+    execute_notebook(notebook, executed, parameters, cwd=root)
+    return render_html(executed, (root / html).resolve())
