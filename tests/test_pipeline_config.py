@@ -1,0 +1,66 @@
+"""dvc.yaml, params.yaml and the notebooks must agree, or DVC re-runs the wrong stages."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+EXPECTED_STAGES = {"clean", "demand", "report_overview", "report_spor1", "report_spor2", "report_spor3"}
+
+
+def _cmd_args(stage: dict) -> dict:
+    argv = shlex.split(stage["cmd"])
+    assert argv[:4] == ["python", "-m", "attendance", "run-notebook"], stage["cmd"]
+    args = {"notebook": argv[4]}
+    for flag, value in zip(argv[5::2], argv[6::2], strict=True):
+        args[flag.lstrip("-")] = value
+    return args
+
+
+def test_one_stage_per_notebook():
+    assert set(DVC["stages"]) == EXPECTED_STAGES
+    notebooks = {_cmd_args(s)["notebook"] for s in DVC["stages"].values()}
+    assert notebooks == {f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")}
+
+
+def test_cmd_params_equal_declared_params():
+    for name, stage in DVC["stages"].items():
+        args = _cmd_args(stage)
+        assert args["params"].split(",") == stage["params"], name
+        for key in stage["params"]:
+            assert key in PARAMS, f"{name} declares params key {key!r} missing from params.yaml"
+
+
+def test_stage_declares_its_notebook_html_and_executed_notebook():
+    for name, stage in DVC["stages"].items():
+        args = _cmd_args(stage)
+        assert args["notebook"] in stage["deps"], name
+        outs = [next(iter(o)) if isinstance(o, dict) else o for o in stage["outs"]]
+        assert args["html"] in outs, name
+        assert args["html"].startswith("reports/") and args["html"].endswith(".html")
+        executed = "build/notebooks/" + Path(args["notebook"]).name
+        assert executed in outs, name
+
+
+def test_declared_dependencies_exist():
+    for name, stage in DVC["stages"].items():
+        for dep in stage["deps"]:
+            dep = re.sub(r"\$\{dataset\.name\}", PARAMS["dataset"]["name"], dep)
+            if dep.startswith(("src/", "notebooks/", "data/raw/")):
+                assert (ROOT / dep).exists(), f"{name}: dependency {dep} does not exist"
+
+
+def test_spor2_parameters_are_read_only_by_the_spor2_stage():
+    readers = [name for name, stage in DVC["stages"].items() if "spor2" in stage["params"]]
+    assert readers == ["report_spor2"]
+
+
+def test_dvc_analytics_switched_off():
+    config = (ROOT / ".dvc" / "config").read_text(encoding="utf-8")
+    assert re.search(r"analytics\s*=\s*false", config)
