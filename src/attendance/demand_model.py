@@ -53,7 +53,7 @@ PREDICTION_COLUMNS = [
 # --------------------------------------------------------------------------------------------------- slots
 
 
-def _minutes(text: str) -> int:
+def hhmm_to_minutes(text: str) -> int:
     """'09:30' → 570; the opening hours in offers.json are "HH:MM" strings."""
     try:
         hours, minutes = str(text).split(":")[:2]
@@ -77,7 +77,7 @@ def opening_intervals(opening_hours: Mapping) -> pd.DataFrame:
     rows = []
     for key, intervals in (opening_hours or {}).items():
         for interval in intervals or []:
-            open_minute, close_minute = _minutes(interval[0]), _minutes(interval[1])
+            open_minute, close_minute = hhmm_to_minutes(interval[0]), hhmm_to_minutes(interval[1])
             if close_minute > open_minute:
                 rows.append((int(key), open_minute, close_minute))
     frame = pd.DataFrame(rows, columns=["weekday", "open_minute", "close_minute"], dtype="int64")
