@@ -7,7 +7,19 @@ import json
 import pandas as pd
 import pytest
 
-from attendance.kpis import daily_kpis, headline_kpis, opening_days
+from attendance.kpis import (
+    arrival_profile,
+    daily_kpis,
+    headline_kpis,
+    kpis_by_slot,
+    kpis_by_weekday,
+    opening_days,
+    period_kpis,
+    stay_length_summary,
+    stay_lengths,
+    usage_band_summary,
+    usage_bands,
+)
 from attendance.occupancy import daily_peaks, instantaneous_daily_peak
 
 # Period Mon 30 Mar – Wed 8 Apr 2026. "auc" opens Mon–Thu; 2 Apr (Maundy Thursday) and 6 Apr (Easter Monday)
@@ -131,3 +143,66 @@ def test_instantaneous_daily_peak_half_open():
     assert instantaneous_daily_peak(starts, ends) == 3
     # zero-length and missing end never count
     assert instantaneous_daily_peak([t + 9 * h, t + 9 * h], [t + 9 * h, pd.NaT]) == 0
+
+
+def test_kpis_by_weekday(visits):
+    table = kpis_by_weekday(visits, OFFERS).set_index(["offer_id", "weekday"])
+    monday = table.loc[("auc", 0)]  # 30 Mar only; 6 Apr is Easter Monday
+    assert monday["opening_days"] == 1 and monday["unique_mean"] == 4 and monday["peak_max"] == 2
+    wednesday = table.loc[("auc", 2)]  # 1 Apr (nobody) and 8 Apr (2 unique, peak 0)
+    assert wednesday["opening_days"] == 2 and wednesday["unique_mean"] == 1.0 and wednesday["peak_max"] == 0
+    assert table.loc[("no17", 1), "opening_days"] == 2
+
+
+def test_kpis_by_slot_over_opening_days_only(visits):
+    summary = kpis_by_slot(visits, OFFERS, 60)
+    occ = summary[summary["measure"] == "occupancy"].set_index(["offer_id", "day_of_week", "bin_of_day"])
+    assert occ.loc[("auc", 0, 10), "mean"] == 2.0  # A and B the whole hour on 30 Mar
+    tuesday = occ.loc[("auc", 1, 9)]  # 31 Mar only: the trip on closed 7 Apr is left out
+    assert tuesday["count"] == 1 and tuesday["max"] == 3.0
+    arr = summary[summary["measure"] == "arrivals"].set_index(["offer_id", "day_of_week", "bin_of_day"])
+    assert arr.loc[("auc", 2, 10), "count"] == 2 and arr.loc[("auc", 2, 10), "mean"] == 0.5  # zero-length F
+    assert occ.loc[("no17", 1, 10), "count"] == 2 and occ.loc[("no17", 1, 10), "max"] == 0.0  # nobody came
+
+
+def test_arrival_profile(visits):
+    profile = arrival_profile(visits, OFFERS, 60).set_index(["offer_id", "day_of_week", "bin_of_day"])
+    for hour in (9, 10, 11):
+        assert profile.loc[("auc", 0, hour), "arrivals_mean"] == 1.0
+        assert profile.loc[("auc", 0, hour), "arrival_share"] == pytest.approx(1 / 3)
+    assert profile.loc[("auc", 0, 12), "arrival_share"] == 0.0
+
+
+def test_stay_lengths(visits):
+    stays = stay_lengths(visits)
+    assert len(stays) == 10  # timed visits with both ends, zero-length included
+    summary = stay_length_summary(visits).set_index("offer_id")
+    assert summary.loc["auc", "mean"] == pytest.approx(114.0)
+    assert summary.loc["auc", "max"] == 360 and summary.loc["auc", "min"] == 0
+
+
+def test_usage_bands(visits, referrals):
+    bands = usage_bands(visits, referrals, OFFERS).set_index("citizen_key")
+    assert bands.loc["A", "visits"] == 3 and bands.loc["A", "band"] == "3–9"
+    assert bands.loc["A", "visits_per_week"] == pytest.approx(3 / (10 / 7))
+    assert bands.loc["G", "band"] == "0" and bands.loc["H", "band"] == "0"  # G only came after the period
+    assert not bands.loc["F", "referred"] and bands.loc["F", "band"] == "1–2"
+    assert "I" not in bands.index  # referral ended before the period
+    summary = usage_band_summary(bands.reset_index())
+    auc = summary[summary["offer_id"] == "auc"].set_index("band")["citizens"]
+    assert auc.to_dict() == {"0": 2, "1–2": 5, "3–9": 1, "10+": 0}
+
+
+def test_period_kpis(visits):
+    periods = {"formiddag": ["08:00", "12:00"], "eftermiddag": ["12:00", "17:00"]}
+    table = period_kpis(visits, OFFERS, periods, by_weekday=False).set_index(["offer_id", "period"])
+    morning = table.loc[("auc", "formiddag")]
+    assert morning["opening_days"] == 4
+    assert morning["occupancy_mean"] == pytest.approx((5 / 4 + 3 / 4) / 4)
+    assert morning["arrivals_per_day"] == pytest.approx(7 / 4)
+    assert morning["occupancy_max_slot"] == pytest.approx(1.0)
+    afternoon = table.loc[("auc", "eftermiddag")]
+    assert afternoon["occupancy_mean"] == pytest.approx((1 / 5 + 1 / 5) / 4)
+    assert afternoon["arrivals_per_day"] == pytest.approx(1 / 4)
+    by_day = period_kpis(visits, OFFERS, periods).set_index(["offer_id", "day_of_week", "period"])
+    assert by_day.loc[("auc", 1, "formiddag"), "occupancy_mean"] == pytest.approx(0.75)

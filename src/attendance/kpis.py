@@ -137,3 +137,217 @@ def headline_kpis(visits: pd.DataFrame, referrals: pd.DataFrame, offers: Mapping
             "peak_concurrent_min": int(days["peak"].min()) if has_days else 0,
         }
     return result
+
+
+def opening_day_table(offers: Mapping) -> pd.DataFrame:
+    """All (offer_id, date, weekday) opening days, the denominator of every per-day average."""
+    frames = [
+        pd.DataFrame({"offer_id": offer_id, "date": opening_days(offers, offer_id)})
+        for offer_id in offer_ids(offers)
+    ]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["offer_id", "date"])
+    table["date"] = pd.to_datetime(table["date"])
+    table["weekday"] = table["date"].dt.weekday
+    return table
+
+
+def kpis_by_weekday(visits: pd.DataFrame, offers: Mapping) -> pd.DataFrame:
+    """Per offer × weekday over opening days: number of days, mean/min/max unique, mean visits, mean/max peak.
+
+    Why: staffing is planned per weekday; a weekday with a holiday still averages over its real opening days.
+    """
+    daily = daily_kpis(visits, offers)
+    daily = daily[daily["opening_day"]]
+    return (
+        daily.groupby(["offer_id", "weekday"], sort=True)
+        .agg(
+            opening_days=("date", "size"),
+            unique_mean=("unique", "mean"),
+            unique_min=("unique", "min"),
+            unique_max=("unique", "max"),
+            visits_mean=("visits", "mean"),
+            peak_mean=("peak", "mean"),
+            peak_max=("peak", "max"),
+        )
+        .reset_index()
+    )
+
+
+def _timed(visits: pd.DataFrame) -> pd.DataFrame:
+    """Timed visits with both ends (day-only registrations cannot be placed in a slot)."""
+    return visits[visits["start"].notna() & visits["end"].notna()]
+
+
+def _bydatetime_on_opening_days(visits: pd.DataFrame, offers: Mapping, bin_minutes: int) -> pd.DataFrame:
+    """hillmaker-style occupancy by offer × date × slot over the period, kept only on opening days.
+
+    Why drop the other dates: a public holiday or closed date is not a day with zero demand; averaging it in
+    would understate what staff meet on days they are open. Trips on closed days leave with those dates.
+    """
+    from .occupancy import occupancy_by_datetime
+
+    start, end = _period(offers)
+    timed = _timed(visits)
+    table = occupancy_by_datetime(timed, "start", "end", bin_minutes, start, end, group_col="offer_id")
+    days = opening_day_table(offers)[["offer_id", "date"]]
+    kept = table.merge(days, on=["offer_id", "date"], how="inner")
+    # offers with opening days but no timed visit at all still get their (all-zero) slots
+    missing = set(days["offer_id"]) - set(kept["offer_id"])
+    if missing:
+        blank = occupancy_by_datetime(timed.iloc[:0], "start", "end", bin_minutes, start, end).drop(
+            columns=["arrivals", "departures", "occupancy"]
+        )
+        fill = days[days["offer_id"].isin(missing)].merge(blank, on="date")
+        fill[["arrivals", "departures", "occupancy"]] = [0, 0, 0.0]
+        kept = pd.concat([kept, fill[kept.columns]], ignore_index=True)
+    kept.attrs.update(group_col="offer_id", bin_minutes=bin_minutes)
+    return kept
+
+
+def kpis_by_slot(visits: pd.DataFrame, offers: Mapping, bin_minutes: int) -> pd.DataFrame:
+    """hillmaker-style summaries (count, mean, min, max, stdev, percentiles) per measure × offer × weekday ×
+    slot, over opening days only — the "hills" of the overview report and the input of staffing need."""
+    from .occupancy import summarize
+
+    return summarize(_bydatetime_on_opening_days(visits, offers, bin_minutes))
+
+
+def arrival_profile(visits: pd.DataFrame, offers: Mapping, bin_minutes: int) -> pd.DataFrame:
+    """Per offer × weekday × slot: mean arrivals per opening day and the slot's share of the weekday's arrivals.
+
+    Why a profile: recommended opening hours (spor 2) start from when citizens actually arrive.
+    """
+    table = _bydatetime_on_opening_days(visits, offers, bin_minutes)
+    profile = (
+        table.groupby(["offer_id", "day_of_week", "bin_of_day", "bin_of_day_str"], sort=True)
+        .agg(
+            opening_days=("date", "nunique"), arrivals=("arrivals", "sum"), arrivals_mean=("arrivals", "mean")
+        )
+        .reset_index()
+    )
+    per_weekday = profile.groupby(["offer_id", "day_of_week"])["arrivals"].transform("sum")
+    profile["arrival_share"] = np.where(
+        per_weekday > 0, profile["arrivals"] / per_weekday.where(per_weekday > 0, 1), 0.0
+    )
+    return profile
+
+
+def stay_lengths(visits: pd.DataFrame) -> pd.DataFrame:
+    """Stay of each timed visit in minutes (offer, date, weekday, arrival time): the service-time distribution
+    of the M_t/G/∞ occupancy model and the "how long do they stay" figure of the overview report."""
+    timed = _timed(visits)
+    out = pd.DataFrame(
+        {
+            "offer_id": timed["offer_id"].to_numpy(),
+            "citizen_key": timed["citizen_key"].to_numpy(),
+            "date": pd.to_datetime(timed["date"]).dt.normalize().to_numpy(),
+            "start": timed["start"].to_numpy(),
+            "stay_minutes": ((timed["end"] - timed["start"]).dt.total_seconds() / 60).to_numpy(),
+        }
+    )
+    out["weekday"] = out["date"].dt.weekday
+    return out
+
+
+def stay_length_summary(visits: pd.DataFrame) -> pd.DataFrame:
+    """Per offer: count, mean, min, quartiles, p90 and max stay in minutes."""
+    stays = stay_lengths(visits)
+    grouped = stays.groupby("offer_id", sort=True)["stay_minutes"]
+    summary = grouped.agg(["count", "mean", "min", "max"])
+    quantiles = grouped.quantile([0.25, 0.5, 0.75, 0.9]).unstack()
+    quantiles.columns = ["p25", "p50", "p75", "p90"]
+    return summary.join(quantiles).reset_index()
+
+
+USAGE_BANDS = ["0", "1–2", "3–9", "10+"]
+
+
+def usage_bands(visits: pd.DataFrame, referrals: pd.DataFrame, offers: Mapping | None = None) -> pd.DataFrame:
+    """Per citizen × offer over the period: visits, usage band (0, 1–2, 3–9, 10+) and visits per week.
+
+    Why these bands: they are the ones used in the evaluation of Psykiatriens Hus (Aarhus), so the figures can
+    be compared. Referred citizens who never came are band "0"; visitors without a referral are kept and
+    marked `referred == False` (a drop-in pattern spor 2 needs to see). The period comes from `offers`
+    (`_dataset`), or from the visits' first and last date when no offers are given.
+    """
+    if offers is not None:
+        start, end = _period(offers)
+        in_period = _visits_in_period(visits, offers)
+        referred = referred_citizens(referrals, offers)
+    else:
+        in_period = visits.assign(date=pd.to_datetime(visits["date"]).dt.normalize())
+        start, end = in_period["date"].min(), in_period["date"].max()
+        referred = referrals[["offer_id", "citizen_key"]].drop_duplicates()
+    counts = in_period.groupby(["offer_id", "citizen_key"]).size().rename("visits").reset_index()
+    table = referred.assign(referred=True).merge(counts, on=["offer_id", "citizen_key"], how="outer")
+    table["referred"] = table["referred"].notna()  # True only on rows that came from the referral list
+    table["visits"] = table["visits"].fillna(0).astype(np.int64)
+    table["band"] = pd.Categorical(
+        pd.cut(table["visits"], bins=[-1, 0, 2, 9, np.inf], labels=USAGE_BANDS).astype(str),
+        categories=USAGE_BANDS,
+        ordered=True,
+    )
+    weeks = ((end - start).days + 1) / 7 if pd.notna(start) else np.nan
+    table["visits_per_week"] = table["visits"] / weeks
+    return table.sort_values(["offer_id", "citizen_key"]).reset_index(drop=True)
+
+
+def usage_band_summary(bands: pd.DataFrame) -> pd.DataFrame:
+    """Citizens per offer × band (every band present, 0 where empty) and their share of the offer's citizens."""
+    summary = bands.groupby(["offer_id", "band"], observed=False).size().rename("citizens").reset_index()
+    total = summary.groupby("offer_id")["citizens"].transform("sum")
+    summary["share"] = summary["citizens"] / total.where(total > 0, 1)
+    return summary
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = str(text).split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def period_kpis(
+    visits: pd.DataFrame,
+    offers: Mapping,
+    periods: Mapping[str, list[str]],
+    by_weekday: bool = True,
+) -> pd.DataFrame:
+    """Occupancy and arrivals per named period of the day (e.g. formiddag 08–12, eftermiddag 12–17).
+
+    Per offer [× weekday] × period, over opening days: `occupancy_mean` (time-averaged number present),
+    `occupancy_max_slot` (highest slot mean), `arrivals_per_day`. Why via the slot engine: a period's mean
+    occupancy is the mean over its equal-width slots, so slots of the greatest common divisor of the period
+    boundaries give it exactly, with hillmaker's fractional convention.
+    """
+    bounds = {name: (_minutes(a), _minutes(b)) for name, (a, b) in periods.items()}
+    for name, (a, b) in bounds.items():
+        if not 0 <= a < b <= 1440:
+            from .errors import InputError
+
+            raise InputError(
+                f"period {name!r} must start before it ends within the day", fix="check demand.periods"
+            )
+    bin_minutes = int(np.gcd.reduce([60, *[m for pair in bounds.values() for m in pair if m % 1440]]))
+    table = _bydatetime_on_opening_days(visits, offers, bin_minutes)
+    minute_of_day = table["bin_of_day"].to_numpy() * bin_minutes
+    frames = []
+    for name, (a, b) in bounds.items():  # a handful of named periods
+        inside = table[(minute_of_day >= a) & (minute_of_day < b)]
+        per_day = (
+            inside.groupby(["offer_id", "date", "day_of_week"], sort=True)
+            .agg(occupancy_mean=("occupancy", "mean"), arrivals=("arrivals", "sum"))
+            .reset_index()
+        )
+        keys = ["offer_id", "day_of_week"] if by_weekday else ["offer_id"]
+        summary = per_day.groupby(keys).agg(
+            opening_days=("date", "size"),
+            occupancy_mean=("occupancy_mean", "mean"),
+            arrivals_per_day=("arrivals", "mean"),
+        )
+        slot_means = inside.groupby([*keys, "bin_of_day"])["occupancy"].mean().groupby(keys).max()
+        summary["occupancy_max_slot"] = slot_means
+        summary = summary.reset_index()
+        summary.insert(len(keys), "period", name)
+        summary.insert(len(keys) + 1, "period_start", periods[name][0])
+        summary.insert(len(keys) + 2, "period_end", periods[name][1])
+        frames.append(summary)
+    return pd.concat(frames, ignore_index=True)

@@ -138,8 +138,7 @@ def occupancy_by_datetime(
     if group_col is not None:
         if group_col not in df.columns:
             raise InputError(f"no group column {group_col!r}", column=group_col, fix="name the right column")
-        group_values = df[group_col].to_numpy()[keep]
-        codes, groups = pd.factorize(group_values, sort=True)
+        codes, groups = pd.factorize(df[group_col][keep], sort=True)
         if (codes < 0).any():
             raise InputError(f"{int((codes < 0).sum())} visits have no {group_col}", column=group_col)
     else:
