@@ -1,0 +1,1214 @@
+"""Report helpers shared by the four report notebooks: Danish formats, small-cell suppression, tables,
+figures, key figures, the synthetic-data banner, the methods section and the version stamp.
+
+One implementation for every report, so that "18,5", "<5" and the footer mean the same everywhere. Every
+helper returns `IPython.display.HTML`, so the result lands in the notebook output and from there in the HTML
+report. The CSS lives in the nbconvert template (`templates/nbconvert/attendance_report/static/report.css`);
+the helpers only emit semantic HTML with `rp-` classes.
+
+`ReportPreprocessor` runs inside nbconvert (registered by the template's conf.json): it builds the table of
+contents from the headings, collects the banner/footer stamps for the print margins and keeps anything that
+would be loaded from another host out of the report. It deliberately does not import nbconvert (a notebook
+importing this module should not pay for it).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+import math
+import re
+import subprocess
+import unicodedata
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+MISSING = "–"  # shown for missing values (en dash)
+HIDDEN = "×"  # secondary suppression: hidden so that a total cannot reveal a "<5" cell
+MINUS = "−"  # U+2212, the same minus matplotlib puts on axes
+
+MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+WEEKDAYS_SHORT = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Danish formats
+# --------------------------------------------------------------------------------------------------------
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_number(value: Any, decimals: int = 1) -> str:
+    """18.5 -> "18,5"; 1234567 -> "1.234.567,0" (Danish: decimal comma, thousands point)."""
+    if _is_missing(value):
+        return MISSING
+    number = float(value)
+    if math.isinf(number):
+        return "∞" if number > 0 else f"{MINUS}∞"
+    text = f"{abs(number):,.{decimals}f}"
+    text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    negative = number < 0 and text.strip("0.,") != ""
+    return f"{MINUS}{text}" if negative else text
+
+
+def fmt_int(value: Any) -> str:
+    """1234567 -> "1.234.567" (rounded half away from zero, as people round)."""
+    if _is_missing(value):
+        return MISSING
+    number = float(value)
+    rounded = math.floor(abs(number) + 0.5) * (1 if number >= 0 else -1)
+    return fmt_number(rounded, 0)
+
+
+def fmt_pct(share: Any, decimals: int = 1) -> str:
+    """A share (0.123) as a Danish percentage: "12,3 %"."""
+    if _is_missing(share):
+        return MISSING
+    return f"{fmt_number(float(share) * 100, decimals)} %"
+
+
+def fmt_dkk(amount: Any, decimals: int = 0) -> str:
+    """3100000 -> "3.100.000 kr."."""
+    if _is_missing(amount):
+        return MISSING
+    return f"{fmt_number(amount, decimals)} kr."
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (np.datetime64, str)):
+        return pd.Timestamp(value).date()
+    raise TypeError(f"not a date: {value!r}")
+
+
+def fmt_date(value: Any) -> str:
+    """date(2026, 3, 2) -> "2. marts 2026"."""
+    if _is_missing(value):
+        return MISSING
+    day = _as_date(value)
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def fmt_date_range(start: Any, end: Any) -> str:
+    """A period without repeating the year: "2. marts–29. maj 2026"."""
+    if _is_missing(start) or _is_missing(end):
+        return MISSING
+    first, last = _as_date(start), _as_date(end)
+    if first.year == last.year:
+        return f"{first.day}. {MONTHS[first.month - 1]}–{fmt_date(last)}"
+    return f"{fmt_date(first)}–{fmt_date(last)}"
+
+
+def weekday_name(weekday: int, short: bool = False) -> str:
+    """0 -> "mandag" (Python's weekday numbering, Monday = 0)."""
+    names = WEEKDAYS_SHORT if short else WEEKDAYS
+    return names[int(weekday)]
+
+
+def _minutes_of_day(value: Any) -> int:
+    """Minutes since midnight from a time, a timestamp, "HH:MM", a timedelta or a number of minutes."""
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.hour * 60 + value.minute
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute
+    if isinstance(value, dt.timedelta | pd.Timedelta | np.timedelta64):
+        return int(pd.Timedelta(value).total_seconds() // 60)
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*", value)
+        if not match:
+            raise ValueError(f"not a time of day: {value!r}")
+        return int(match.group(1)) * 60 + int(match.group(2))
+    if isinstance(value, int | float | np.integer | np.floating):
+        return int(value)
+    raise TypeError(f"not a time of day: {value!r}")
+
+
+def fmt_time(value: Any) -> str:
+    """A time of day as "09:30" (24:00 for the end of the day)."""
+    if _is_missing(value):
+        return MISSING
+    minutes = _minutes_of_day(value)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def slot_label(start: Any, end: Any = None, minutes: int = 30) -> str:
+    """The label of a time slot: "09:00–09:30" (end = start + minutes unless given)."""
+    if _is_missing(start):
+        return MISSING
+    first = _minutes_of_day(start)
+    last = first + int(minutes) if end is None or _is_missing(end) else _minutes_of_day(end)
+    if last <= first:  # a slot ending at midnight
+        last += 24 * 60
+    return f"{fmt_time(first)}–{fmt_time(last)}"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------------------
+
+PALETTE = ("#1f4e79", "#e07b39", "#5b9a68", "#8c6bb1", "#c44e52", "#6f6f6f")
+
+
+def _tick_text(value: float, decimals: int | None) -> str:
+    if decimals is not None:
+        return fmt_number(value, decimals)
+    text = fmt_number(value, 6)
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
+def danish_formatter(decimals: int | None = None, percent: bool = False, suffix: str = ""):
+    """A matplotlib FuncFormatter with Danish decimal commas and thousands points.
+
+    matplotlib's `axes.formatter.use_locale` needs a Danish locale installed on the machine, which municipal
+    and CI machines rarely have; formatting ourselves works everywhere. `percent=True` reads values as shares.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    def format_tick(value: float, _position: Any = None) -> str:
+        if percent:
+            return f"{_tick_text(value * 100, decimals)} %"
+        return f"{_tick_text(value, decimals)}{suffix}"
+
+    return FuncFormatter(format_tick)
+
+
+def use_danish_axes(ax, x: bool = True, y: bool = True, decimals: int | None = None, percent: bool = False):
+    """Danish number formats on the numeric axes of `ax` (categorical axes are left alone)."""
+    from matplotlib.ticker import ScalarFormatter
+
+    for wanted, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+        if wanted and isinstance(axis.get_major_formatter(), ScalarFormatter):
+            axis.set_major_formatter(danish_formatter(decimals, percent=percent))
+    return ax
+
+
+def setup_matplotlib() -> None:
+    """One look for every report figure: system fonts, light grid, no top/right spines, the report palette."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (8.0, 4.2),
+            "figure.dpi": 100,
+            "figure.facecolor": "white",
+            "savefig.facecolor": "white",
+            "font.family": "sans-serif",
+            "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+            "font.size": 10,
+            "axes.titlesize": 11,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelsize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.edgecolor": "#6f6f6f",
+            "axes.grid": True,
+            "axes.axisbelow": True,
+            "grid.color": "#dddddd",
+            "grid.linewidth": 0.6,
+            "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+            "legend.frameon": False,
+            "axes.unicode_minus": True,
+            "axes.formatter.use_locale": False,
+        }
+    )
+    try:
+        import seaborn as sns
+
+        sns.set_palette(list(PALETTE))
+    except ImportError:  # pragma: no cover - seaborn is a dependency
+        pass
+
+
+def _figure_of(fig: Any):
+    """Accept a Figure, an Axes or a seaborn grid."""
+    for attribute in ("savefig",):
+        if hasattr(fig, attribute):
+            return fig
+    for attribute in ("figure", "fig"):
+        candidate = getattr(fig, attribute, None)
+        if candidate is not None and hasattr(candidate, "savefig"):
+            return candidate
+    raise TypeError(f"not a matplotlib figure: {type(fig).__name__}")
+
+
+def show_figure(fig: Any, caption: str, alt: str, *, dpi: int = 144, source: str | None = None):
+    """Embed a figure as a base64 PNG with a numbered caption; the figure is closed (no second copy).
+
+    144 dpi is 1.5 × screen resolution: sharp on screen and on paper, and a typical figure stays ~100 kB,
+    so a report with a dozen figures is far below the 5 MB limit for e-mail.
+    """
+    from IPython.display import HTML
+
+    if not str(alt).strip():
+        raise ValueError("show_figure needs an alt text that says what the figure shows")
+    figure = _figure_of(fig)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pil_kwargs={"optimize": True})
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    png = buffer.getvalue()
+    width, height = _png_size(png)
+    css_width, css_height = round(width * 96 / dpi), round(height * 96 / dpi)
+    data = base64.b64encode(png).decode("ascii")
+    parts = [
+        '<figure class="rp-figure">',
+        f'<img src="data:image/png;base64,{data}" alt="{_esc(alt)}" width="{css_width}" height="{css_height}">',
+        f"<figcaption>{_esc(caption)}",
+    ]
+    if source:
+        parts.append(f' <span class="rp-source">Kilde: {_esc(source)}</span>')
+    parts.append("</figcaption></figure>")
+    return HTML("".join(parts))
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Small-cell suppression
+# --------------------------------------------------------------------------------------------------------
+
+
+def suppress_small(
+    df: pd.DataFrame,
+    count_columns: Sequence[Hashable],
+    threshold: int | None = None,
+    *,
+    total_row: Hashable | None = None,
+    total_column: Hashable | None = None,
+    column_totals_known: bool = False,
+    row_totals_known: bool = False,
+    derived: Mapping[Hashable, Hashable | Sequence[Hashable]] | None = None,
+    suppress_zero: bool = False,
+) -> pd.DataFrame:
+    """Hide counts of citizens below `threshold` as "<5" — the one small-cell rule of every report.
+
+    Primary suppression: a count c with 0 < c < threshold (also c == 0 if `suppress_zero`) becomes "<5".
+    Zeros are shown by default: "nobody" identifies no one.
+
+    Secondary suppression: a *line* is a set of cells whose sum is shown somewhere — a column when the table
+    has a total row (`total_row`, an index label) or when the column sums are published elsewhere in the
+    report (`column_totals_known`, e.g. referred citizens in the key figures); a row when the table has a
+    total column (`total_column`) or `row_totals_known`. A line is unsafe when exactly one of its cells (the
+    total included) is hidden — it could be computed from the others — or when its total is shown and its
+    hidden cells add up to less than the threshold (two hidden cells of 1 and 2 with a known sum of 3 give
+    each other away). In an unsafe line the smallest positive visible cell is hidden too (shown as "×");
+    when there is none, the line's total cell is hidden. This repeats until every line is safe (hiding one
+    cell can expose a crossing line).
+
+    `derived` maps a count column to columns computed from it (shares, rates): they are hidden ("×")
+    wherever their count is. Returns a copy whose count and derived columns hold the original numbers or the
+    marker strings; `result.attrs["suppression"]` says how many cells were hidden, which `show_table` uses
+    for the footnote.
+    """
+    if threshold is None:
+        from .config import load_params
+
+        threshold = int(load_params()["report"]["suppress_below"])
+    threshold = int(threshold)
+    columns = list(count_columns)
+    if total_column is not None and total_column not in columns:
+        columns.append(total_column)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise KeyError(f"suppress_small: no column(s) {missing} in the table")
+    if total_row is not None and total_row not in df.index:
+        raise KeyError(f"suppress_small: no row {total_row!r} in the table index")
+
+    values = df[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    lower = 0 if suppress_zero else 1
+    primary = ~np.isnan(values) & (values >= lower) & (values < threshold)
+    hidden = primary.copy()
+
+    row_labels = list(df.index)
+    body_rows = [i for i, label in enumerate(row_labels) if total_row is None or label != total_row]
+    total_row_pos = row_labels.index(total_row) if total_row is not None else None
+    part_cols = [j for j, c in enumerate(columns) if c != total_column]
+    total_col_pos = columns.index(total_column) if total_column is not None else None
+
+    lines: list[tuple[list[tuple[int, int]], tuple[int, int] | None]] = []
+    if total_row is not None or column_totals_known:
+        for j in range(len(columns)):
+            total = (total_row_pos, j) if total_row_pos is not None else None
+            lines.append(([(i, j) for i in body_rows], total))
+    if total_column is not None or row_totals_known:
+        rows = body_rows + ([total_row_pos] if total_row_pos is not None else [])
+        for i in rows:
+            total = (i, total_col_pos) if total_col_pos is not None else None
+            lines.append(([(i, j) for j in part_cols], total))
+
+    def unsafe(parts: list[tuple[int, int]], total: tuple[int, int] | None) -> bool:
+        cells = parts + ([total] if total is not None else [])
+        n_hidden = sum(bool(hidden[c]) for c in cells)
+        if n_hidden == 1:
+            return True
+        total_shown = total is None or not hidden[total]
+        hidden_sum = sum(values[c] for c in parts if hidden[c] and not np.isnan(values[c]))
+        return n_hidden >= 2 and total_shown and hidden_sum < threshold
+
+    changed = True
+    while changed:
+        changed = False
+        for parts, total in lines:
+            if not unsafe(parts, total):
+                continue
+            candidates = [c for c in parts if not hidden[c] and not np.isnan(values[c]) and values[c] > 0]
+            if candidates:
+                hidden[min(candidates, key=lambda c: values[c])] = True
+                changed = True
+            elif total is not None and not hidden[total]:
+                hidden[total] = True
+                changed = True
+
+    result = df.copy()
+    secondary = hidden & ~primary
+    for j, column in enumerate(columns):
+        shown = result[column].astype(object)
+        shown[primary[:, j]] = f"<{threshold}"
+        shown[secondary[:, j]] = HIDDEN
+        result[column] = shown
+    n_derived = 0
+    for count_column, targets in (derived or {}).items():
+        if count_column not in columns:
+            raise KeyError(
+                f"suppress_small: derived columns given for {count_column!r}, which is not a count column"
+            )
+        targets = (
+            [targets] if isinstance(targets, str) or not isinstance(targets, Sequence) else list(targets)
+        )
+        mask = hidden[:, columns.index(count_column)]
+        for target in targets:
+            shown = result[target].astype(object)
+            shown[mask] = HIDDEN
+            result[target] = shown
+            n_derived += int(mask.sum())
+    result.attrs["suppression"] = {
+        "threshold": threshold,
+        "primary": int(primary.sum()),
+        "secondary": int(secondary.sum()) + n_derived,
+    }
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------
+# Tables, key figures, banner
+# --------------------------------------------------------------------------------------------------------
+
+Formatter = str | Callable[[Any], str]
+
+_NAMED_FORMATS: dict[str, Callable[[Any], str]] = {
+    "int": fmt_int,
+    "number": fmt_number,
+    "pct": fmt_pct,
+    "dkk": fmt_dkk,
+    "date": fmt_date,
+    "time": fmt_time,
+    "slot": slot_label,
+    "weekday": lambda v: MISSING if _is_missing(v) else weekday_name(v),
+    "text": lambda v: MISSING if _is_missing(v) else str(v),
+}
+_NUMERIC_FORMATS = {"int", "number", "pct", "dkk"}
+
+
+def _auto_format(value: Any, decimals: int) -> str:
+    if isinstance(value, str):
+        return value
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, bool | np.bool_):
+        return "ja" if value else "nej"
+    if isinstance(value, int | np.integer):
+        return fmt_int(value)
+    if isinstance(value, float | np.floating):
+        return fmt_number(value, decimals)
+    if isinstance(value, dt.date | pd.Timestamp | np.datetime64):
+        return fmt_date(value)
+    return str(value)
+
+
+def _column_formatter(
+    series: pd.Series, spec: Formatter | None, decimals: int
+) -> tuple[Callable[[Any], str], bool]:
+    """The cell formatter of a column and whether it is numeric (right-aligned)."""
+    if callable(spec):
+        return spec, pd.api.types.is_numeric_dtype(series)
+    if isinstance(spec, str):
+        name, _, digits = spec.partition(":")
+        if name not in _NAMED_FORMATS:
+            raise ValueError(
+                f"unknown table format {spec!r}; use one of {sorted(_NAMED_FORMATS)} or a function"
+            )
+        base = _NAMED_FORMATS[name]
+        if digits and name in {"number", "pct", "dkk"}:
+            places = int(digits)
+
+            def base(v, _f=base, _p=places):
+                return _f(v, _p)
+
+        def formatted(v, _f=base):
+            return v if isinstance(v, str) else _f(v)
+
+        return formatted, name in _NUMERIC_FORMATS
+    if pd.api.types.is_bool_dtype(series):
+        return lambda v: _auto_format(v, decimals), False
+    if pd.api.types.is_integer_dtype(series):
+        return lambda v: v if isinstance(v, str) else fmt_int(v), True
+    if pd.api.types.is_float_dtype(series):
+        return lambda v: v if isinstance(v, str) else fmt_number(v, decimals), True
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return fmt_date, False
+    # object columns: numbers mixed with suppression markers count as numeric
+    non_missing = [v for v in series if not _is_missing(v)]
+    numeric = bool(non_missing) and all(
+        (isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool))
+        or (isinstance(v, str) and (v == HIDDEN or v.startswith("<")))
+        for v in non_missing
+    )
+
+    def auto(v):
+        if isinstance(v, float | np.floating) and float(v).is_integer():
+            return fmt_int(v)
+        return _auto_format(v, decimals)
+
+    return auto, numeric
+
+
+def show_table(
+    df: pd.DataFrame,
+    caption: str,
+    *,
+    formats: Mapping[Hashable, Formatter] | None = None,
+    labels: Mapping[Hashable, str] | None = None,
+    index: bool = False,
+    decimals: int = 1,
+    total_row: Hashable | None = None,
+    note: str | None = None,
+    source: str | None = None,
+):
+    """A styled, numbered table with Danish number formats.
+
+    Columns are formatted by dtype (integers "1.234", floats "18,5" with `decimals`, dates "2. marts 2026")
+    unless `formats` names a format per column ("int", "number:2", "pct", "dkk", "date", "time", "slot",
+    "weekday", "text") or gives a function. Cells that are already strings (e.g. "<5" from
+    `suppress_small`) are shown as they are; a suppression footnote is added when the table has any.
+    `index=True` shows the index as the first column(s); `total_row` (an index label) is set in bold.
+    """
+    from IPython.display import HTML
+
+    formats = dict(formats or {})
+    labels = dict(labels or {})
+    suppression = df.attrs.get("suppression")
+    table = df.copy()
+    total_mask = np.zeros(len(table), dtype=bool)
+    if total_row is not None:
+        total_mask = np.asarray(table.index == total_row)
+    if index:
+        table = table.reset_index()
+
+    header_cells, body_columns = [], []
+    for column in table.columns:
+        formatter, numeric = _column_formatter(table[column], formats.get(column), decimals)
+        css = ' class="num"' if numeric else ""
+        header_cells.append(f'<th scope="col"{css}>{_esc(labels.get(column, column))}</th>')
+        body_columns.append(([formatter(v) for v in table[column].tolist()], css))
+
+    rows = []
+    for i in range(len(table)):
+        cells = []
+        for j, (texts, css) in enumerate(body_columns):
+            tag = 'th scope="row"' if index and j == 0 else "td"
+            close = "th" if index and j == 0 else "td"
+            cells.append(f"<{tag}{css}>{_esc(texts[i])}</{close}>")
+        row_class = ' class="rp-total"' if total_mask[i] else ""
+        rows.append(f"<tr{row_class}>{''.join(cells)}</tr>")
+
+    notes = []
+    if note:
+        notes.append(_esc(note))
+    marks = {v for texts, _ in body_columns for v in texts}
+    threshold = (suppression or {}).get("threshold")
+    if threshold is not None and f"<{threshold}" in marks:
+        notes.append(
+            f"&lt;{threshold}: færre end {threshold} borgere (skjult af hensyn til borgernes anonymitet)."
+        )
+    if HIDDEN in marks:
+        notes.append(f"{HIDDEN}: skjult, så et skjult tal ikke kan regnes ud fra en total.")
+    if source:
+        notes.append(f"Kilde: {_esc(source)}")
+    note_html = "".join(f'<p class="rp-note">{n}</p>' for n in notes)
+    # A figure/figcaption rather than <caption>: the caption may be wider than a narrow table.
+    return HTML(
+        f'<figure class="rp-table-block"><figcaption>{_esc(caption)}</figcaption>'
+        '<div class="rp-table-scroll"><table class="rp-table">'
+        f"<thead><tr>{''.join(header_cells)}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>{note_html}</figure>"
+    )
+
+
+def key_figures(items: Iterable[Any]):
+    """A row of "nøgletal" cards for the top of a report.
+
+    Each item is `(label, value)`, `(label, value, note)` or a dict with those keys. Numbers are formatted
+    Danish (ints "1.234", floats "18,5"); strings are shown as given (format them with fmt_* for units).
+    """
+    from IPython.display import HTML
+
+    cards = []
+    for item in items:
+        if isinstance(item, Mapping):
+            label, value, note = item["label"], item["value"], item.get("note")
+        else:
+            label, value, *rest = item
+            note = rest[0] if rest else None
+        text = _auto_format(value, 1)
+        note_html = f'<div class="rp-kf-note">{_esc(note)}</div>' if note else ""
+        cards.append(
+            f'<div class="rp-kf"><div class="rp-kf-value">{_esc(text)}</div>'
+            f'<div class="rp-kf-label">{_esc(label)}</div>{note_html}</div>'
+        )
+    if not cards:
+        raise ValueError("key_figures needs at least one figure")
+    return HTML(f'<section class="rp-keyfigures" aria-label="Nøgletal">{"".join(cards)}</section>')
+
+
+def load_dataset_info(offers_path: str | Path | None = None) -> dict[str, Any]:
+    """The `_dataset` block of data/processed/offers.json (name, synthetic, period, data hash)."""
+    if offers_path is None:
+        from .config import project_root
+
+        offers_path = project_root() / "data" / "processed" / "offers.json"
+    path = Path(offers_path)
+    try:
+        offers = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(
+            "offers.json not found", file=str(path), fix="run the clean stage first (dvc repro clean)"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"offers.json is not valid JSON ({exc.msg})", file=str(path), row=exc.lineno
+        ) from exc
+    info = offers.get("_dataset")
+    if not isinstance(info, Mapping):
+        raise InputError("offers.json has no _dataset block", file=str(path), fix="re-run the clean stage")
+    return dict(info)
+
+
+def banner(dataset_info: Mapping[str, Any] | str | Path | None = None):
+    """The data banner under the title: a prominent warning when the data are synthetic, else the period.
+
+    Accepts the `_dataset` block, a whole offers.json mapping, or a path to offers.json (default: the
+    project's). The `data-report-*` attributes let the template repeat the warning on every printed page.
+    """
+    from IPython.display import HTML
+
+    if dataset_info is None or isinstance(dataset_info, str | Path):
+        info = load_dataset_info(dataset_info)
+    else:
+        info = dict(dataset_info.get("_dataset", dataset_info))
+    synthetic = bool(info.get("synthetic"))
+    period = ""
+    if info.get("period_start") and info.get("period_end"):
+        period = fmt_date_range(info["period_start"], info["period_end"])
+    name = str(info.get("name", ""))
+    attributes = f'data-report-synthetic="{str(synthetic).lower()}" data-report-dataset="{_esc(name)}"'
+    if synthetic:
+        period_text = f" Perioden er {period}." if period else ""
+        return HTML(
+            f'<aside class="rp-banner rp-banner-synthetic" role="note" {attributes}>'
+            "<strong>Syntetiske data – ikke rigtige borgere.</strong> "
+            "Alle tal i denne rapport er beregnet på et kunstigt datasæt, der efterligner "
+            "fremmøderegistreringerne i AUC og No. 17. Datasættet er lavet, så det gengiver tallene i "
+            "kommissoriet; det siger intet om enkelte borgere og må ikke bruges som beslutningsgrundlag."
+            f"{period_text}</aside>"
+        )
+    period_text = f"Fremmøderegistreringer {period}." if period else "Fremmøderegistreringer."
+    return HTML(
+        f'<aside class="rp-banner rp-banner-data" role="note" {attributes}>'
+        f"<strong>Datagrundlag:</strong> {_esc(period_text)} Datasæt: {_esc(name)}.</aside>"
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Methods section, version stamp, footer
+# --------------------------------------------------------------------------------------------------------
+
+# Danish explanations of params.yaml keys for the methods section; unknown keys are shown by their name.
+PARAM_LABELS: dict[str, str] = {
+    "dataset.name": "Datasæt (mappe under data/raw)",
+    "clean.missing_time_out": "Manglende sluttidspunkt udfyldes med",
+    "clean.time_out_before_in": "Sluttid før starttid",
+    "clean.outside_opening_hours": "Tider uden for åbningstiden",
+    "clean.max_stay_hours": "Længste plausible ophold (timer)",
+    "clean.merge_gap_minutes": "Besøg tættere end dette slås sammen (minutter)",
+    "clean.trip_keywords": "Ord i kommentaren, der markerer en tur",
+    "demand.bin_minutes": "Tidsrummets længde (minutter)",
+    "demand.periods": "Perioder af dagen",
+    "demand.holdout_weeks": "Uger holdt ude til validering af modellen",
+    "demand.interval": "Niveau for prædiktionsintervaller",
+    "demand.dispersion_alpha": "Testniveau for valg af negativ binomial frem for Poisson",
+    "demand.seed": "Startværdi for tilfældige tal",
+    "staffing.citizens_per_staff": "Borgere pr. medarbejder på vagt",
+    "staffing.min_staff_on_duty": "Mindste antal medarbejdere på vagt i åbningstiden",
+    "staffing.occupancy_quantile": "Der planlægges efter denne fraktil af forventet fremmøde",
+    "staffing.fte_hours_per_year": "Timer pr. årsværk",
+    "staffing.cost_per_fte_dkk": "Omkostning pr. årsværk (antagelse, kr.)",
+    "report.suppress_below": "Antal borgere under dette vises som «<N»",
+    "report.language": "Rapportsprog",
+    "spor1.goal_followup_hours_per_citizen_per_quarter": "Timer til opfølgning på mål pr. borger pr. kvartal",
+    "spor2.scenarios": "Scenarier: ændring i efterspørgsel i forhold til i dag",
+    "spor2.opening_rule": "Regel for valg af åbningstid",
+    "spor2.opening_threshold": "Tærskel for at holde et tidsrum åbent (borgere til stede)",
+    "spor2.min_opening_hours_per_day": "Mindste åbningstid pr. dag (timer)",
+    "spor3.min_days_per_week": "Regelmæssigt fremmøde: dage pr. uge (mindst)",
+    "spor3.min_weeks_active_share": "Andel af periodens uger med fremmøde (mindst)",
+    "spor3.min_daytime_hours": "Timer pr. besøg inden for værkstedsdagen (mindst)",
+    "spor3.workshop_day": "Værkstedsdag",
+    "spor3.participants_per_supervisor": "Deltagere pr. værkstedsleder",
+    "spor3.sensitivity_days_per_week": "Følsomhedsanalyse: dage pr. uge",
+    "spor3.sensitivity_weeks_active_share": "Følsomhedsanalyse: andel aktive uger",
+}
+
+ACCOUNTING_LABELS = {
+    "rows_read": "Rækker læst",
+    "kept": "Brugt som besøg",
+    "merged": "Slået sammen med et andet besøg",
+    "quarantined": "Sat i karantæne (ikke brugt)",
+    "ignored": "Ignoreret (tomme rækker, overskrifter, totaler)",
+}
+
+RULE_LABELS = {
+    "missing_time_out": "Manglende sluttidspunkt",
+    "time_out_before_in": "Sluttid før starttid",
+    "outside_opening_hours": "Tid uden for åbningstiden",
+    "max_stay_hours": "Urealistisk langt ophold",
+    "duplicate": "Dublet",
+    "exact_duplicate": "Præcis dublet",
+    "overlap": "Overlappende besøg",
+    "on_closed_day": "Registrering på lukkedag",
+    "staff": "Medarbejder eller frivillig på listen",
+    "cpr_in_name": "CPR-nummer i navnefeltet",
+    "unparseable_date": "Dato kunne ikke læses",
+    "unparseable_time": "Tidspunkt kunne ikke læses",
+}
+
+VALIDATION_LABELS = {
+    "family": "Modelfamilie",
+    "model_family": "Modelfamilie",
+    "dispersion": "Overspredning",
+    "coverage": "Dækning af prædiktionsintervaller (testuger)",
+    "holdout_coverage": "Dækning af prædiktionsintervaller (testuger)",
+    "mae_model": "Gennemsnitlig fejl, model",
+    "mae_baseline": "Gennemsnitlig fejl, ugedagsgennemsnit",
+}
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if (
+            isinstance(value, Mapping)
+            and value
+            and not all(isinstance(v, list | tuple) for v in value.values())
+        ):
+            flat.update(_flatten(value, path))
+        else:
+            flat[path] = value
+    return flat
+
+
+def fmt_value(value: Any) -> str:
+    """Any parameter value in Danish: numbers with commas, lists joined, mappings as "key: value"."""
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {fmt_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        if len(value) == 2 and all(isinstance(v, str) and re.fullmatch(r"\d{1,2}:\d{2}", v) for v in value):
+            return f"{value[0]}–{value[1]}"
+        return ", ".join(fmt_value(v) for v in value)
+    if isinstance(value, float) and not value.is_integer():
+        return _tick_text(value, None)
+    return _auto_format(value, 1)
+
+
+def load_quality_summary(processed_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """accounting.csv and the rule counts of quality_log.csv from the clean stage."""
+    if processed_dir is None:
+        from .config import project_root
+
+        processed_dir = project_root() / "data" / "processed"
+    folder = Path(processed_dir)
+    summary: dict[str, pd.DataFrame] = {}
+    accounting, log = folder / "accounting.csv", folder / "quality_log.csv"
+    if accounting.is_file():
+        summary["accounting"] = pd.read_csv(accounting)
+    if log.is_file():
+        summary["rules"] = pd.read_csv(log, usecols=lambda c: c in {"rule", "action"})
+    if not summary:
+        raise InputError(
+            "no accounting.csv or quality_log.csv", file=str(folder), fix="run the clean stage first"
+        )
+    return summary
+
+
+def _rule_counts(rules: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("rule", "action") if c in rules.columns]
+    if not keys:
+        raise ValueError("the quality summary's rule table needs a 'rule' column")
+    count = next((c for c in ("n", "count", "rows") if c in rules.columns), None)
+    grouped = rules.groupby(keys, dropna=False)
+    counts = grouped[count].sum() if count else grouped.size()
+    return counts.rename("n").reset_index().sort_values("n", ascending=False, kind="stable")
+
+
+def _quality_html(quality_summary: Any) -> str:
+    if isinstance(quality_summary, pd.DataFrame):
+        key = "accounting" if "rows_read" in quality_summary.columns else "rules"
+        quality_summary = {key: quality_summary}
+    parts = []
+    accounting = quality_summary.get("accounting")
+    if accounting is not None:
+        totals = (
+            accounting[[c for c in ACCOUNTING_LABELS if c in accounting.columns]].sum()
+            if isinstance(accounting, pd.DataFrame)
+            else pd.Series(accounting)
+        )
+        table = pd.DataFrame(
+            {"Rækker": [ACCOUNTING_LABELS.get(k, k) for k in totals.index], "Antal": totals.to_numpy()}
+        )
+        parts.append(
+            show_table(
+                table,
+                "Regnskab for de rå registreringer: hver læst række er brugt, slået sammen, sat i karantæne "
+                "eller ignoreret.",
+                formats={"Antal": "int"},
+            ).data
+        )
+    rules = quality_summary.get("rules")
+    if rules is not None and len(rules):
+        counts = _rule_counts(rules)
+        counts["rule"] = counts["rule"].map(lambda r: RULE_LABELS.get(r, str(r).replace("_", " ")))
+        labels = {"rule": "Regel", "action": "Handling", "n": "Rækker"}
+        parts.append(
+            show_table(counts, "Rensningsregler, der har ændret eller afvist rækker.", labels=labels).data
+        )
+    return "".join(parts)
+
+
+def _validation_html(validation: Any) -> str:
+    if isinstance(validation, str):
+        return f"<p>{_esc(validation)}</p>"
+    if isinstance(validation, Mapping):
+        table = pd.DataFrame(
+            {k: _flatten(v) if isinstance(v, Mapping) else {"værdi": v} for k, v in validation.items()}
+        ).T
+        table.index.name = "Tilbud"
+    else:
+        table = pd.DataFrame(validation)
+    table = table.rename(columns=lambda c: VALIDATION_LABELS.get(str(c), str(c).replace("_", " ")))
+    return show_table(
+        table,
+        "Validering af efterspørgselsmodellen på de udeholdte uger.",
+        index=table.index.name is not None,
+        decimals=2,
+    ).data
+
+
+def methods_section(
+    params: Mapping[str, Any],
+    quality_summary: Any = None,
+    validation: Any = None,
+    *,
+    notes: str | None = None,
+):
+    """The "Metode og datagrundlag" section: the parameters used, the data-quality summary and validation.
+
+    `params` is what the notebook ran with (`fill_params(...)` returns it); `quality_summary` is
+    `load_quality_summary()` (or the accounting / quality-log DataFrame); `validation` the demand model's
+    held-out validation as {offer: {metric: value}} or a DataFrame (optional).
+    """
+    from IPython.display import HTML
+
+    flat = _flatten(params)
+    rows = pd.DataFrame(
+        {
+            "Parameter": [PARAM_LABELS.get(k, k) for k in flat],
+            "Værdi": [fmt_value(v) for v in flat.values()],
+            "Nøgle i params.yaml": list(flat),
+        }
+    )
+    parts = [
+        '<section class="rp-methods">',
+        '<h2 id="metode-og-datagrundlag">Metode og datagrundlag</h2>',
+        "<p>Rapporten er lavet automatisk ud fra de rå fremmøderegistreringer. Alle beregninger følger "
+        "parametrene nedenfor (filen params.yaml); en ændret parameter giver en ny kørsel af rapporten.</p>",
+    ]
+    if notes:
+        parts.append(f"<p>{_esc(notes)}</p>")
+    parts.append('<h3 id="metode-parametre">Parametre</h3>')
+    parts.append(show_table(rows, "Parametre brugt i denne rapport.").data)
+    if quality_summary is not None:
+        parts.append('<h3 id="metode-datakvalitet">Datakvalitet</h3>')
+        parts.append(_quality_html(quality_summary))
+    if validation is not None:
+        parts.append('<h3 id="metode-validering">Validering</h3>')
+        parts.append(_validation_html(validation))
+    parts.append("</section>")
+    return HTML("".join(parts))
+
+
+def _git(args: list[str], cwd: Path) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def version_info(
+    root: str | Path | None = None,
+    offers_path: str | Path | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """What a printed page needs to be traced to its run: git commit, data hash, run date.
+
+    Tolerates a copy without git or without processed data: the fields then say so in Danish.
+    """
+    if root is None:
+        from .config import project_root
+
+        try:
+            root = project_root()
+        except InputError:
+            root = Path.cwd()
+    root = Path(root)
+    commit = _git(["rev-parse", "--short=7", "HEAD"], root)
+    dirty = bool(_git(["status", "--porcelain", "--untracked-files=no"], root)) if commit else False
+    offers = Path(offers_path) if offers_path is not None else root / "data" / "processed" / "offers.json"
+    data_hash, dataset, synthetic = None, None, None
+    try:
+        info = load_dataset_info(offers)
+        data_hash, dataset, synthetic = info.get("data_hash"), info.get("name"), info.get("synthetic")
+    except InputError:
+        pass
+    now = now or dt.datetime.now()
+    return {
+        "commit": commit or "ikke under versionsstyring",
+        "commit_found": commit is not None,
+        "dirty": dirty,
+        "data_hash": str(data_hash) if data_hash else "ukendt",
+        "dataset": dataset,
+        "synthetic": synthetic,
+        "run_date": now.date(),
+        "run_time": now.strftime("%H:%M"),
+    }
+
+
+def footer(info: Mapping[str, Any] | None = None):
+    """The version stamp at the end of the report (and, via the template, in every printed page's margin)."""
+    from IPython.display import HTML
+
+    info = dict(info or version_info())
+    commit = str(info["commit"]) + (" (med lokale ændringer)" if info.get("dirty") else "")
+    data_hash = str(info["data_hash"])
+    short_hash = data_hash[:12] if data_hash != "ukendt" else data_hash
+    run = fmt_date(info["run_date"]) + (f" kl. {info['run_time']}" if info.get("run_time") else "")
+    dataset = f" · Datasæt: {_esc(info['dataset'])}" if info.get("dataset") else ""
+    return HTML(
+        f'<footer class="rp-footer" data-report-commit="{_esc(commit)}" data-report-data-hash="{_esc(short_hash)}" '
+        f'data-report-run-date="{_esc(run)}">'
+        f"<p><strong>Version</strong> · Programkode: {_esc(commit)} · Datagrundlag: {_esc(short_hash)}{dataset} · "
+        f"Kørt: {_esc(run)}</p>"
+        "<p>Rapporten er dannet automatisk af fremmødeanalysens pipeline. Kode og data kan genfindes ud fra "
+        "versionsnummer og datagrundlag.</p></footer>"
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Rendering: table of contents, print stamps, offline guard (an nbconvert preprocessor)
+# --------------------------------------------------------------------------------------------------------
+
+_HEADING_LINE = re.compile(r"^(#{1,3})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HTML_HEADING = re.compile(r"<h([23])\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+_URL_ATTR = re.compile(
+    r"""\b(src|href|srcset|poster|data|action|formaction)\s*=\s*(["']?)([^"'\s>]+)\2""", re.I
+)
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:[a-z][a-z0-9+.-]*:)?//[^)\s>]+)>?[^)]*\)", re.I)
+_MD_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(\s*<?([a-z][a-z0-9+.-]*:[^)\s>]+|//[^)\s>]+)>?[^)]*\)", re.I)
+_MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>", re.I)
+_BARE_URL = re.compile(r"(?<![\w/\"'<=`])((?:https?|ftp)://[^\s<>\"')]+|www\.[^\s<>\"')]+)", re.I)
+_HTML_LINK = re.compile(r"<a\b[^>]*\bhref\s*=\s*([\"'])(?!#|mailto:)([^\"']*)\1[^>]*>(.*?)</a>", re.S | re.I)
+_CSS_URL = re.compile(r"url\(\s*([\"']?)(?!data:|#)([^\"')]+)\1\s*\)", re.I)
+_LOCAL_URL = re.compile(r"^(#|data:|mailto:)", re.I)
+
+
+def slugify(text: str) -> str:
+    """An ASCII anchor id from a Danish heading: "Fremmøde pr. tidsrum" -> "fremmoede-pr-tidsrum"."""
+    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug or "afsnit"
+
+
+def external_urls(html_text: str) -> list[str]:
+    """Every URL in `html_text` that a browser would load or follow to somewhere outside the file.
+
+    Allowed: `#anchors`, `data:` URIs and `mailto:`. Everything else in src/href/url() — other hosts, but
+    also relative and file: paths, which break as soon as the report is forwarded by e-mail — is listed.
+    """
+    found = [m.group(3) for m in _URL_ATTR.finditer(html_text) if not _LOCAL_URL.match(m.group(3))]
+    found += [m.group(2) for m in _CSS_URL.finditer(html_text)]
+    found += re.findall(r"@import\s+[\"']([^\"']+)", html_text, re.I)
+    return found
+
+
+def _unlink_html(html_text: str) -> str:
+    """Links to other hosts become text with the address in brackets: readable offline, nothing to click."""
+
+    def replace(match: re.Match) -> str:
+        url, text = match.group(2), match.group(3)
+        plain = _TAG.sub("", text).strip()
+        if plain == url or not url:
+            return f'<span class="rp-url">{text}</span>'
+        return f'{text} <span class="rp-url">({html.escape(url)})</span>'
+
+    return _HTML_LINK.sub(replace, html_text)
+
+
+def _offline_markdown(source: str, where: str) -> str:
+    images = _MD_IMAGE.findall(source)
+    if images:
+        raise InputError(
+            f"the report would load an image from another host: {images[0]}",
+            file=where,
+            fix="embed the figure with attendance.report.show_figure (or attach the image to the cell)",
+        )
+    source = _MD_LINK.sub(lambda m: f"{m.group(1)} (`{m.group(2)}`)", source)
+    source = _MD_AUTOLINK.sub(lambda m: f"`{m.group(1)}`", source)
+    source = _BARE_URL.sub(lambda m: f"`{m.group(1)}`", source)
+    return _unlink_html(source)
+
+
+def _markdown_headings(source: str, used: set[str], entries: list[dict[str, Any]]) -> tuple[str, str | None]:
+    """Turn level-2/3 ATX headings into HTML headings with stable ASCII ids; return the new source and the
+    first level-1 heading text (the report title)."""
+    from nbconvert.filters.markdown import markdown2html_mistune
+
+    lines, title, fenced = [], None, False
+    for line in source.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+        match = None if fenced else _HEADING_LINE.match(line)
+        if not match:
+            lines.append(line)
+            continue
+        level, text = len(match.group(1)), match.group(2)
+        inline = markdown2html_mistune(text).strip()
+        inline = re.sub(r"^<p>(.*)</p>$", r"\1", inline, flags=re.S)
+        plain = html.unescape(_TAG.sub("", inline)).strip()
+        if level == 1:
+            title = title or plain
+            lines.append(line)
+            continue
+        anchor = _unique(slugify(plain), used)
+        entries.append({"level": level, "id": anchor, "text": plain})
+        lines.extend(["", f'<h{level} id="{anchor}">{inline}</h{level}>', ""])
+    return "\n".join(lines), title
+
+
+def _unique(slug: str, used: set[str]) -> str:
+    candidate, n = slug, 2
+    while candidate in used:
+        candidate, n = f"{slug}-{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def toc_html(entries: Sequence[Mapping[str, Any]]) -> str:
+    """A nested list of links (works without JavaScript and prints as a contents list)."""
+    items, open_sub = [], False
+    for entry in entries:
+        link = f'<a href="#{_esc(entry["id"])}">{_esc(entry["text"])}</a>'
+        if entry["level"] >= 3:
+            if not items:
+                items.append("<li>")
+            if not open_sub:
+                items.append("<ol>")
+                open_sub = True
+            items.append(f"<li>{link}</li>")
+        else:
+            if open_sub:
+                items.append("</ol>")
+                open_sub = False
+            if items:
+                items.append("</li>")
+            items.append(f"<li>{link}")
+    if open_sub:
+        items.append("</ol>")
+    if items:
+        items.append("</li>")
+    return (
+        '<nav class="rp-toc" aria-label="Indholdsfortegnelse"><p class="rp-toc-title">Indhold</p>'
+        f"<ol>{''.join(items)}</ol></nav>"
+    )
+
+
+_DATA_ATTR = re.compile(r'data-report-([a-z-]+)="([^"]*)"')
+
+
+class ReportPreprocessor:
+    """nbconvert preprocessor (registered in the template's conf.json) that prepares a notebook for reviewers.
+
+    1. removes the cells the runner removes (same TagRemovePreprocessor settings), so nothing below sees them;
+    2. gives level-2/3 headings stable ASCII ids and inserts a table of contents before the first of them;
+    3. turns links to other hosts into text and refuses images from other hosts (reports load nothing);
+    4. reads the banner/footer stamps into `resources["report"]` for the print margins, and appends a
+       footer when the notebook has none, so every report carries its version stamp.
+    """
+
+    def __init__(self, enabled: bool = True, **_: Any) -> None:
+        self.enabled = enabled
+
+    def __call__(self, nb, resources):
+        if not self.enabled:
+            return nb, resources
+        return self.preprocess(nb, resources)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        from .notebook_runner import _tag_remover
+
+        nb, resources = _tag_remover().preprocess(nb, resources)
+        where = str(resources.get("metadata", {}).get("name", "notebook"))
+        used: set[str] = set()
+        stamps: dict[str, str] = {}
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if "text/html" in data:
+                    text = _unlink_html(_join(data["text/html"]))
+                    bad = external_urls(text)
+                    if bad:
+                        raise InputError(
+                            f"the report would load {bad[0]} from outside the file",
+                            file=where,
+                            fix="embed images as data URIs (attendance.report.show_figure) and inline styles",
+                        )
+                    data["text/html"] = text
+                    used.update(m.group(2) for m in _HTML_HEADING.finditer(text))
+                    stamps.update(_DATA_ATTR.findall(text))
+
+        entries: list[dict[str, Any]] = []
+        first_heading_cell: int | None = None
+        title = None
+        for index, cell in enumerate(nb.cells):
+            before = len(entries)
+            if cell.cell_type == "markdown":
+                source = _offline_markdown(_join(cell.source), where)
+                cell.source, cell_title = _markdown_headings(source, used, entries)
+                title = title or cell_title
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if "text/markdown" in data:
+                    text = _offline_markdown(_join(data["text/markdown"]), where)
+                    data["text/markdown"], _ = _markdown_headings(text, used, entries)
+                if "text/html" in data:
+                    entries.extend(
+                        {
+                            "level": int(m.group(1)),
+                            "id": m.group(2),
+                            "text": html.unescape(_TAG.sub("", m.group(3))).strip(),
+                        }
+                        for m in _HTML_HEADING.finditer(_join(data["text/html"]))
+                    )
+            if first_heading_cell is None and len(entries) > before:
+                first_heading_cell = index
+
+        if "commit" not in stamps:
+            info = version_info()
+            footer_html = footer(info).data
+            stamps.update(_DATA_ATTR.findall(footer_html))
+            nb.cells.append(_html_cell(nbformat, footer_html, "report-footer"))
+        if entries:
+            position = first_heading_cell if first_heading_cell is not None else len(nb.cells)
+            nb.cells.insert(position, _html_cell(nbformat, toc_html(entries), "report-toc"))
+        if title and not nb.metadata.get("title"):
+            nb.metadata["title"] = title
+        resources["report"] = {
+            "toc": entries,
+            "title": title,
+            "synthetic": stamps.get("synthetic") == "true",
+            "stamp": _print_stamp(stamps),
+        }
+        return nb, resources
+
+
+def _join(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _html_cell(nbformat, text: str, tag: str):
+    output = nbformat.v4.new_output("display_data", data={"text/html": text})
+    cell = nbformat.v4.new_code_cell(source="", outputs=[output])
+    cell.metadata["tags"] = [tag]
+    return cell
+
+
+def _print_stamp(stamps: Mapping[str, str]) -> str:
+    """The one-line stamp in the printed pages' bottom margin, safe inside a CSS string."""
+    parts = []
+    if stamps.get("commit"):
+        parts.append(f"Programkode: {stamps['commit']}")
+    if stamps.get("data-hash"):
+        parts.append(f"Datagrundlag: {stamps['data-hash']}")
+    if stamps.get("run-date"):
+        parts.append(f"Kørt: {stamps['run-date']}")
+    text = html.unescape(" · ".join(parts))
+    return re.sub(r"[^\w .,:()·–-]", "", text)
