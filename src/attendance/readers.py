@@ -1,0 +1,939 @@
+"""Raw files → raw rows with provenance (file, sheet, 1-based row), nothing interpreted yet.
+
+Staff sheets differ in layout, header names, encodings and where the offer's name is written; this module
+finds all of that and hands `cleaning` one table of records (one per spreadsheet row, or one per marked cell
+of a tick list) whose cell values are kept as text. Anything that cannot be read at all stops with an
+`InputError` naming the file, sheet, row or column and the fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .columns import REGISTRATION_FIELDS, header_lookup, load_column_aliases, normalise_header
+from .errors import InputError
+from .parsing import parse_date, parse_time
+
+HEADER_SEARCH_ROWS = 30
+MIN_TICK_DATE_COLUMNS = 3
+TOTAL_WORDS = frozenset({"ialt", "total", "sum", "samlet", "totalt"})
+TICK_PRESENT = frozenset({"x", "1", "✓", "✔", "√", "ja", "j"})
+TICK_ABSENT = frozenset({"0", "-", "–"})
+_TICK_RANGE = re.compile(
+    r"^\s*(?:kl\.?\s*)?(\d{1,2}(?:[.:,]\d{1,2})?)\s*[-–]\s*(\d{1,2}(?:[.:,]\d{1,2})?)\s*$"
+)
+WEEKDAYS = {
+    "mandag": 0, "man": 0, "monday": 0, "tirsdag": 1, "tir": 1, "tuesday": 1, "onsdag": 2, "ons": 2,
+    "wednesday": 2, "torsdag": 3, "tor": 3, "thursday": 3, "fredag": 4, "fre": 4, "friday": 4,
+    "lørdag": 5, "lør": 5, "saturday": 5, "søndag": 6, "søn": 6, "sunday": 6,
+}  # fmt: skip
+RAW_VALUE_FIELDS = ("date", "citizen", "time_in", "time_out", "comment", "offer")
+REGISTRATION_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt"}
+CATEGORY_COLUMNS = (
+    "file",
+    "sheet",
+    "cell",
+    "kind",
+    "layout",
+    "granularity",
+    "sheet_offer",
+    *RAW_VALUE_FIELDS,
+)
+
+
+@dataclass
+class Offer:
+    offer_id: str
+    name: str
+    aliases: list[str]
+    town: str | None
+    approved_places: int | None
+    opening_hours: dict[int, list[tuple[str, str]]]
+    closed_dates: list[dt.date]
+    roster: list[dict[str, Any]]
+    fte: float | None
+    annual_budget_dkk: float | None
+    staff_and_volunteers: list[str]
+    assumptions_note: str | None
+
+    def public_dict(self) -> dict[str, Any]:
+        """What goes to offers.json: everything but the staff names (personal data too)."""
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "town": self.town,
+            "approved_places": self.approved_places,
+            "opening_hours": {
+                str(day): [list(pair) for pair in self.opening_hours.get(day, [])] for day in range(7)
+            },
+            "closed_dates": [d.isoformat() for d in self.closed_dates],
+            "roster": self.roster,
+            "fte": self.fte,
+            "annual_budget_dkk": self.annual_budget_dkk,
+            "assumptions_note": self.assumptions_note,
+        }
+
+
+@dataclass
+class Dataset:
+    name: str
+    synthetic: bool
+    period_start: pd.Timestamp
+    period_end: pd.Timestamp
+    description: str | None
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(range(self.period_start.year, self.period_end.year + 1))
+
+
+@dataclass
+class SheetInfo:
+    file: str
+    sheet: str
+    layout: str  # long | tick | empty
+    rows_read: int
+    header_row: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # field -> header text as written in the sheet
+    sheet_offer: str | None = None
+    offer_source: str | None = None  # title row | sheet name | file name
+
+
+@dataclass
+class RawRegistrations:
+    records: pd.DataFrame
+    sheets: list[SheetInfo]
+    skipped_files: list[str]
+
+
+# --------------------------------------------------------------------------------------------- small files
+
+
+def _load_yaml(path: Path, what: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(
+            f"{what} not found", file=path.name, fix=f"add {path.name} to the dataset folder"
+        ) from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            f"{what} is not valid YAML ({exc.__class__.__name__})",
+            file=path.name,
+            row=mark.line + 1 if mark else None,
+            fix="check indentation, colons and quoting (save as UTF-8)",
+        ) from exc
+
+
+def _as_timestamp(value: Any, file: str, column: str) -> pd.Timestamp:
+    parsed = parse_date(value)
+    if parsed is None:
+        raise InputError(f"{column} is not a date", file=file, column=column, fix="write it as YYYY-MM-DD")
+    return parsed
+
+
+def read_dataset(raw_dir: Path) -> Dataset:
+    data = _load_yaml(Path(raw_dir) / "dataset.yaml", "dataset.yaml")
+    if not isinstance(data, dict):
+        raise InputError("dataset.yaml must be a mapping", file="dataset.yaml", fix="see docs/raw_format.md")
+    for key in ("period_start", "period_end"):
+        if data.get(key) is None:
+            raise InputError(
+                f"dataset.yaml has no {key}",
+                file="dataset.yaml",
+                fix=f"add `{key}: YYYY-MM-DD` (see docs/raw_format.md)",
+            )
+    start = _as_timestamp(data["period_start"], "dataset.yaml", "period_start")
+    end = _as_timestamp(data["period_end"], "dataset.yaml", "period_end")
+    if end < start:
+        raise InputError("period_end is before period_start", file="dataset.yaml", fix="swap the two dates")
+    return Dataset(
+        name=str(data.get("name") or Path(raw_dir).name),
+        synthetic=data.get("synthetic") is True,
+        period_start=start,
+        period_end=end,
+        description=data.get("description"),
+    )
+
+
+def _weekday(value: Any, file: str, where: str) -> int:
+    if isinstance(value, int) and 0 <= value <= 6:
+        return value
+    key = str(value).strip().casefold().rstrip(".")
+    if key.isdigit() and 0 <= int(key) <= 6:
+        return int(key)
+    if key in WEEKDAYS:
+        return WEEKDAYS[key]
+    raise InputError(
+        f"unknown weekday {value!r} in {where}", file=file, fix="use mandag..søndag or 0..6 (0 = mandag)"
+    )
+
+
+def _hhmm(value: Any, file: str, where: str) -> str:
+    parsed = parse_time(value)
+    if parsed is None:
+        raise InputError(f"{value!r} in {where} is not a time", file=file, fix='write times as "09:00"')
+    return f"{parsed.hour:02d}:{parsed.minute:02d}"
+
+
+def _opening_hours(spec: Any, file: str, offer_id: str) -> dict[int, list[tuple[str, str]]]:
+    where = f"{offer_id}.opening_hours"
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise InputError(
+            f"{where} must map weekdays to [[open, close]]", file=file, fix="see docs/raw_format.md"
+        )
+    hours: dict[int, list[tuple[str, str]]] = {}
+    for day, intervals in spec.items():
+        weekday = _weekday(day, file, where)
+        if intervals in (None, []):
+            continue
+        if isinstance(intervals, list) and len(intervals) == 2 and not isinstance(intervals[0], list):
+            intervals = [intervals]
+        pairs = []
+        for pair in intervals:
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise InputError(
+                    f"{where}.{day} must be a list of [open, close]",
+                    file=file,
+                    fix='write [["09:00", "15:00"]]',
+                )
+            start, end = _hhmm(pair[0], file, where), _hhmm(pair[1], file, where)
+            if end <= start:
+                raise InputError(
+                    f"{where}.{day}: closing {end} is not after opening {start}",
+                    file=file,
+                    fix="correct the hours",
+                )
+            pairs.append((start, end))
+        hours[weekday] = sorted(hours.get(weekday, []) + pairs)
+    return dict(sorted(hours.items()))
+
+
+def read_offers(raw_dir: Path) -> dict[str, Offer]:
+    """offers.yaml → Offer per offer_id (weekdays as 0..6, times as HH:MM)."""
+    file = "offers.yaml"
+    data = _load_yaml(Path(raw_dir) / file, file)
+    if not isinstance(data, dict) or not isinstance(data.get("offers"), dict) or not data["offers"]:
+        raise InputError(
+            "offers.yaml must have an `offers:` mapping with at least one offer",
+            file=file,
+            fix="see docs/raw_format.md",
+        )
+    offers: dict[str, Offer] = {}
+    for offer_id, spec in data["offers"].items():
+        offer_id = str(offer_id)
+        if not isinstance(spec, dict):
+            raise InputError(f"offer {offer_id!r} must be a mapping", file=file, fix="see docs/raw_format.md")
+        roster = []
+        for entry in spec.get("roster") or []:
+            if not isinstance(entry, dict) or not {"weekday", "start", "end", "staff"} <= set(entry):
+                raise InputError(
+                    f"{offer_id}.roster entries need weekday, start, end, staff",
+                    file=file,
+                    fix="see docs/raw_format.md",
+                )
+            roster.append(
+                {
+                    "weekday": _weekday(entry["weekday"], file, f"{offer_id}.roster"),
+                    "start": _hhmm(entry["start"], file, f"{offer_id}.roster"),
+                    "end": _hhmm(entry["end"], file, f"{offer_id}.roster"),
+                    "staff": entry["staff"],
+                }
+            )
+        closed = []
+        for value in spec.get("closed_dates") or []:
+            parsed = parse_date(value)
+            if parsed is None:
+                raise InputError(
+                    f"{offer_id}.closed_dates: {value!r} is not a date", file=file, fix="write YYYY-MM-DD"
+                )
+            closed.append(parsed.date())
+        aliases = spec.get("aliases") or []
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        staff = spec.get("staff_and_volunteers") or []
+        if isinstance(staff, str):
+            staff = [staff]
+        offers[offer_id] = Offer(
+            offer_id=offer_id,
+            name=str(spec.get("name") or offer_id),
+            aliases=[str(a) for a in aliases],
+            town=spec.get("town"),
+            approved_places=spec.get("approved_places"),
+            opening_hours=_opening_hours(spec.get("opening_hours"), file, offer_id),
+            closed_dates=sorted(set(closed)),
+            roster=roster,
+            fte=spec.get("fte"),
+            annual_budget_dkk=spec.get("annual_budget_dkk"),
+            staff_and_volunteers=[str(s) for s in staff],
+            assumptions_note=spec.get("assumptions_note"),
+        )
+    return offers
+
+
+class OfferMatcher:
+    """Offer names and aliases, matched case/space/punctuation-insensitively."""
+
+    def __init__(self, offers: dict[str, Offer]) -> None:
+        self.exact: dict[str, str] = {}
+        for offer_id, offer in offers.items():
+            for name in (offer_id, offer.name, *offer.aliases):
+                key = normalise_header(name)
+                if key:
+                    self.exact.setdefault(key, offer_id)
+        # longest first, so `aucgrenaa` wins over `auc`
+        self.by_length = sorted(self.exact.items(), key=lambda item: (-len(item[0]), item[0]))
+
+    def match(self, text: Any) -> str | None:
+        return self.exact.get(normalise_header(text))
+
+    def find_in(self, text: Any) -> str | None:
+        """The offer whose longest alias occurs in `text` (title rows, sheet and file names)."""
+        haystack = normalise_header(text)
+        if not haystack:
+            return None
+        for alias, offer_id in self.by_length:
+            if len(alias) >= 2 and alias in haystack:
+                return offer_id
+        return None
+
+
+# --------------------------------------------------------------------------------------------- grids
+
+
+def _cell_text(value: Any) -> Any:
+    """An Excel cell value as the text cleaning parses (NaN when empty)."""
+    if value is None:
+        return np.nan
+    if isinstance(value, str):
+        return value if value.strip() else np.nan
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        seconds = int(round(value.total_seconds()))
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return np.nan
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _grid_from_rows(rows: list[tuple]) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    frame = pd.DataFrame(
+        [tuple(_cell_text(v) for v in r) + (np.nan,) * (width - len(r)) for r in rows], dtype=object
+    )
+    frame.columns = range(frame.shape[1])
+    return frame.astype("category") if len(frame) else frame
+
+
+def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pd.DataFrame]]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+        raise InputError(
+            f"cannot read the workbook ({exc.__class__.__name__})",
+            file=rel,
+            fix="open it in Excel and save it again as .xlsx (or export the sheet as CSV)",
+        ) from exc
+    grids = []
+    try:
+        for sheet in workbook.worksheets:
+            if sheet.max_row < 1 or sheet.max_column < 1:
+                grids.append((sheet.title, pd.DataFrame()))
+                continue
+            rows = list(
+                sheet.iter_rows(
+                    min_row=1, min_col=1, max_row=sheet.max_row, max_col=sheet.max_column, values_only=True
+                )
+            )
+            grids.append((sheet.title, _grid_from_rows(rows)))
+    finally:
+        workbook.close()
+    return grids
+
+
+def detect_encoding(path: Path, sample_size: int = 1 << 20) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (BOM) or else cp1252, the encoding of Danish Excel CSV exports."""
+    with open(path, "rb") as handle:
+        sample = handle.read(sample_size)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < sample_size)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """`;`, `,` or tab: the one that splits most lines into the same number of fields (decimal commas lose)."""
+    best, best_score = ";", (-1, -1)
+    for candidate in (";", ",", "\t"):
+        counts = [len(row) for row in csv.reader(lines, delimiter=candidate) if row]
+        multi = [c for c in counts if c > 1]
+        if not multi:
+            continue
+        mode = max(set(multi), key=lambda c: (multi.count(c), c))
+        score = (multi.count(mode), mode)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _csv_grid(path: Path, rel: str) -> pd.DataFrame:
+    encoding = detect_encoding(path)
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            head = [line for _, line in zip(range(200), handle, strict=False)]
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+        with open(path, encoding=encoding, newline="") as handle:
+            head = [line for _, line in zip(range(200), handle, strict=False)]
+    if not any(line.strip() for line in head):
+        return pd.DataFrame()
+    delimiter = sniff_delimiter(head)
+    width = max(len(row) for row in csv.reader(head, delimiter=delimiter))
+    for attempt in (encoding, "cp1252"):
+        try:
+            frame = pd.read_csv(
+                path,
+                sep=delimiter,
+                header=None,
+                names=list(range(width)),
+                dtype="category",
+                encoding=attempt,
+                skip_blank_lines=False,
+                keep_default_na=False,
+                na_values=[""],
+                engine="c",
+                index_col=False,
+                quotechar='"',
+            )
+            break
+        except UnicodeDecodeError:
+            if attempt == "cp1252":
+                raise InputError("cannot decode the file", file=rel, fix="save it as UTF-8 CSV") from None
+        except pd.errors.ParserError as exc:
+            line = re.search(r"line (\d+)", str(exc))
+            raise InputError(
+                f"a row has more fields than the rows at the top ({exc})".split(". C error")[0],
+                file=rel,
+                row=int(line[1]) if line else None,
+                fix=f"check quoting and the separator {delimiter!r} in that row",
+            ) from None
+    return frame
+
+
+# --------------------------------------------------------------------------------------------- layout
+
+
+def _row_texts(grid: pd.DataFrame, n: int) -> list[list[Any]]:
+    head = grid.iloc[:n].astype(object)
+    return [list(row) for row in head.itertuples(index=False, name=None)]
+
+
+@dataclass
+class _Header:
+    row_index: int  # 0-based
+    layout: str
+    columns: dict[int, str]  # column index -> field
+    date_columns: dict[int, Any]  # tick list: column index -> header cell (a date)
+
+
+def _find_header(grid: pd.DataFrame, lookup: dict[str, str], years: tuple[int, ...]) -> _Header | None:
+    for index, cells in enumerate(_row_texts(grid, HEADER_SEARCH_ROWS)):
+        fields = {}
+        dates = {}
+        for column, value in enumerate(cells):
+            if isinstance(value, float) and math.isnan(value):
+                continue
+            name = lookup.get(normalise_header(value))
+            if name is not None:
+                fields[column] = name
+            elif parse_date(value, years) is not None:
+                dates[column] = value
+        has_citizen = "citizen" in fields.values()
+        if has_citizen and len(dates) >= MIN_TICK_DATE_COLUMNS:
+            return _Header(index, "tick", fields, dates)
+        if len(fields) >= 2:
+            return _Header(index, "long", fields, {})
+    return None
+
+
+def _coalesce(grid: pd.DataFrame, columns: list[int]) -> pd.Series:
+    if len(columns) == 1:
+        return grid[columns[0]]
+    combined = grid[columns[0]].astype(object)
+    for column in columns[1:]:
+        combined = combined.where(combined.notna(), grid[column].astype(object))
+    return combined.astype("category")
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _sheet_offer(
+    matcher: OfferMatcher, title_cells: list[Any], sheet: str, rel: str, is_csv: bool
+) -> tuple[str | None, str | None]:
+    for cell in title_cells:
+        if isinstance(cell, str):
+            found = matcher.find_in(cell)
+            if found:
+                return found, "title row"
+    if not is_csv:
+        found = matcher.find_in(sheet)
+        if found:
+            return found, "sheet name"
+    found = matcher.find_in(Path(rel).stem)
+    if found:
+        return found, "file name"
+    return None, None
+
+
+def _frame(
+    n: int, rel: str, sheet: str, layout: str, sheet_offer: str | None, **columns: Any
+) -> pd.DataFrame:
+    data = {
+        "file": np.full(n, rel, dtype=object),
+        "sheet": np.full(n, sheet, dtype=object),
+        "layout": np.full(n, layout, dtype=object),
+        "sheet_offer": np.full(n, sheet_offer, dtype=object),
+    }
+    data.update(columns)
+    frame = pd.DataFrame(data)
+    for name in CATEGORY_COLUMNS:
+        if name not in frame:
+            frame[name] = np.nan
+        if not isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype("category")
+    frame["row"] = frame["row"].astype("int64")
+    return frame[
+        ["file", "sheet", "row", "cell", "kind", "layout", "granularity", "sheet_offer", *RAW_VALUE_FIELDS]
+    ]
+
+
+def _long_records(
+    grid: pd.DataFrame, header: _Header, rel: str, sheet: str, offer: str | None
+) -> pd.DataFrame:
+    n = len(grid)
+    by_field: dict[str, list[int]] = {}
+    for column, name in sorted(header.columns.items()):
+        by_field.setdefault(name, []).append(column)
+    kind = np.full(n, "data", dtype=object)
+    kind[: header.row_index] = "title"
+    kind[header.row_index] = "header"
+    values = {name: _coalesce(grid, columns) for name, columns in by_field.items()}
+    return _frame(
+        n,
+        rel,
+        sheet,
+        "long",
+        offer,
+        row=np.arange(1, n + 1),
+        cell=np.full(n, "", dtype=object),
+        kind=pd.Categorical(kind),
+        granularity=np.full(n, "timed", dtype=object),
+        **{name: series.reset_index(drop=True) for name, series in values.items()},
+    )
+
+
+def _tick_records(
+    grid: pd.DataFrame, header: _Header, rel: str, sheet: str, offer: str | None
+) -> pd.DataFrame:
+    """One record per marked cell; rows without marks (blank, total, nobody present) stay one record each."""
+    n = len(grid)
+    columns = header.columns
+    citizen_cols = [c for c, f in sorted(columns.items()) if f == "citizen"]
+    comment_cols = [c for c, f in sorted(columns.items()) if f == "comment"]
+    offer_cols = [c for c, f in sorted(columns.items()) if f == "offer"]
+    body = grid.iloc[header.row_index + 1 :].astype(object)
+    citizen = body[citizen_cols[0]] if citizen_cols else pd.Series(np.nan, index=body.index)
+    comment = body[comment_cols[0]] if comment_cols else pd.Series(np.nan, index=body.index)
+    offer_raw = body[offer_cols[0]] if offer_cols else pd.Series(np.nan, index=body.index)
+    date_cols = sorted(header.date_columns)
+    marks = body[date_cols]
+    marks.columns = range(len(date_cols))
+    stacked = marks.stack(future_stack=True).dropna()
+    text = stacked.astype(str).str.strip()
+    stacked = stacked[(text != "") & ~text.str.casefold().isin(TICK_ABSENT)]
+    text = stacked.astype(str).str.strip()
+    body_pos = stacked.index.get_level_values(0)
+    date_pos = stacked.index.get_level_values(1).to_numpy()
+    total = citizen.map(lambda v: normalise_header(v) in TOTAL_WORDS).to_numpy(dtype=bool)
+    is_total_row = pd.Series(total, index=body.index)
+    keep = ~is_total_row.loc[body_pos].to_numpy()
+    stacked, text, body_pos, date_pos = stacked[keep], text[keep], body_pos[keep], date_pos[keep]
+    present = text.str.casefold().isin(TICK_PRESENT).to_numpy()
+    ranges = text.str.extract(_TICK_RANGE)
+    timed = ranges[0].notna().to_numpy()
+    time_in = np.where(
+        timed, ranges[0].to_numpy(dtype=object), np.where(present, np.nan, text.to_numpy(dtype=object))
+    )
+    time_out = np.where(timed, ranges[1].to_numpy(dtype=object), np.nan)
+    header_dates = np.array([header.date_columns[c] for c in date_cols], dtype=object)
+    header_letters = np.array([_column_letter(c) for c in date_cols], dtype=object)
+    marked = pd.DataFrame(
+        {
+            "row": np.asarray(body_pos) + 1,
+            "cell": header_letters[date_pos],
+            "kind": "data",
+            "granularity": np.where(present, "day", "timed"),
+            "date": header_dates[date_pos],
+            "citizen": citizen.loc[body_pos].to_numpy(dtype=object),
+            "time_in": time_in,
+            "time_out": time_out,
+            "comment": comment.loc[body_pos].to_numpy(dtype=object),
+            "offer": offer_raw.loc[body_pos].to_numpy(dtype=object),
+        }
+    )
+    has_marks = np.zeros(n, dtype=bool)
+    has_marks[np.asarray(body_pos)] = True
+    unmarked_rows = [i for i in range(header.row_index + 1, n) if not has_marks[i]]
+    unmarked = pd.DataFrame(
+        {
+            "row": np.array(unmarked_rows, dtype=np.int64) + 1,
+            "cell": "",
+            "kind": [
+                "data" if (pd.isna(citizen.loc[i]) or is_total_row.loc[i]) else "no_marks"
+                for i in unmarked_rows
+            ],
+            "granularity": "day",
+            "date": np.nan,
+            "citizen": [citizen.loc[i] for i in unmarked_rows],
+            "time_in": np.nan,
+            "time_out": np.nan,
+            "comment": np.nan,
+            "offer": np.nan,
+        }
+    )
+    top = pd.DataFrame(
+        {
+            "row": np.arange(1, header.row_index + 2),
+            "cell": "",
+            "kind": ["title"] * header.row_index + ["header"],
+            "granularity": "day",
+        }
+    )
+    combined = pd.concat([top, marked, unmarked], ignore_index=True).sort_values(
+        ["row", "cell"], kind="stable"
+    )
+    data = {name: combined[name].to_numpy(dtype=object) for name in combined.columns if name != "row"}
+    return _frame(len(combined), rel, sheet, "tick", offer, row=combined["row"].to_numpy(), **data)
+
+
+def _blank_records(n: int, rel: str, sheet: str) -> pd.DataFrame:
+    return _frame(n, rel, sheet, "empty", None, row=np.arange(1, n + 1), cell=np.full(n, "", dtype=object),
+                  kind=np.full(n, "data", dtype=object), granularity=np.full(n, "timed", dtype=object))  # fmt: skip
+
+
+def _read_sheet(
+    grid: pd.DataFrame,
+    rel: str,
+    sheet: str,
+    is_csv: bool,
+    lookup: dict[str, str],
+    matcher: OfferMatcher,
+    years: tuple[int, ...],
+) -> tuple[pd.DataFrame, SheetInfo]:
+    if grid.empty or grid.notna().to_numpy().sum() == 0:
+        n = len(grid)
+        return _blank_records(n, rel, sheet), SheetInfo(rel, sheet, "empty", n)
+    header = _find_header(grid, lookup, years)
+    if header is None:
+        raise InputError(
+            f"unknown layout: no header row in the first {HEADER_SEARCH_ROWS} rows (need two known column names, "
+            "or a citizen column and at least three date columns)",
+            file=rel,
+            sheet=sheet or None,
+            fix="add a header row such as Dato, Navn, Ind, Ud, or add your column names to columns.yaml",
+        )
+    header_cells = _row_texts(grid.iloc[header.row_index : header.row_index + 1], 1)[0]
+    fields = set(header.columns.values())
+    required = ("citizen",) if header.layout == "tick" else ("date", "citizen", "time_in")
+    missing = [name for name in required if name not in fields]
+    if missing:
+        raise InputError(
+            f"missing required column(s) {', '.join(missing)} in the header row",
+            file=rel,
+            sheet=sheet or None,
+            row=header.row_index + 1,
+            fix="add the column, or add its header name to columns.yaml (see docs/raw_format.md)",
+        )
+    title_cells = [c for row in _row_texts(grid, header.row_index) for c in row if isinstance(c, str)]
+    offer, source = _sheet_offer(matcher, title_cells, sheet, rel, is_csv)
+    if offer is None and "offer" not in fields:
+        raise InputError(
+            "cannot tell which offer this sheet belongs to (no Tilbud column; no offer name in a title row, "
+            "the sheet name or the file name)",
+            file=rel,
+            sheet=sheet or None,
+            fix="add the name used here to the offer's `aliases` in offers.yaml",
+        )
+    headers = {}
+    for column, name in sorted(header.columns.items()):
+        headers.setdefault(name, str(header_cells[column]))
+    if header.layout == "tick":
+        records = _tick_records(grid, header, rel, sheet, offer)
+    else:
+        records = _long_records(grid, header, rel, sheet, offer)
+    info = SheetInfo(rel, sheet, header.layout, len(records), header.row_index + 1, headers, offer, source)
+    return records, info
+
+
+def concat_records(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate record tables keeping categoricals categorical (pd.concat would fall back to objects)."""
+    if not frames:
+        return _frame(0, "", "", "empty", None, row=np.zeros(0, dtype=np.int64))
+    out = {}
+    for name in frames[0].columns:
+        parts = [f[name] for f in frames]
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            # empty columns get object categories so that every part has the same category dtype
+            parts = [
+                p if len(p.cat.categories) else p.cat.set_categories(pd.Index([], dtype=object))
+                for p in parts
+            ]
+            out[name] = pd.api.types.union_categoricals(parts, ignore_order=True)
+        else:
+            out[name] = np.concatenate([p.to_numpy() for p in parts])
+    return pd.DataFrame(out)
+
+
+def registration_files(raw_dir: Path) -> tuple[list[Path], list[str]]:
+    folder = Path(raw_dir) / "registrations"
+    if not folder.is_dir():
+        raise InputError(
+            "the dataset has no registrations/ folder",
+            file=str(raw_dir),
+            fix="put the attendance files in registrations/",
+        )
+    files, skipped = [], []
+    for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(raw_dir).as_posix()):
+        if not path.is_file() or path.name.startswith((".", "~$")):
+            continue
+        suffix = path.suffix.casefold()
+        if suffix == ".xls":
+            raise InputError(
+                "old Excel format (.xls) cannot be read",
+                file=path.relative_to(raw_dir).as_posix(),
+                fix="open it in Excel and save it as .xlsx",
+            )
+        if suffix in REGISTRATION_SUFFIXES:
+            files.append(path)
+        else:
+            skipped.append(path.relative_to(raw_dir).as_posix())
+    if not files:
+        raise InputError(
+            "registrations/ holds no .xlsx or .csv files", file=str(raw_dir), fix="add the registration files"
+        )
+    return files, skipped
+
+
+def read_registrations(raw_dir: Path, offers: dict[str, Offer], dataset: Dataset) -> RawRegistrations:
+    """Every sheet of every registration file as records with provenance; layout and offer detected."""
+    raw_dir = Path(raw_dir)
+    table, _ = load_column_aliases(raw_dir)
+    lookup = header_lookup(table)
+    matcher = OfferMatcher(offers)
+    files, skipped = registration_files(raw_dir)
+    frames, sheets = [], []
+    for path in files:
+        rel = path.relative_to(raw_dir).as_posix()
+        is_csv = path.suffix.casefold() in {".csv", ".txt"}
+        grids = [("", _csv_grid(path, rel))] if is_csv else _xlsx_grids(path, rel)
+        for sheet, grid in grids:
+            records, info = _read_sheet(grid, rel, sheet, is_csv, lookup, matcher, dataset.years)
+            frames.append(records)
+            sheets.append(info)
+    return RawRegistrations(concat_records(frames), sheets, skipped)
+
+
+# --------------------------------------------------------------------------------------------- referrals
+
+
+def _find_referral_file(raw_dir: Path) -> Path:
+    for name in ("referrals.xlsx", "referrals.xlsm", "referrals.csv"):
+        if (raw_dir / name).is_file():
+            return raw_dir / name
+    raise InputError(
+        "no referral list",
+        file=str(raw_dir),
+        fix="add referrals.xlsx or referrals.csv (see docs/raw_format.md)",
+    )
+
+
+def read_referrals(raw_dir: Path, offers: dict[str, Offer], dataset: Dataset) -> pd.DataFrame:
+    """The referral list: offer_id, name, initials, referral_start, referral_end, age_band (CPR dropped here)."""
+    raw_dir = Path(raw_dir)
+    path = _find_referral_file(raw_dir)
+    rel = path.name
+    _, table = load_column_aliases(raw_dir)
+    lookup = header_lookup(table)
+    matcher = OfferMatcher(offers)
+    grids = [("", _csv_grid(path, rel))] if path.suffix == ".csv" else _xlsx_grids(path, rel)
+    for sheet, grid in grids:
+        if grid.empty:
+            continue
+        for index, cells in enumerate(_row_texts(grid, HEADER_SEARCH_ROWS)):
+            columns = {}
+            for column, value in enumerate(cells):
+                name = lookup.get(normalise_header(value)) if isinstance(value, str) else None
+                if name is not None and name not in columns.values():
+                    columns[column] = name
+            if len(columns) >= 2:
+                return _referral_rows(grid, index, columns, rel, sheet, matcher, dataset)
+    raise InputError(
+        "no header row found in the referral list",
+        file=rel,
+        fix="add a header row with Tilbud, Navn, Visiteret fra, Visiteret til (or extend columns.yaml: referrals:)",
+    )
+
+
+def _referral_rows(
+    grid: pd.DataFrame,
+    header_index: int,
+    columns: dict[int, str],
+    rel: str,
+    sheet: str,
+    matcher: OfferMatcher,
+    dataset: Dataset,
+) -> pd.DataFrame:
+    header_cells = _row_texts(grid.iloc[header_index : header_index + 1], 1)[0]
+    present = set(columns.values())
+    missing = [name for name in ("offer", "name", "referral_start") if name not in present]
+    if missing:
+        raise InputError(
+            f"referral list lacks column(s) {', '.join(missing)}",
+            file=rel,
+            sheet=sheet or None,
+            row=header_index + 1,
+            fix="add Tilbud, Navn and Visiteret fra columns (or their names to columns.yaml under referrals:)",
+        )
+    column_of = {name: column for column, name in columns.items()}
+    out = []
+    body = grid.iloc[header_index + 1 :].astype(object)
+    for offset, cells in enumerate(body.itertuples(index=False, name=None)):
+        row = header_index + 2 + offset
+        value = {name: cells[column] for name, column in column_of.items()}
+        value = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in value.items()}
+        if value.get("name") is None or normalise_header(value["name"]) in TOTAL_WORDS:
+            continue
+        offer_id = matcher.match(value.get("offer"))
+        if offer_id is None:
+            raise InputError(
+                "unknown offer in the referral list",
+                file=rel,
+                sheet=sheet or None,
+                row=row,
+                column=str(header_cells[column_of["offer"]]),
+                fix="add the name to the offer's `aliases` in offers.yaml",
+            )
+        dates = {}
+        for name in ("referral_start", "referral_end"):
+            raw = value.get(name)
+            parsed = parse_date(raw, dataset.years) if raw is not None else None
+            if parsed is None and (name == "referral_start" or raw is not None):
+                raise InputError(
+                    "not a date",
+                    file=rel,
+                    sheet=sheet or None,
+                    row=row,
+                    column=str(header_cells[column_of[name]]),
+                    fix="write the date as DD-MM-YYYY (leave Visiteret til blank for an open referral)",
+                )
+            dates[name] = parsed
+        out.append(
+            {
+                "offer_id": offer_id,
+                "name": str(value["name"]),
+                "initials": None if value.get("initials") is None else str(value["initials"]),
+                "referral_start": dates["referral_start"],
+                "referral_end": dates["referral_end"],
+                "age_band": None if value.get("age_band") is None else str(value["age_band"]).strip(),
+                "source_row": row,
+            }
+        )
+    frame = pd.DataFrame(
+        out,
+        columns=["offer_id", "name", "initials", "referral_start", "referral_end", "age_band", "source_row"],
+    )
+    for name in ("referral_start", "referral_end"):
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+    return frame
+
+
+def read_citizen_aliases(raw_dir: Path) -> dict[str, str]:
+    """citizen_aliases.csv (variant;canonical) → {normalised variant: normalised canonical}."""
+    from .pseudonym import normalise_identifier
+
+    path = Path(raw_dir) / "citizen_aliases.csv"
+    if not path.is_file():
+        return {}
+    encoding = detect_encoding(path)
+    try:
+        text = path.read_text(encoding=encoding)
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1252")
+    lines = text.splitlines()
+    delimiter = sniff_delimiter(lines[:50])
+    aliases = {}
+    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        cells = [c for c in row if c.strip()]
+        if not cells:
+            continue
+        if number == 1 and normalise_header(cells[0]) in {"variant", "stavemåde", "alias", "variation"}:
+            continue
+        if len(cells) != 2:
+            raise InputError(
+                "each line needs a variant and the canonical name",
+                file="citizen_aliases.csv",
+                row=number,
+                fix=f"write `variant{delimiter}canonical`",
+            )
+        aliases[normalise_identifier(cells[0])] = normalise_identifier(cells[1])
+    return aliases
+
+
+__all__ = [
+    "REGISTRATION_FIELDS",
+    "Dataset",
+    "Offer",
+    "OfferMatcher",
+    "RawRegistrations",
+    "SheetInfo",
+    "read_citizen_aliases",
+    "read_dataset",
+    "read_offers",
+    "read_referrals",
+    "read_registrations",
+]
