@@ -264,3 +264,15 @@ def test_daily_peaks_match_minute_by_minute_count():
         own = visits[(visits["offer_id"] == offer) & (visits["date"] == date)]
         present = (own["start"].to_numpy()[:, None] <= minutes) & (minutes < own["end"].to_numpy()[:, None])
         assert expected_peak == present.sum(axis=0).max()
+
+
+def test_cli_names_the_file_line_of_a_backwards_visit(tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text(
+        "s;e\n2026-03-02 09:00;2026-03-02 10:00\n2026-03-02 12:00;2026-03-02 11:00\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError) as info:
+        run_occupancy_cli(path, "s", "e", 60, "2026-03-02", "2026-03-08", None, tmp_path / "o.csv", None)
+    assert (
+        info.value.row == 3 and info.value.file == str(path) and "end before they start" in info.value.message
+    )

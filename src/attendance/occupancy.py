@@ -63,13 +63,19 @@ def _as_datetimes(df: pd.DataFrame, column: str) -> np.ndarray:
         )
     values = df[column]
     if not pd.api.types.is_datetime64_any_dtype(values):
-        values = _parse_datetimes(values, column)
+        values = _parse_datetimes(values, column, df.index)
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_localize(None)
     return values.to_numpy("datetime64[ns]")
 
 
-def _parse_datetimes(values: pd.Series, column: str) -> pd.Series:
+def _row_label(index: pd.Index, position: int) -> int | None:
+    """The row to name in an error: the index label when it is an integer (the CLI sets file line numbers)."""
+    label = index[position]
+    return int(label) if isinstance(label, int | np.integer) else None
+
+
+def _parse_datetimes(values: pd.Series, column: str, index: pd.Index) -> pd.Series:
     """Parse text timestamps; an unparseable non-empty value is an InputError naming its row."""
     text = values.astype("string").str.strip()
     parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
@@ -81,7 +87,7 @@ def _parse_datetimes(values: pd.Series, column: str) -> pd.Series:
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
             f"cannot read {int(bad.sum())} timestamp(s), first {text.iloc[position]!r}",
-            row=position + 2,
+            row=_row_label(index, position),
             column=column,
             fix="use YYYY-MM-DD HH:MM",
         )
@@ -130,7 +136,8 @@ def occupancy_by_datetime(
     if backwards.any():
         position = int(np.flatnonzero(backwards)[0])
         raise InputError(
-            f"{int(backwards.sum())} visit(s) end before they start, first at index {df.index[position]!r}",
+            f"{int(backwards.sum())} visit(s) end before they start",
+            row=_row_label(df.index, position),
             column=end_col,
             fix="clean the data (swap or drop such visits) first",
         )
@@ -265,7 +272,7 @@ def read_visits_file(path: Path) -> pd.DataFrame:
     if suffix in {".parquet", ".pq"}:
         return pd.read_parquet(path)
     if suffix in {".csv", ".txt"}:
-        return pd.read_csv(path, sep=None, engine="python") if _looks_semicolon(path) else pd.read_csv(path)
+        return pd.read_csv(path, sep=";" if _looks_semicolon(path) else ",")
     raise InputError(f"unknown file type {suffix!r}", file=str(path), fix="give a .csv or .parquet file")
 
 
@@ -289,6 +296,10 @@ def run_occupancy_cli(
 ) -> str:
     """`attendance occupancy`: visits file → summary CSV (and by-datetime CSV); returns a one-line message."""
     frame = read_visits_file(Path(input_path))
+    # number rows as the file does, so errors point at the line to fix (CSV line 1 is the header)
+    frame.index = pd.RangeIndex(len(frame)) + (
+        2 if Path(input_path).suffix.lower() in {".csv", ".txt"} else 1
+    )
     try:
         table = occupancy_by_datetime(frame, start_col, end_col, bin_minutes, start_date, end_date, group_col)
     except InputError as exc:  # name the file in the one-line message
