@@ -154,6 +154,35 @@ def arrival_counts(visits: pd.DataFrame, offers: Mapping, offer_id: str, bin_min
     ]
 
 
+def stay_lengths(
+    visits: pd.DataFrame, offers: Mapping, offer_id: str, days: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """Timed visits with positive stay on the given days: date, weekday, arrival minute, stay, and whether the
+    stay ends at (or after) the closing time of the opening interval the citizen arrived in (`censored`)."""
+    timed = _timed_visits(visits, offer_id, days)
+    timed = timed[timed["end_minute"] > timed["start_minute"]]
+    frame = timed[["date", "weekday", "start_minute", "end_minute"]].reset_index(drop=True)
+    intervals = opening_intervals(offers[offer_id].get("opening_hours", {}))
+    frame["row"] = np.arange(len(frame))
+    merged = frame.merge(intervals, on="weekday", how="left")
+    inside = merged[
+        (merged["start_minute"] >= merged["open_minute"]) & (merged["start_minute"] < merged["close_minute"])
+    ]
+    close = np.full(len(frame), np.inf)
+    close[inside["row"].to_numpy()] = inside["close_minute"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "offer_id": offer_id,
+            "date": frame["date"],
+            "weekday": frame["weekday"].astype("int64"),
+            "arrival_minute": frame["start_minute"],
+            "stay_minutes": frame["end_minute"] - frame["start_minute"],
+            "censored": frame["end_minute"].to_numpy() >= close,
+        }
+    )
+    return out.sort_values(["date", "arrival_minute", "stay_minutes"], ignore_index=True)
+
+
 def stay_survival(
     visits: pd.DataFrame, offers: Mapping, offer_id: str, days: pd.DatetimeIndex
 ) -> pd.DataFrame:
@@ -163,22 +192,10 @@ def stay_survival(
     still there, so such a stay says "at least this long". Ignoring that would shorten late arrivals' stays and
     bias occupancy before closing downwards. Zero-length stays are never present and are left out.
     """
-    timed = _timed_visits(visits, offer_id, days)
-    timed = timed[timed["end_minute"] > timed["start_minute"]]
-    if timed.empty:
+    stays = stay_lengths(visits, offers, offer_id, days)
+    if stays.empty or not (~stays["censored"]).any():
         return pd.DataFrame({"offer_id": offer_id, "minutes": [0.0], "survival": [1.0]})
-    intervals = opening_intervals(offers[offer_id].get("opening_hours", {}))
-    frame = timed[["weekday", "start_minute", "end_minute"]].reset_index(drop=True)
-    frame["row"] = np.arange(len(frame))
-    merged = frame.merge(intervals, on="weekday", how="left")
-    inside = merged[
-        (merged["start_minute"] >= merged["open_minute"]) & (merged["start_minute"] < merged["close_minute"])
-    ]
-    close = pd.Series(np.inf, index=frame.index)
-    close.iloc[inside["row"].to_numpy()] = inside["close_minute"].to_numpy()
-    stay = (frame["end_minute"] - frame["start_minute"]).to_numpy()
-    event = (frame["end_minute"] < close).to_numpy().astype(int)
-    km = SurvfuncRight(stay, event)
+    km = SurvfuncRight(stays["stay_minutes"].to_numpy(), (~stays["censored"]).to_numpy().astype(int))
     times = np.concatenate([[0.0], np.asarray(km.surv_times, dtype=float)])
     probs = np.concatenate([[1.0], np.asarray(km.surv_prob, dtype=float)])
     return pd.DataFrame({"offer_id": offer_id, "minutes": times, "survival": probs})
