@@ -982,8 +982,10 @@ _URL_ATTR = re.compile(
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:[a-z][a-z0-9+.-]*:)?//[^)\s>]+)>?[^)]*\)", re.I)
 _MD_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(\s*<?([a-z][a-z0-9+.-]*:[^)\s>]+|//[^)\s>]+)>?[^)]*\)", re.I)
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>", re.I)
-_BARE_URL = re.compile(r"(?<![\w/\"'<=`])((?:https?|ftp)://[^\s<>\"')]+|www\.[^\s<>\"')]+)", re.I)
-_HTML_LINK = re.compile(r"<a\b[^>]*\bhref\s*=\s*([\"'])(?!#|mailto:)([^\"']*)\1[^>]*>(.*?)</a>", re.S | re.I)
+_BARE_URL = re.compile(r"(?<![\w/\"'<=`])((?:https?|ftp)://|www\.)([^\s<>\"')]*[^\s<>\"').,;:!?])", re.I)
+_HTML_LINK = re.compile(
+    r"<a\b[^>]*\bhref\s*=\s*([\"'])(?!#|mailto:|data:)([^\"']*)\1[^>]*>(.*?)</a>", re.S | re.I
+)
 _CSS_URL = re.compile(r"url\(\s*([\"']?)(?!data:|#)([^\"')]+)\1\s*\)", re.I)
 _LOCAL_URL = re.compile(r"^(#|data:|mailto:)", re.I)
 
@@ -1031,7 +1033,7 @@ def _offline_markdown(source: str, where: str) -> str:
         )
     source = _MD_LINK.sub(lambda m: f"{m.group(1)} (`{m.group(2)}`)", source)
     source = _MD_AUTOLINK.sub(lambda m: f"`{m.group(1)}`", source)
-    source = _BARE_URL.sub(lambda m: f"`{m.group(1)}`", source)
+    source = _BARE_URL.sub(lambda m: f"`{m.group(0)}`", source)
     return _unlink_html(source)
 
 
