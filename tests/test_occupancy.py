@@ -40,7 +40,7 @@ def _generated_visits(seed: int, n: int = 700) -> pd.DataFrame:
     minute_aligned = rng.random(n) < 0.3  # slot boundaries exactly
     arrive = arrive.where(~minute_aligned, arrive.floor("15min"))
     depart = arrive + pd.to_timedelta(stay_s, unit="s")
-    frame = pd.DataFrame({"arrive": arrive, "depart": depart, "group": rng.choice(["auc", "no17", "x"], n)})
+    frame = pd.DataFrame({"arrive": arrive, "depart": depart, "group": rng.choice(["auc", "no17"], n)})
     frame.loc[rng.random(n) < 0.03, "depart"] = pd.NaT  # missing ends
     extra = pd.DataFrame(
         {
@@ -60,7 +60,7 @@ def _generated_visits(seed: int, n: int = 700) -> pd.DataFrame:
                 window_start,  # zero-length at the window start: outside (hillmaker needs end > start)
                 window_end,  # ends exactly at midnight after the window
             ],
-            "group": ["auc", "no17", "x", "auc", "no17", "x"],
+            "group": ["auc", "no17", "auc", "auc", "no17", "no17"],
         }
     )
     frame = pd.concat([frame, extra], ignore_index=True)
@@ -107,7 +107,7 @@ def test_parity_with_hillmaker(bin_minutes, group, seed):
     ours = occupancy_by_datetime(visits, "arrive", "depart", bin_minutes, *WINDOW, group_col=group)
     keys = ([group] if group else []) + ["datetime"]
 
-    assert len(ours) == len(hm_bydt) == 28 * 1440 // bin_minutes * (3 if group else 1)
+    assert len(ours) == len(hm_bydt) == 28 * 1440 // bin_minutes * (2 if group else 1)
     merged = hm_bydt.merge(ours, on=keys, suffixes=("_hm", ""), validate="one_to_one")
     assert len(merged) == len(ours)
     for column in ["arrivals", "departures", "occupancy"]:
@@ -232,9 +232,9 @@ def test_cli_csv_and_parquet(tmp_path):
     assert "wrote" in message and "\n" not in message
     run_occupancy_cli(parquet, "arrive", "depart", 30, *WINDOW, "group", out_pq, None)
     a, b = pd.read_csv(out_csv), pd.read_csv(out_pq)
-    assert len(a) == 3 * 3 * 7 * 48
+    assert len(a) == 3 * 2 * 7 * 48
     pd.testing.assert_frame_equal(a, b)
-    assert len(pd.read_csv(bydt)) == 3 * 28 * 48
+    assert len(pd.read_csv(bydt)) == 2 * 28 * 48
 
 
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
