@@ -21,7 +21,9 @@ TEMPLATE_NAME = "attendance_report"
 def select_params(keys: list[str], params: dict[str, Any], source: str = "params.yaml") -> dict[str, Any]:
     missing = [key for key in keys if key not in params]
     if missing:
-        raise InputError(f"params.yaml has no key(s) {', '.join(missing)}", file=source, fix="add them or correct --params")
+        raise InputError(
+            f"params.yaml has no key(s) {', '.join(missing)}", file=source, fix="add them or correct --params"
+        )
     return {key: params[key] for key in keys}
 
 
@@ -81,12 +83,51 @@ def _tag_remover():
     return remover
 
 
-def run_notebook(notebook: str | Path, keys: list[str], html: str | Path, executed_dir: str | Path = "build/notebooks") -> Path:
+def stage_outputs(root: Path, notebook: Path) -> list[Path]:
+    """The outputs dvc.yaml declares for the stage that runs `notebook` (quarantine excluded: it is meant to
+    hold raw values for the analyst and never leaves the machine)."""
+    import yaml
+
+    try:
+        stages = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")).get("stages", {}) or {}
+    except (OSError, AttributeError, yaml.YAMLError):
+        return []
+    rel = notebook.relative_to(root).as_posix() if notebook.is_relative_to(root) else notebook.name
+    outputs: list[Path] = []
+    for stage in stages.values():
+        if rel not in str(stage.get("cmd", "")).split():
+            continue
+        for entry in [*stage.get("outs", []), *stage.get("metrics", [])]:
+            path = next(iter(entry)) if isinstance(entry, dict) else entry
+            if not str(path).startswith("data/quarantine"):
+                outputs.append(root / path)
+    return outputs
+
+
+def guard_against_leaks(root: Path, params: dict[str, Any], outputs: list[Path]) -> None:
+    """Stage check: no output may contain a raw citizen identifier of this run's raw data."""
+    from .leakguard import guard_outputs
+
+    dataset = params.get("dataset") or {}
+    raw_dir = root / "data" / "raw" / str(dataset.get("name", ""))
+    if not dataset.get("name") or not raw_dir.is_dir():
+        logging.getLogger(__name__).warning("leak guard skipped: no raw dataset folder %s", raw_dir)
+        return
+    guard_outputs(outputs, raw_dir, root)
+
+
+def run_notebook(
+    notebook: str | Path, keys: list[str], html: str | Path, executed_dir: str | Path = "build/notebooks"
+) -> Path:
     root = project_root()
     notebook = (root / notebook).resolve()
     if not notebook.is_file():
         raise InputError("notebook not found", file=str(notebook))
-    parameters = select_params(keys, load_params(root / "params.yaml"))
+    params = load_params(root / "params.yaml")
+    parameters = select_params(keys, params)
     executed = (root / executed_dir / notebook.name).resolve()
     execute_notebook(notebook, executed, parameters, cwd=root)
-    return render_html(executed, (root / html).resolve())
+    html_path = render_html(executed, (root / html).resolve())
+    outputs = sorted({*stage_outputs(root, notebook), executed, html_path})
+    guard_against_leaks(root, params, outputs)
+    return html_path
