@@ -535,6 +535,9 @@ def format_date(day: dt.date, fmt: str) -> Any:
 def format_time(minutes: int, fmt: str) -> tuple[Any, str]:
     """A time the way staff type it, and the format actually used (`kl. 9` only works for whole hours)."""
     h, m = divmod(int(minutes), 60)
+    if fmt == "fraction" and len(repr(minutes / 1440)) < 5:
+        # 12:00 is the fraction 0.5; the reader turns numeric cells into text, and text "0.5" reads as 0:50
+        return dt.time(h, m), "excel_time"
     if fmt in ("kl", "bare") and m:
         return (f"kl {h}.{m:02d}", "kl") if fmt == "kl" else (f"{h}.{m:02d}", "dot")
     value = {
