@@ -12,6 +12,7 @@ from attendance.demand_model import (
     fit_offer_models,
     holdout_start,
     instantaneous_mean,
+    load_models,
     model_days,
     predict_daily,
     predict_occupancy,
@@ -20,6 +21,7 @@ from attendance.demand_model import (
     stay_survival,
     validate_holdout,
 )
+from attendance.errors import InputError
 from attendance.kpis import opening_days
 
 BIN = 30
@@ -312,6 +314,17 @@ def test_from_tables_round_trip(offers, poisson_visits):
     rebuilt = ArrivalModel.from_tables(model.rates_table(), model.survival_table(), "auc")
     assert rebuilt.family == model.family and rebuilt.unique_ratio == model.unique_ratio
     pd.testing.assert_frame_equal(predict_occupancy(rebuilt, scale=1.2), predict_occupancy(model, scale=1.2))
+
+
+def test_load_models_reads_the_stage_tables(tmp_path, offers, poisson_visits):
+    model = fit_offer_models(poisson_visits, offers, bin_minutes=BIN)["auc"]
+    model.rates_table().to_parquet(tmp_path / "arrival_rates.parquet", index=False)
+    model.survival_table().to_parquet(tmp_path / "stay_survival.parquet", index=False)
+    loaded = load_models(tmp_path)
+    assert list(loaded) == ["auc"]
+    pd.testing.assert_frame_equal(predict_occupancy(loaded["auc"]), predict_occupancy(model))
+    with pytest.raises(InputError):
+        load_models(tmp_path / "missing")
 
 
 def test_holdout_start_is_monday_of_the_last_weeks():

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -748,3 +749,23 @@ def validate_holdout(
     )
     days_out = pd.concat(day_frames, ignore_index=True).sort_values(["offer_id", "date"], ignore_index=True)
     return slots, days_out, metrics
+
+
+def load_models(demand_dir: str | Path) -> dict[str, ArrivalModel]:
+    """The fitted models from the demand stage's `arrival_rates.parquet` and `stay_survival.parquet`.
+
+    Why: the report notebooks run their own scenarios (spor 2 uplifts, other opening hours) on exactly the
+    model the demand stage fitted and validated, without refitting or reading the visits again.
+    """
+    demand_dir = Path(demand_dir)
+    try:
+        rates = pd.read_parquet(demand_dir / "arrival_rates.parquet")
+        survival = pd.read_parquet(demand_dir / "stay_survival.parquet")
+    except FileNotFoundError as exc:
+        raise InputError(
+            "the demand stage's fitted tables are missing", file=str(demand_dir), fix="run `dvc repro demand`"
+        ) from exc
+    return {
+        offer_id: ArrivalModel.from_tables(rates, survival, offer_id)
+        for offer_id in sorted(rates["offer_id"].unique())
+    }
