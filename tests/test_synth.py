@@ -336,5 +336,6 @@ def test_scaled_dataset_has_the_volume_and_the_defects(tmp_path, capsys):
     assert (frame["Ud"] == "").sum() > 0 and frame.duplicated().sum() > 0
     assert frame["Dato"].str.contains("/").any() and frame["Ind"].str.startswith("kl").any()
     assert (frame["Navn"] != frame["Navn"].str.strip()).any()  # case/space variants
+    assert (frame["Dato"] == "I alt").sum() == len(files)  # a total row closes every file
     referrals = pd.read_csv(tmp_path / "s" / "referrals.csv", sep=";")
     assert len(referrals) > 0 and set(referrals["Tilbud"]) == {"AUC", "No. 17"}

@@ -1253,8 +1253,13 @@ def write_scaled_dataset(out_dir: Path, seed: int, visits: int) -> str:
         closes = np.array([plan.hours[d.weekday()][1] for d in days], dtype=np.int16)
         months = np.array([d.month for d in days], dtype=np.int8)
 
-        day = rng.integers(0, len(days), n_visits).astype(np.int16)
-        citizen = np.minimum((n_cit * rng.beta(1.0, 1.6, n_visits)).astype(np.int32), n_cit - 1)
+        day = np.sort(rng.integers(0, len(days), n_visits)).astype(np.int16)
+        # distinct citizens within a day (mostly one visit per citizen-day): the k-th visit of day d is citizen
+        # (offset_d + k * step) mod n_cit with step coprime to n_cit
+        rank = np.arange(n_visits) - np.searchsorted(day, day, side="left")
+        step = next(p for p in (7919, 104729, 1299709) if np.gcd(p, n_cit) == 1)
+        offset_day = rng.integers(0, n_cit, len(days))
+        citizen = ((offset_day[day] + rank.astype(np.int64) * step) % n_cit).astype(np.int32)
         open_, close = opens[day].astype(np.int32), closes[day].astype(np.int32)
         late = rng.random(n_visits) < 0.3
         arrive = np.where(late, rng.uniform(open_, close - 45), rng.normal(open_ + 75, 50))
@@ -1344,6 +1349,8 @@ def write_scaled_dataset(out_dir: Path, seed: int, visits: int) -> str:
                 pacsv.write_csv(
                     table, path, write_options=pacsv.WriteOptions(delimiter=";", quoting_style="none")
                 )
+                with open(path, "a", encoding="utf-8", newline="") as handle:  # a blank row and a total row
+                    handle.write(f";;;;\nI alt;;;;{len(take)} registreringer\n")
                 files += 1
                 total_rows += len(take)
         referred = int(round(len(names) * 0.75 / 1.15 + (len(names) - n_cit)))
@@ -1377,6 +1384,6 @@ def write_scaled_dataset(out_dir: Path, seed: int, visits: int) -> str:
     return (
         f"Wrote synthetic benchmark data (seed {seed}) to {out_dir}: {total_rows} raw rows for about {visits} visits "
         f"in {files} CSV files (long layout, ';', UTF-8), with low rates of swapped and missing times, early "
-        f"arrivals, exact and overlapping duplicates, case variants, staff rows, CPR-in-name rows and a Saturday "
-        f"trip; {seconds:.1f} s. Not calibrated to the kommissorium."
+        f"arrivals, exact and overlapping duplicates, case variants, staff rows, CPR-in-name rows, blank and total "
+        f"rows and a Saturday trip; {seconds:.1f} s. Not calibrated to the kommissorium."
     )
