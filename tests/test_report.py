@@ -331,7 +331,7 @@ def test_methods_section_lists_parameters_quality_and_validation():
         {
             "file": ["a.xlsx"] * 3,
             "rule": ["missing_time_out", "missing_time_out", "some_new_rule"],
-            "action": ["filled", "filled", "quarantined"],
+            "action": ["imputed", "imputed", "quarantined"],
         }
     )
     accounting = pd.DataFrame(
@@ -353,8 +353,8 @@ def test_methods_section_lists_parameters_quality_and_validation():
     assert "Niveau for prædiktionsintervaller" in html and ">0,9</td>" in html
     assert "formiddag: 08:00–12:00" in html
     assert '<td>Rækker læst</td><td class="num">120</td>' in html
-    assert '<td>Manglende sluttidspunkt</td><td>filled</td><td class="num">2</td>' in html
-    assert "some new rule" in html
+    assert '<td>Manglende sluttidspunkt</td><td>udfyldt</td><td class="num">2</td>' in html
+    assert "<td>some new rule</td><td>karantæne</td>" in html
     assert "Modelfamilie" in html and ">0,91</td>" in html
 
 

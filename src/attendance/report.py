@@ -695,7 +695,7 @@ PARAM_LABELS: dict[str, str] = {
     "staffing.occupancy_quantile": "Der planlægges efter denne fraktil af forventet fremmøde",
     "staffing.fte_hours_per_year": "Timer pr. årsværk",
     "staffing.cost_per_fte_dkk": "Omkostning pr. årsværk (antagelse, kr.)",
-    "report.suppress_below": "Antal borgere under dette vises som «<N»",
+    "report.suppress_below": "Tal om færre borgere end dette vises som «<N»",
     "report.language": "Rapportsprog",
     "spor1.goal_followup_hours_per_citizen_per_quarter": "Timer til opfølgning på mål pr. borger pr. kvartal",
     "spor2.scenarios": "Scenarier: ændring i efterspørgsel i forhold til i dag",
@@ -719,29 +719,58 @@ ACCOUNTING_LABELS = {
     "ignored": "Ignoreret (tomme rækker, overskrifter, totaler)",
 }
 
+# Rule and action names of the clean stage's quality log (attendance.cleaning.RULE_ORDER); unknown names
+# are shown with spaces instead of underscores rather than failing the report.
 RULE_LABELS = {
-    "missing_time_out": "Manglende sluttidspunkt",
-    "time_out_before_in": "Sluttid før starttid",
-    "outside_opening_hours": "Tid uden for åbningstiden",
-    "max_stay_hours": "Urealistisk langt ophold",
-    "duplicate": "Dublet",
-    "exact_duplicate": "Præcis dublet",
-    "overlap": "Overlappende besøg",
-    "on_closed_day": "Registrering på lukkedag",
-    "staff": "Medarbejder eller frivillig på listen",
-    "cpr_in_name": "CPR-nummer i navnefeltet",
+    "unsupported_file": "Fil i et format, der ikke kan læses",
+    "title_row": "Titelrække",
+    "header_row": "Overskriftsrække",
+    "blank_row": "Tom række",
+    "total_row": "Totalrække",
+    "no_marks": "Række uden afkrydsninger",
+    "offer_alias": "Tilbuddets navn skrevet på en anden måde",
+    "staff_or_volunteer": "Medarbejder eller frivillig på listen",
+    "cpr_in_citizen": "CPR-nummer i borgerfeltet",
+    "missing_citizen": "Borger mangler",
     "unparseable_date": "Dato kunne ikke læses",
+    "date_outside_period": "Dato uden for perioden",
+    "name_variant": "Stavevariant af en borger",
+    "initials_resolved": "Initialer genkendt som visiteret borger",
+    "ambiguous_initials": "Initialer passer på flere borgere",
     "unparseable_time": "Tidspunkt kunne ikke læses",
+    "time_out_before_time_in": "Sluttid før starttid",
+    "missing_time_out": "Manglende sluttidspunkt",
+    "implausible_duration": "Urealistisk langt ophold",
+    "outside_opening_hours": "Tid uden for åbningstiden",
+    "closed_day": "Registrering på en lukkedag",
+    "exact_duplicate": "Præcis dublet",
+    "overlapping_visits": "Overlappende besøg",
+    "day_only": "Kun dato (afkrydsningsliste)",
+}
+
+ACTION_LABELS = {
+    "kept": "beholdt",
+    "merged": "slået sammen",
+    "quarantined": "karantæne",
+    "ignored": "ignoreret",
+    "imputed": "udfyldt",
+    "clipped": "tilpasset åbningstiden",
+    "flagged": "markeret",
+    "swapped": "byttet om",
+    "normalised": "rettet",
+    "extended": "forlænget",
+    "dropped": "fjernet",
+    "removed": "fjernet",
 }
 
 VALIDATION_LABELS = {
     "family": "Modelfamilie",
     "model_family": "Modelfamilie",
     "dispersion": "Overspredning",
-    "coverage": "Dækning af prædiktionsintervaller (testuger)",
-    "holdout_coverage": "Dækning af prædiktionsintervaller (testuger)",
-    "mae_model": "Gennemsnitlig fejl, model",
-    "mae_baseline": "Gennemsnitlig fejl, ugedagsgennemsnit",
+    "coverage": "Intervaldækning (testuger)",
+    "holdout_coverage": "Intervaldækning (testuger)",
+    "mae_model": "Gns. absolut fejl, model",
+    "mae_baseline": "Gns. absolut fejl, ugedagsgennemsnit",
 }
 
 
@@ -830,6 +859,8 @@ def _quality_html(quality_summary: Any) -> str:
     if rules is not None and len(rules):
         counts = _rule_counts(rules)
         counts["rule"] = counts["rule"].map(lambda r: RULE_LABELS.get(r, str(r).replace("_", " ")))
+        if "action" in counts.columns:
+            counts["action"] = counts["action"].map(lambda a: ACTION_LABELS.get(a, str(a).replace("_", " ")))
         labels = {"rule": "Regel", "action": "Handling", "n": "Rækker"}
         parts.append(
             show_table(counts, "Rensningsregler, der har ændret eller afvist rækker.", labels=labels).data
