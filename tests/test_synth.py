@@ -222,11 +222,11 @@ def test_manifest_points_at_real_rows(demo):
 
 def test_tick_list_and_encodings(demo):
     out, _ = demo
-    rows = _sheet_rows(out, "No 17 fremmøde marts 2026.xlsx", "No17 uge 12")
+    rows = _sheet_rows(out, "No 17 fremmoede marts 2026.xlsx", "No17 uge 12")
     assert rows[0][0] == "Navn" and len(rows[0]) == 6
     cells = [c for r in rows[1:] for c in r[1:] if c is not None]
     assert cells.count("10-14") == 1 and {"X", "x", "1"} <= set(cells)
-    raw = (out / "registrations" / "AUC fremmøde maj 2026.csv").read_bytes()
+    raw = (out / "registrations" / "AUC fremmoede maj 2026.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")  # really cp1252, with Danish letters
     text = raw.decode("cp1252")

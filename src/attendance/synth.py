@@ -731,6 +731,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
     auc_month, no17_month = auc["date"].dt.month, no17["date"].dt.month
     staff_auc, staff_no17 = offers["auc"]["staff_and_volunteers"], offers["no17"]["staff_and_volunteers"]
 
+    # File names are ASCII ("fremmoede"), as staff often write them; `git ls-files` quotes non-ASCII paths.
     # AUC, March: one sheet per week, real Excel dates and times, title and total rows
     long_a = [
         ("date", "Dato"),
@@ -747,7 +748,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
     _staff_rows(rng, march, staff_auc[:2], 3, plans["auc"])
     for week in sorted({e.day.isocalendar()[1] for e in march}):
         rows = [e for e in march if e.day.isocalendar()[1] == week]
-        sheet = Sheet("AUC fremmøde marts 2026.xlsx", f"Uge {week}", long_a,
+        sheet = Sheet("AUC fremmoede marts 2026.xlsx", f"Uge {week}", long_a,
                       {"excel_date": 0.85, "dmy_dash": 0.1, "dot": 0.05},
                       {"excel_time": 0.7, "dot": 0.15, "fraction": 0.15})  # fmt: skip
         n_visits = sum(
@@ -784,7 +785,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
     _insert_blank(rng, april, 2)
     sheets.append(
         Sheet(
-            "AUC fremmøde april 2026.xlsx",
+            "AUC fremmoede april 2026.xlsx",
             "April",
             [
                 ("date", "Dag"),
@@ -820,7 +821,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
             break
     sheets.append(
         Sheet(
-            "AUC fremmøde maj 2026.csv",
+            "AUC fremmoede maj 2026.csv",
             None,
             [
                 ("offer", "Tilbud"),
@@ -852,7 +853,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
     _outside_hours(inj, nm, plans["no17"], n_early=1, n_late=0)
     sheets.append(
         Sheet(
-            "No 17 fremmøde marts 2026.xlsx",
+            "No 17 fremmoede marts 2026.xlsx",
             "Marts",
             [
                 ("date", "Dato"),
@@ -980,7 +981,7 @@ def _tick_sheet(rng, week_visits: pd.DataFrame, ranged: pd.DataFrame) -> Sheet:
             else:
                 cells.append(None)
         entries.append(Entry("tick", cells=cells, defects=defects))
-    return Sheet("No 17 fremmøde marts 2026.xlsx", "No17 uge 12", [], {}, {}, entries)
+    return Sheet("No 17 fremmoede marts 2026.xlsx", "No17 uge 12", [], {}, {}, entries)
 
 
 def _choose(rng, weights: dict[str, float]) -> str:
