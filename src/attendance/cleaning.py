@@ -164,6 +164,7 @@ class QualityLog:
         self.sheet_idx, uniques = pd.factorize(file_codes * width + sheet_codes)
         files, sheet_names = frame["file"].cat.categories, frame["sheet"].cat.categories
         keys = [(str(files[u // width]), str(sheet_names[u % width])) for u in uniques]
+        self.sheet_keys = keys
         by_sheet = {(s.file, s.sheet): s.headers for s in sheets}
         self.headers: dict[str, np.ndarray] = {
             name: np.array([by_sheet.get(k, {}).get(name, name) for k in keys] or [""], dtype=object)
@@ -561,7 +562,7 @@ class Calendar:
 def opening_calendar(offers: dict[str, Offer], dataset: Dataset) -> Calendar:
     """Opening days: weekday hours, minus Danish public holidays (holidays.Denmark), minus closed dates."""
     days = pd.date_range(dataset.period_start, dataset.period_end, freq="D")
-    dk_holidays = holidays.country_holidays("DK", years=list(dataset.years))
+    dk_holidays = holidays.country_holidays("DK", years=list(dataset.years), language="da")
     shape = (len(offers), len(days))
     is_open = np.zeros(shape, dtype=bool)
     open_ns = np.zeros(shape, dtype=np.int64)
@@ -719,7 +720,7 @@ def drop_exact_duplicates(state: State, frame: pd.DataFrame) -> None:
         dup,
         MERGED,
         "exact_duplicate",
-        None,
+        "date",
         "same offer, date, citizen, start and end as another row",
         action="dropped",
     )
@@ -754,16 +755,20 @@ def merge_overlapping_visits(state: State, frame: pd.DataFrame, gap_ns: int) -> 
     merged_pos = pos[~first]
     if not len(merged_pos):
         return
-    group_end = pd.Series(end).groupby(group).max().to_numpy()
-    flags_or = (
-        pd.Series(state.flags[pos].astype(np.int64)).groupby(group).agg(np.bitwise_or.reduce).to_numpy()
-    )
-    trip_any = pd.Series(frame["is_trip"].to_numpy()[pos]).groupby(group).any().to_numpy()
+    # groups are contiguous after the sort: reduce each run in one pass
+    starts = np.flatnonzero(first)
+    group_end = np.maximum.reduceat(end, starts)
+    flags_or = np.bitwise_or.reduceat(state.flags[pos], starts)
+    trip_any = np.logical_or.reduceat(frame["is_trip"].to_numpy()[pos], starts)
     heads = pos[first]
-    multi = np.bincount(group - 1) > 1
-    frame.loc[heads, "end"] = group_end
-    frame.loc[heads, "is_trip"] = trip_any
-    state.flags[heads] = flags_or.astype(np.uint16)
+    multi = np.diff(np.r_[starts, len(pos)]) > 1
+    end_column = frame["end"].to_numpy().copy()
+    end_column[heads] = group_end
+    frame["end"] = end_column
+    trip_column = frame["is_trip"].to_numpy().copy()
+    trip_column[heads] = trip_any
+    frame["is_trip"] = trip_column
+    state.flags[heads] = flags_or
     head_rows = frame["row"].to_numpy()[head_of[~first]]
     head_files = frame["file"].astype(object).to_numpy()[head_of[~first]]
     detail = np.full(len(frame), "", dtype=object)
@@ -791,9 +796,9 @@ def handle_day_only(state: State, frame: pd.DataFrame) -> None:
     timed_keys = keys[timed]
     covered = day & keys.isin(timed_keys)
     state.drop(
-        covered, MERGED, "day_only", None, "day mark dropped: timed visit the same day", action="merged"
+        covered, MERGED, "day_only", "date", "day mark dropped: timed visit the same day", action="merged"
     )
-    state.flag(state.active & day, "day_only", "kept", None, "day-level mark (no times)")
+    state.flag(state.active & day, "day_only", "kept", "date", "day-level mark (no times)")
 
 
 def trip_flags(comments: pd.Series, keywords: list[str]) -> np.ndarray:
@@ -973,8 +978,9 @@ def clean_dataset(
     quarantine = _quarantine_table(state)
     log = state.log.table()
 
-    visits_df = VisitsSchema.validate(visits.to_pandas())
-    referrals_df = ReferralsSchema.validate(referrals.to_pandas())
+    visits_df = visits.to_pandas()
+    referrals_df = referrals.to_pandas()
+    ReferralsSchema.validate(referrals_df)
     paths = {
         "visits": out_dir / "visits.parquet",
         "referrals": out_dir / "referrals.parquet",
@@ -1022,37 +1028,43 @@ def _visits_table(
     )
     # Order: offer, date, start (day-only last), citizen, provenance — independent of file reading order.
     sub["_start"] = sub["start"].fillna(pd.Timestamp.max)
-    sub["_key"] = sub["citizen_key"].astype(str) if len(sub) < 2_000_000 else sub["citizen_key"]
+    for name in (
+        "citizen_key",
+        "source_file",
+        "source_sheet",
+    ):  # sort categoricals lexically, not by first sight
+        sub[name] = sub[name].cat.set_categories(sorted(sub[name].cat.categories))
     sub = sub.sort_values(
-        ["offer_id", "date", "_start", "_key", "source_file", "source_sheet", "source_row"], kind="stable"
-    ).drop(columns=["_start", "_key"])
+        ["offer_id", "date", "_start", "citizen_key", "source_file", "source_sheet", "source_row"],
+        kind="stable",
+    ).drop(columns=["_start"])
     sub.insert(0, "visit_id", np.arange(len(sub), dtype=np.int64))
+    VisitsSchema.validate(sub)  # on the categorical frame: cheap, and the same values go to Parquet
     arrays = []
     for name in VISIT_COLUMNS:
         column = sub[name]
         if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == object:
             arrays.append(_arrow_string(column))
         else:
-            arrays.append(pa.array(column.to_numpy(), type=VISITS_ARROW.field(name).type))
+            arrays.append(pa.array(column.to_numpy(), type=VISITS_ARROW.field(name).type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=VISITS_ARROW)
 
 
 def _accounting(state: State, raw: RawRegistrations) -> pd.DataFrame:
-    df = pd.DataFrame(
-        {
-            "file": state.df["file"].astype(object),
-            "sheet": state.df["sheet"].astype(object),
-            "status": state.status,
-        }
-    )
-    counts = pd.crosstab([df["file"], df["sheet"]], df["status"]) if len(df) else pd.DataFrame()
-    counts = counts.reindex(columns=range(4), fill_value=0)
-    counts.columns = list(STATUS_NAMES)
-    counts = counts.reset_index() if len(counts) else pd.DataFrame(columns=["file", "sheet", *STATUS_NAMES])
+    """Per file and sheet: rows read and how each ended; raises if the identity does not hold."""
+    log = state.log
+    if len(state.status) and (state.status.min() < KEPT or state.status.max() > IGNORED):
+        raise AccountingError("a record ended with no valid status (kept/merged/quarantined/ignored)")
+    n_sheets = len(log.sheet_keys)
+    status = state.status.astype(np.int64)
+    counts = np.bincount(log.sheet_idx * 4 + status, minlength=4 * n_sheets).reshape(-1, 4)
+    counted = pd.DataFrame(counts, columns=list(STATUS_NAMES))
+    counted.insert(0, "file", [k[0] for k in log.sheet_keys])
+    counted.insert(1, "sheet", [k[1] for k in log.sheet_keys])
     sheets = pd.DataFrame(
         [(s.file, s.sheet, s.rows_read) for s in raw.sheets], columns=["file", "sheet", "rows_read"]
     )
-    table = sheets.merge(counts, on=["file", "sheet"], how="left").fillna(0)
+    table = sheets.merge(counted, on=["file", "sheet"], how="left").fillna(0)
     for name in ("rows_read", *STATUS_NAMES):
         table[name] = table[name].astype(np.int64)
     broken = table["rows_read"] != table[list(STATUS_NAMES)].sum(axis=1)

@@ -25,7 +25,7 @@ import yaml
 
 from .columns import REGISTRATION_FIELDS, header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
-from .parsing import parse_date, parse_time
+from .parsing import parse_date, parse_dates, parse_time
 
 HEADER_SEARCH_ROWS = 30
 MIN_TICK_DATE_COLUMNS = 3
@@ -840,56 +840,74 @@ def _referral_rows(
             fix="add Tilbud, Navn and Visiteret fra columns (or their names to columns.yaml under referrals:)",
         )
     column_of = {name: column for column, name in columns.items()}
-    out = []
-    body = grid.iloc[header_index + 1 :].astype(object)
-    for offset, cells in enumerate(body.itertuples(index=False, name=None)):
-        row = header_index + 2 + offset
-        value = {name: cells[column] for name, column in column_of.items()}
-        value = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in value.items()}
-        if value.get("name") is None or normalise_header(value["name"]) in TOTAL_WORDS:
-            continue
-        offer_id = matcher.match(value.get("offer"))
-        if offer_id is None:
-            raise InputError(
-                "unknown offer in the referral list",
-                file=rel,
-                sheet=sheet or None,
-                row=row,
-                column=str(header_cells[column_of["offer"]]),
-                fix="add the name to the offer's `aliases` in offers.yaml",
-            )
-        dates = {}
-        for name in ("referral_start", "referral_end"):
-            raw = value.get(name)
-            parsed = parse_date(raw, dataset.years) if raw is not None else None
-            if parsed is None and (name == "referral_start" or raw is not None):
-                raise InputError(
-                    "not a date",
-                    file=rel,
-                    sheet=sheet or None,
-                    row=row,
-                    column=str(header_cells[column_of[name]]),
-                    fix="write the date as DD-MM-YYYY (leave Visiteret til blank for an open referral)",
-                )
-            dates[name] = parsed
-        out.append(
-            {
-                "offer_id": offer_id,
-                "name": str(value["name"]),
-                "initials": None if value.get("initials") is None else str(value["initials"]),
-                "referral_start": dates["referral_start"],
-                "referral_end": dates["referral_end"],
-                "age_band": None if value.get("age_band") is None else str(value["age_band"]).strip(),
-                "source_row": row,
-            }
+    body = grid.iloc[header_index + 1 :]
+    rows = np.arange(header_index + 2, header_index + 2 + len(body))
+
+    def raw(name: str) -> pd.Series:
+        if name not in column_of:
+            return pd.Series(np.nan, index=body.index, dtype=object)
+        return body[column_of[name]].astype(object)
+
+    def fail(mask: np.ndarray, message: str, name: str, fix: str) -> None:
+        i = int(np.flatnonzero(mask)[0])
+        raise InputError(
+            message,
+            file=rel,
+            sheet=sheet or None,
+            row=int(rows[i]),
+            column=str(header_cells[column_of[name]]),
+            fix=fix,
         )
-    frame = pd.DataFrame(
-        out,
-        columns=["offer_id", "name", "initials", "referral_start", "referral_end", "age_band", "source_row"],
+
+    names = raw("name")
+    keep = names.map(
+        lambda v: isinstance(v, str) and v.strip() != "" or isinstance(v, int | float) and v == v
     )
-    for name in ("referral_start", "referral_end"):
-        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
-    return frame
+    keep &= ~names.map(lambda v: normalise_header(v) in TOTAL_WORDS)
+    keep = keep.to_numpy(dtype=bool)
+    offer_raw = raw("offer")
+    lookup = {v: matcher.match(v) for v in pd.unique(offer_raw.to_numpy())}
+    offer_id = offer_raw.map(lookup).to_numpy(dtype=object)
+    unknown = keep & pd.isna(offer_id)
+    if unknown.any():
+        fail(
+            unknown,
+            "unknown offer in the referral list",
+            "offer",
+            "add the name to the offer's `aliases` in offers.yaml",
+        )
+    date_fix = "write the date as DD-MM-YYYY (leave Visiteret til blank for an open referral)"
+    start = parse_dates(raw("referral_start"), dataset.years)
+    if (keep & start.isna().to_numpy()).any():
+        fail(keep & start.isna().to_numpy(), "not a date", "referral_start", date_fix)
+    end_raw = raw("referral_end")
+    end = parse_dates(end_raw, dataset.years)
+    bad_end = (
+        keep
+        & end.isna().to_numpy()
+        & ~end_raw.map(lambda v: v is None or v != v or str(v).strip() == "").to_numpy()
+    )
+    if bad_end.any():
+        fail(bad_end, "not a date", "referral_end", date_fix)
+
+    def text(name: str) -> np.ndarray:
+        values = raw(name).map(
+            lambda v: None if v is None or v != v or not str(v).strip() else str(v).strip()
+        )
+        return values.to_numpy(dtype=object)[keep]
+
+    frame = pd.DataFrame(
+        {
+            "offer_id": offer_id[keep],
+            "name": names.astype(str).to_numpy(dtype=object)[keep],
+            "initials": text("initials"),
+            "referral_start": start.to_numpy()[keep],
+            "referral_end": end.to_numpy()[keep],
+            "age_band": text("age_band"),
+            "source_row": rows[keep],
+        }
+    )
+    return frame.reset_index(drop=True)
 
 
 def read_citizen_aliases(raw_dir: Path) -> dict[str, str]:
