@@ -516,7 +516,8 @@ def test_preprocessor_builds_toc_ids_and_removes_tagged_cells(monkeypatch, tmp_p
     assert "Programkode: ikke under versionsstyring" in resources["report"]["stamp"]
 
 
-def test_preprocessor_refuses_resources_from_other_hosts():
+def test_preprocessor_refuses_resources_from_other_hosts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     image = _notebook(new_markdown_cell("# T\n\n![logo](https://example.com/logo.png)"))
     with pytest.raises(InputError, match="image from another host"):
         rp.ReportPreprocessor()(image, {})
@@ -532,7 +533,8 @@ def test_preprocessor_refuses_resources_from_other_hosts():
         rp.ReportPreprocessor()(script, {})
 
 
-def test_preprocessor_keeps_an_existing_footer_and_is_a_valid_notebook():
+def test_preprocessor_keeps_an_existing_footer_and_is_a_valid_notebook(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     footer_html = rp.footer({"commit": "abc1234", "data_hash": "ffff", "run_date": dt.date(2026, 3, 2)}).data
     nb = _notebook(
         new_markdown_cell("# T\n\n## A"),
@@ -542,3 +544,37 @@ def test_preprocessor_keeps_an_existing_footer_and_is_a_valid_notebook():
     assert sum("rp-footer" in json.dumps(c.get("outputs", [])) for c in nb.cells) == 1
     assert resources["report"]["stamp"] == "Programkode: abc1234 · Datagrundlag: ffff · Kørt: 2. marts 2026"
     nbformat.validate(nb)
+
+
+def test_preprocessor_adds_the_synthetic_banner_a_notebook_forgot(tmp_path, monkeypatch):
+    (tmp_path / "params.yaml").write_text("report: {suppress_below: 5}\n", encoding="utf-8")
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    (processed / "offers.json").write_text(json.dumps({"_dataset": DATASET}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ATTENDANCE_PROJECT_ROOT", raising=False)
+    nb = _notebook(
+        new_markdown_cell("Forord."), new_markdown_cell("# Titel\n\n## A"), new_markdown_cell("## B")
+    )
+    nb, resources = rp.ReportPreprocessor()(nb, {})
+    assert resources["report"]["synthetic"] is True
+    banners = [i for i, c in enumerate(nb.cells) if "report-banner" in c.metadata.get("tags", [])]
+    assert banners == [2]  # right under the title cell
+    assert "Syntetiske data" in nb.cells[2].outputs[0].data["text/html"]
+    assert "Datagrundlag: 3f2a9c1b7d4e" in resources["report"]["stamp"]  # the automatic footer found the data
+
+
+def test_preprocessor_adds_no_banner_for_real_data(tmp_path, monkeypatch):
+    (tmp_path / "params.yaml").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    (processed / "offers.json").write_text(
+        json.dumps({"_dataset": {**DATASET, "synthetic": False}}), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ATTENDANCE_PROJECT_ROOT", raising=False)
+    nb, resources = rp.ReportPreprocessor()(_notebook(new_markdown_cell("# Titel")), {})
+    assert resources["report"]["synthetic"] is False
+    assert not any("report-banner" in c.metadata.get("tags", []) for c in nb.cells)

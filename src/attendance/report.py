@@ -1141,8 +1141,9 @@ class ReportPreprocessor:
     1. removes the cells the runner removes (same TagRemovePreprocessor settings), so nothing below sees them;
     2. gives level-2/3 headings stable ASCII ids and inserts a table of contents before the first of them;
     3. turns links to other hosts into text and refuses images from other hosts (reports load nothing);
-    4. reads the banner/footer stamps into `resources["report"]` for the print margins, and appends a
-       footer when the notebook has none, so every report carries its version stamp.
+    4. reads the banner/footer stamps into `resources["report"]` for the print margins; appends a footer
+       when the notebook has none, and inserts the synthetic-data banner under the title when the project's
+       data are synthetic and the notebook shows no banner — every report carries both, whoever wrote it.
     """
 
     def __init__(self, enabled: bool = True, **_: Any) -> None:
@@ -1180,13 +1181,14 @@ class ReportPreprocessor:
 
         entries: list[dict[str, Any]] = []
         first_heading_cell: int | None = None
-        title = None
+        title, title_cell = None, None
         for index, cell in enumerate(nb.cells):
             before = len(entries)
             if cell.cell_type == "markdown":
                 source = _offline_markdown(_join(cell.source), where)
                 cell.source, cell_title = _markdown_headings(source, used, entries)
-                title = title or cell_title
+                if cell_title and title is None:
+                    title, title_cell = cell_title, index
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 if "text/markdown" in data:
@@ -1212,6 +1214,13 @@ class ReportPreprocessor:
         if entries:
             position = first_heading_cell if first_heading_cell is not None else len(nb.cells)
             nb.cells.insert(position, _html_cell(nbformat, toc_html(entries), "report-toc"))
+        if "synthetic" not in stamps:
+            dataset = _project_dataset_info()
+            if dataset and dataset.get("synthetic"):
+                banner_html = banner(dataset).data
+                stamps.update(_DATA_ATTR.findall(banner_html))
+                position = title_cell + 1 if title_cell is not None else 0
+                nb.cells.insert(position, _html_cell(nbformat, banner_html, "report-banner"))
         if title and not nb.metadata.get("title"):
             nb.metadata["title"] = title
         resources["report"] = {
@@ -1221,6 +1230,14 @@ class ReportPreprocessor:
             "stamp": _print_stamp(stamps),
         }
         return nb, resources
+
+
+def _project_dataset_info() -> dict[str, Any] | None:
+    """The project's dataset block, or None outside a project or before the clean stage has run."""
+    try:
+        return load_dataset_info()
+    except InputError:
+        return None
 
 
 def _join(value: Any) -> str:
