@@ -6,60 +6,21 @@ This is what a new analyst does after cloning; it proves the stages, params and 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from project_copy import copy_project
+from project_copy import run as _run
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-EXTERNAL = re.compile(r"""<(?:script|link|img|source|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
+EXTERNAL = re.compile(
+    r"""<(?:script|link|img|source|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
-
-
-def _run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "DVC_NO_ANALYTICS": "1",
-        "MPLBACKEND": "Agg",
-        "GIT_AUTHOR_NAME": "e2e",
-        "GIT_AUTHOR_EMAIL": "e2e@example.invalid",
-        "GIT_COMMITTER_NAME": "e2e",
-        "GIT_COMMITTER_EMAIL": "e2e@example.invalid",
-    }
-    env.pop("ATTENDANCE_PSEUDONYM_KEY", None)
-    env.pop("ATTENDANCE_PROJECT_ROOT", None)
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return result
-
-
-def copy_project(dest: Path) -> Path:
-    """Copy what a clone would hold: tracked files plus new files git does not ignore."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode().split("\0")
-    for rel in filter(None, listed):
-        source = ROOT / rel
-        if source.is_file():
-            target = dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    _run(["git", "init", "-q"], dest)
-    _run(["git", "add", "-A"], dest)
-    _run(["git", "commit", "-q", "-m", "e2e copy"], dest)
-    return dest
 
 
 def declared_outputs(project: Path) -> list[Path]:
@@ -123,3 +84,104 @@ def test_spor2_parameter_change_touches_only_the_spor2_stage(reproduced: Path):
         assert sorted(status) == ["report_spor2"], status
     finally:
         params_path.write_text(original, encoding="utf-8")
+
+
+def test_calibration_table_in_metrics(reproduced: Path):
+    """The kommissorium's published table, reproduced from the raw demo registrations after cleaning."""
+    metrics = json.loads((reproduced / "metrics" / "clean.json").read_text(encoding="utf-8"))
+    expected = {
+        "auc": {
+            "unique_per_day_mean": 18.5,
+            "unique_per_day_min": 11,
+            "unique_per_day_max": 29,
+            "peak_concurrent_max": 24,
+            "peak_concurrent_min": 5,
+            "referred": 61,
+        },
+        "no17": {
+            "unique_per_day_mean": 8.2,
+            "unique_per_day_min": 7,
+            "unique_per_day_max": 11,
+            "peak_concurrent_max": 11,
+            "peak_concurrent_min": 5,
+            "referred": 18,
+        },
+    }
+    for offer, figures in expected.items():
+        for key, value in figures.items():
+            assert metrics[offer][key] == pytest.approx(value, abs=1e-9), (offer, key)
+        assert 0 < metrics[offer]["active"] < metrics[offer]["referred"]
+
+
+def _raw_identifiers(project: Path) -> tuple[set[str], set[str]]:
+    """Every name and initials string of the raw demo, read independently of the leak guard."""
+    from attendance.readers import read_dataset, read_offers, read_referrals, read_registrations
+
+    raw = project / "data" / "raw" / "demo"
+    dataset, offers = read_dataset(raw), read_offers(raw)
+    referrals = read_referrals(raw, offers, dataset)
+    records = read_registrations(raw, offers, dataset).records
+    citizens = records.loc[records["kind"].astype(str) == "data", "citizen"].dropna().astype(str)
+    names = {
+        n.strip().casefold()
+        for n in [*referrals["name"], *citizens]
+        if len(n.strip()) >= 5 and " " in n.strip()
+    }
+    initials = {i.strip() for i in referrals["initials"].dropna() if 2 <= len(i.strip()) <= 4}
+    return names, initials
+
+
+def test_no_raw_identifier_in_any_output(reproduced: Path):
+    import pandas as pd
+
+    from attendance.leakguard import CPR_PATTERN
+
+    names, initials = _raw_identifiers(reproduced)
+    vocabulary = _vocabulary()
+    assert len(names) > 50 and len(initials) > 50
+    scanned = 0
+    roots = [
+        reproduced / "data" / "processed",
+        reproduced / "build",
+        reproduced / "reports",
+        reproduced / "metrics",
+    ]
+    for path in (p for root in roots for p in root.rglob("*") if p.is_file()):
+        if path.suffix == ".parquet":
+            table = pd.read_parquet(path)
+            text = "\n".join(
+                table[c].astype(str).str.cat(sep="\n") for c in table.columns if table[c].dtype == object
+            )
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        text = re.sub(r"[A-Za-z0-9+/=]{120,}", " ", text)  # embedded images
+        folded = " ".join(text.casefold().split())
+        found = [n for n in names if n in folded]
+        assert not found, f"{path.relative_to(reproduced)} contains {len(found)} raw name(s)"
+        assert not CPR_PATTERN.search(text), f"{path.relative_to(reproduced)} contains a CPR-like number"
+        tokens = set(re.findall(r"(?<![\w-])[A-ZÆØÅ]{2,4}(?![\w-])", re.sub(r"<[^>]+>", " ", text)))
+        # Tokens the project itself writes (offer names like "AUC", model names like "NB") are not from raw data.
+        leaked = (tokens & initials) - vocabulary
+        assert not leaked, f"{path.relative_to(reproduced)} shows initials {sorted(leaked)}"
+        scanned += 1
+    assert scanned >= 20
+
+
+def _vocabulary() -> set[str]:
+    from attendance.leakguard import project_vocabulary
+
+    return project_vocabulary(Path(__file__).resolve().parents[1])
+
+
+def _hashes(project: Path) -> dict[str, str]:
+    import hashlib
+
+    files = [p for d in ("data/processed", "metrics") for p in (project / d).rglob("*") if p.is_file()]
+    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
+
+
+def test_forced_rerun_gives_identical_processed_data_and_metrics(reproduced: Path):
+    before = _hashes(reproduced)
+    assert len(before) >= 20
+    _run([str(BIN / "dvc"), "repro", "--force", "clean", "demand"], reproduced)
+    assert _hashes(reproduced) == before
