@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from .columns import header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
 from .parsing import is_blank_values, parse_dates, parse_times
-from .pseudonym import citizen_key, load_key, normalise_identifier
+from .pseudonym import Pseudonymiser, load_key, normalise_identifier
 from .readers import (
     RAW_VALUE_FIELDS,
     TOTAL_WORDS,
@@ -434,7 +434,7 @@ def resolve_citizens(
     offers: dict[str, Offer],
     referrals: pd.DataFrame,
     aliases: dict[str, str],
-    key: bytes,
+    pseudonym: Pseudonymiser,
 ) -> pd.Categorical:
     """Normalise identifiers, apply citizen_aliases.csv and referral initials, then key them (HMAC)."""
     df = state.df
@@ -476,9 +476,7 @@ def resolve_citizens(
                 final.append(identity)
                 resolved.append(False)
                 unclear.append(len(candidates) > 1)
-        code_of = np.array(
-            [keys.setdefault(citizen_key(f, key), len(keys)) for f in final] + [-1], dtype=np.int64
-        )
+        code_of = np.array([keys.setdefault(pseudonym(f), len(keys)) for f in final] + [-1], dtype=np.int64)
         mask = offer_idx == i
         key_code[mask] = code_of[pos[mask]]
         resolved_flag[mask] = np.array(resolved + [False])[pos[mask]]
@@ -879,8 +877,12 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8, `\\n` line ends, quotes only where needed (pyarrow's writer: fast for big quality logs)."""
+    from pyarrow import csv as pacsv
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
 
 
 # --------------------------------------------------------------------------------------------- the stage
@@ -919,7 +921,8 @@ def clean_dataset(
     quarantine_cpr_numbers(state)
     quarantine_missing_citizen(state)
     dates = parse_visit_dates(state, dataset)
-    keys = resolve_citizens(state, offer_idx, offers, referrals_raw, aliases, key)
+    pseudonym = Pseudonymiser(key)
+    keys = resolve_citizens(state, offer_idx, offers, referrals_raw, aliases, pseudonym)
     timed, t_in, t_out = parse_visit_times(state)
     fix_time_out_before_in(state, timed, t_in, t_out, params["time_out_before_in"])
     calendar = opening_calendar(offers, dataset)
@@ -966,7 +969,7 @@ def clean_dataset(
     accounting = _accounting(state, raw)
     if int(accounting["kept"].sum()) != visits.num_rows:
         raise AccountingError(f"{int(accounting['kept'].sum())} kept rows but {visits.num_rows} visits")
-    referrals = _referrals_table(referrals_raw, aliases, key)
+    referrals = _referrals_table(referrals_raw, aliases, pseudonym)
     offers_json = {offer_id: offer.public_dict() for offer_id, offer in offers.items()}
     offers_json["_dataset"] = {
         "name": dataset.name,
@@ -1074,12 +1077,14 @@ def _accounting(state: State, raw: RawRegistrations) -> pd.DataFrame:
     return table[ACCOUNTING_COLUMNS].sort_values(["file", "sheet"], kind="stable").reset_index(drop=True)
 
 
-def _referrals_table(referrals: pd.DataFrame, aliases: dict[str, str], key: bytes) -> pa.Table:
-    identity = [aliases.get(normalise_identifier(n), normalise_identifier(n)) for n in referrals["name"]]
+def _referrals_table(referrals: pd.DataFrame, aliases: dict[str, str], pseudonym: Pseudonymiser) -> pa.Table:
+    names = referrals["name"].astype("category")
+    norm = [normalise_identifier(n) for n in names.cat.categories]
+    keys = np.array([pseudonym(aliases.get(n, n)) for n in norm] + [""], dtype=object)
     frame = pd.DataFrame(
         {
             "offer_id": referrals["offer_id"].astype(object),
-            "citizen_key": [citizen_key(i, key) for i in identity],
+            "citizen_key": keys[names.cat.codes.to_numpy()],
             "referral_start": referrals["referral_start"],
             "referral_end": referrals["referral_end"],
             "age_band": referrals["age_band"].astype(object),

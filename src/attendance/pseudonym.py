@@ -103,6 +103,22 @@ def citizen_key(identifier: object, key: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:KEY_HEX_CHARS]
 
 
+class Pseudonymiser:
+    """`citizen_key` with a cache, so each distinct identifier is hashed once per run."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, identifier: object) -> str:
+        normalised = normalise_identifier(identifier)
+        found = self._cache.get(normalised)
+        if found is None:
+            found = hmac.new(self.key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()[:KEY_HEX_CHARS]
+            self._cache[normalised] = found
+        return found
+
+
 def citizen_keys(identifiers: pd.Series, key: bytes) -> pd.Series:
     """Column version: each distinct identifier hashed once; categorical result (NaN stays missing)."""
     codes, uniques = pd.factorize(identifiers, use_na_sentinel=True)

@@ -419,6 +419,45 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
+def _csv_grid_arrow(path: Path, delimiter: str, width: int, encoding: str) -> pd.DataFrame | None:
+    """Fast multi-threaded read (pyarrow) of a regular CSV: every line has the same number of fields.
+
+    Returns None for anything irregular (ragged title rows, empty lines, encoding trouble) so that the
+    line-exact pandas reader handles it; row numbers must match the file either way.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = [f"f{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names, encoding="utf8" if encoding.startswith("utf-8") else encoding
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
+        return None
+    if encoding == "utf-8-sig" and table.num_rows and table.column(0)[0].is_valid:
+        first = table.column(0)[0].as_py()
+        if first and first.startswith("\ufeff"):
+            return None  # let pandas strip the byte-order mark
+    # dictionary-encoding strings afterwards is faster than asking the reader for dictionary columns
+    table = pa.table({name: table.column(name).dictionary_encode() for name in names})
+    frame = table.to_pandas()
+    frame.columns = range(width)
+    return frame
+
+
 def _csv_grid(path: Path, rel: str) -> pd.DataFrame:
     encoding = detect_encoding(path)
     try:
@@ -432,6 +471,9 @@ def _csv_grid(path: Path, rel: str) -> pd.DataFrame:
         return pd.DataFrame()
     delimiter = sniff_delimiter(head)
     width = max(len(row) for row in csv.reader(head, delimiter=delimiter))
+    fast = _csv_grid_arrow(path, delimiter, width, encoding)
+    if fast is not None:
+        return fast
     for attempt in (encoding, "cp1252"):
         try:
             frame = pd.read_csv(
@@ -532,20 +574,27 @@ def _sheet_offer(
     return None, None
 
 
+def _constant(n: int, value: Any) -> pd.Categorical:
+    """A column holding one value (or missing) n times, without building n Python objects."""
+    if value is None:
+        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype=object))
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype=object))
+
+
 def _frame(
     n: int, rel: str, sheet: str, layout: str, sheet_offer: str | None, **columns: Any
 ) -> pd.DataFrame:
     data = {
-        "file": np.full(n, rel, dtype=object),
-        "sheet": np.full(n, sheet, dtype=object),
-        "layout": np.full(n, layout, dtype=object),
-        "sheet_offer": np.full(n, sheet_offer, dtype=object),
+        "file": _constant(n, rel),
+        "sheet": _constant(n, sheet),
+        "layout": _constant(n, layout),
+        "sheet_offer": _constant(n, sheet_offer),
     }
     data.update(columns)
     frame = pd.DataFrame(data)
     for name in CATEGORY_COLUMNS:
         if name not in frame:
-            frame[name] = np.nan
+            frame[name] = _constant(n, None)
         if not isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype("category")
     frame["row"] = frame["row"].astype("int64")
@@ -561,9 +610,9 @@ def _long_records(
     by_field: dict[str, list[int]] = {}
     for column, name in sorted(header.columns.items()):
         by_field.setdefault(name, []).append(column)
-    kind = np.full(n, "data", dtype=object)
-    kind[: header.row_index] = "title"
-    kind[header.row_index] = "header"
+    kind = np.zeros(n, dtype=np.int8)  # data
+    kind[: header.row_index] = 1  # title
+    kind[header.row_index] = 2  # header
     values = {name: _coalesce(grid, columns) for name, columns in by_field.items()}
     return _frame(
         n,
@@ -572,9 +621,9 @@ def _long_records(
         "long",
         offer,
         row=np.arange(1, n + 1),
-        cell=np.full(n, "", dtype=object),
-        kind=pd.Categorical(kind),
-        granularity=np.full(n, "timed", dtype=object),
+        cell=_constant(n, ""),
+        kind=pd.Categorical.from_codes(kind, categories=pd.Index(["data", "title", "header"], dtype=object)),
+        granularity=_constant(n, "timed"),
         **{name: series.reset_index(drop=True) for name, series in values.items()},
     )
 
@@ -664,8 +713,8 @@ def _tick_records(
 
 
 def _blank_records(n: int, rel: str, sheet: str) -> pd.DataFrame:
-    return _frame(n, rel, sheet, "empty", None, row=np.arange(1, n + 1), cell=np.full(n, "", dtype=object),
-                  kind=np.full(n, "data", dtype=object), granularity=np.full(n, "timed", dtype=object))  # fmt: skip
+    return _frame(n, rel, sheet, "empty", None, row=np.arange(1, n + 1), cell=_constant(n, ""),
+                  kind=_constant(n, "data"), granularity=_constant(n, "timed"))  # fmt: skip
 
 
 def _read_sheet(
