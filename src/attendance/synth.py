@@ -112,7 +112,7 @@ PLANS = [
         peak_max=24,
         stay_median=165.0,
         n_returns=4,
-    ),  # fmt: skip
+    ),
     OfferPlan(
         offer_id="no17",
         hours={0: (600, 900), 1: (600, 900), 2: (600, 900), 3: (600, 900), 4: (600, 840)},
@@ -128,7 +128,7 @@ PLANS = [
         peak_max=11,
         stay_median=150.0,
         n_returns=2,
-    ),  # fmt: skip
+    ),
 ]
 TICK_WEEK = [dt.date(2026, 3, 16) + dt.timedelta(days=i) for i in range(5)]  # No. 17, week 12
 TICK_TIMED = (600, 840)  # the one "10-14" cell of the tick list
@@ -190,9 +190,9 @@ def opening_days(plan: OfferPlan) -> list[dt.date]:
     return [d for d in days if d.weekday() in plan.hours and d not in public and d not in plan.closed_dates]
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Truth
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _initials(name: str) -> str:
@@ -474,6 +474,33 @@ def _returns(rng, plan: OfferPlan, days, rows, lo_day, hi_day) -> list[dict]:
     return added
 
 
+def truth_figures(visits: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """The kommissorium's figures of the truth (per opening day; peaks from timed visits on [start, end))."""
+    out = {}
+    for plan in PLANS:
+        days = pd.DatetimeIndex([pd.Timestamp(d) for d in opening_days(plan)])
+        own = visits[(visits["offer_id"] == plan.offer_id) & visits["date"].isin(days)]
+        unique = own.groupby("date")["citizen"].nunique().reindex(days, fill_value=0)
+        timed = own[own["granularity"] == "timed"]
+        events = pd.DataFrame(
+            {
+                "date": np.concatenate([timed["date"].to_numpy(), timed["date"].to_numpy()]),
+                "t": np.concatenate([timed["start"].to_numpy(), timed["end"].to_numpy()]),
+                "d": np.repeat([1, -1], len(timed)),
+            }
+        ).sort_values(["date", "t", "d"])
+        events["n"] = events.groupby("date")["d"].cumsum()
+        peak = events.groupby("date")["n"].max().reindex(days, fill_value=0)
+        out[plan.offer_id] = {
+            "mean": float(unique.mean()),
+            "min": int(unique.min()),
+            "max": int(unique.max()),
+            "peak_max": int(peak.max()),
+            "peak_min": int(peak.min()),
+        }
+    return out
+
+
 def generate_truth(seed: int = 2026) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The clean truth the cleaner must recover: visits, referrals and the offers configuration.
 
@@ -497,9 +524,9 @@ def generate_truth(seed: int = 2026) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     return visits_df, referrals_df, offers_config()
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Raw files: how staff type it
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 DATE_FORMATS = [
     "excel_date",
@@ -645,8 +672,14 @@ def _split_overlapping(inj: _Injector, entries: list[Entry], n: int) -> None:
     """One visit written as two overlapping rows (staff wrote the citizen in again after lunch)."""
     for e in inj.pick(entries, n, lambda e: e.time_out - e.time_in >= 120):
         mid = (e.time_in + e.time_out) // 2 // STEP * STEP
-        second = Entry("data", day=e.day, citizen=e.citizen, time_in=mid - 15, time_out=e.time_out,
-                       defects=[("overlapping_duplicate", "second half of a split visit, overlaps 30 min")])  # fmt: skip
+        second = Entry(
+            "data",
+            day=e.day,
+            citizen=e.citizen,
+            time_in=mid - 15,
+            time_out=e.time_out,
+            defects=[("overlapping_duplicate", "second half of a split visit, overlaps 30 min")],
+        )
         e.time_out = mid + 15
         e.defects.append(("overlapping_duplicate", "first half of a split visit"))
         entries.insert(entries.index(e) + 1, second)
@@ -654,8 +687,16 @@ def _split_overlapping(inj: _Injector, entries: list[Entry], n: int) -> None:
 
 def _exact_duplicates(inj: _Injector, entries: list[Entry], n: int) -> None:
     for e in inj.pick(entries, n):
-        copy = Entry("data", day=e.day, citizen=e.citizen, time_in=e.time_in, time_out=e.time_out,
-                     comment=e.comment, offer=e.offer, defects=[("exact_duplicate", "row typed twice")])  # fmt: skip
+        copy = Entry(
+            "data",
+            day=e.day,
+            citizen=e.citizen,
+            time_in=e.time_in,
+            time_out=e.time_out,
+            comment=e.comment,
+            offer=e.offer,
+            defects=[("exact_duplicate", "row typed twice")],
+        )
         e.defects.append(("exact_duplicate", "original of a row typed twice"))
         entries.insert(entries.index(e) + 1, copy)
 
@@ -707,9 +748,18 @@ def _staff_rows(
     for k, pos in enumerate(sorted(rng.choice(data, size=n, replace=False), reverse=True)):
         day = entries[pos].day
         open_, close = plan.hours[day.weekday()]
-        entries.insert(pos, Entry("data", day=day, citizen=names[k % len(names)], time_in=open_ - 30,
-                                  time_out=close + 30, comment=comment,
-                                  defects=[("staff_or_volunteer", "staff or volunteer registered")]))  # fmt: skip
+        entries.insert(
+            pos,
+            Entry(
+                "data",
+                day=day,
+                citizen=names[k % len(names)],
+                time_in=open_ - 30,
+                time_out=close + 30,
+                comment=comment,
+                defects=[("staff_or_volunteer", "staff or volunteer registered")],
+            ),
+        )
 
 
 def _insert_blank(rng, entries: list[Entry], n: int) -> None:
@@ -748,9 +798,13 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
     _staff_rows(rng, march, staff_auc[:2], 3, plans["auc"])
     for week in sorted({e.day.isocalendar()[1] for e in march}):
         rows = [e for e in march if e.day.isocalendar()[1] == week]
-        sheet = Sheet("AUC fremmoede marts 2026.xlsx", f"Uge {week}", long_a,
-                      {"excel_date": 0.85, "dmy_dash": 0.1, "dot": 0.05},
-                      {"excel_time": 0.7, "dot": 0.15, "fraction": 0.15})  # fmt: skip
+        sheet = Sheet(
+            "AUC fremmoede marts 2026.xlsx",
+            f"Uge {week}",
+            long_a,
+            {"excel_date": 0.85, "dmy_dash": 0.1, "dot": 0.05},
+            {"excel_time": 0.7, "dot": 0.15, "fraction": 0.15},
+        )
         n_visits = sum(
             1 for e in rows if e.kind == "data" and not any(k == "staff_or_volunteer" for k, _ in e.defects)
         )
@@ -779,8 +833,17 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
     inj.used.add(id(missing[0]))
     _exact_duplicates(inj, april, 2)
     cpr_pos = int(rng.integers(5, len(april) - 5))
-    april.insert(cpr_pos, Entry("data", day=april[cpr_pos].day, citizen=FAKE_CPR, time_in=600, time_out=720,
-                                defects=[("cpr_in_citizen", "CPR number typed into the name field")]))  # fmt: skip
+    april.insert(
+        cpr_pos,
+        Entry(
+            "data",
+            day=april[cpr_pos].day,
+            citizen=FAKE_CPR,
+            time_in=600,
+            time_out=720,
+            defects=[("cpr_in_citizen", "CPR number typed into the name field")],
+        ),
+    )
     _case_variants(inj, april, 2)
     _insert_blank(rng, april, 2)
     sheets.append(
@@ -803,7 +866,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
                 Entry("header"),
                 *april,
             ],
-        )  # fmt: skip
+        )
     )
 
     # AUC, May: a cp1252 CSV export with a Tilbud column, decimal comma, swapped times and the Saturday trip
@@ -835,7 +898,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
             {"dot": 0.5, "iso": 0.2, "dmy_dash": 0.3},
             {"dot": 0.6, "colon": 0.4},
             [Entry("header"), *may],
-        )  # fmt: skip
+        )
     )
 
     # No. 17, March: a long sheet and week 12 as a tick list
@@ -873,7 +936,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
                 Entry("header"),
                 *nm,
             ],
-        )  # fmt: skip
+        )
     )
     sheets.append(_tick_sheet(rng, no17_march[in_tick_week], ranged))
 
@@ -899,7 +962,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
                 {"dmy_dash": 0.6, "excel_date": 0.4},
                 {"colon": 0.6, "dot": 0.4},
                 [Entry("header", defects=[("offer_variant", "offer only in the file name nr17_…")]), *rows],
-            )  # fmt: skip
+            )
         )
 
     # No. 17, May: a Tilbud column with spelling variants, repeated header, blank rows, total, a volunteer
@@ -946,7 +1009,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
                     defects=[("total_row", "I alt")],
                 ),
             ],
-        )  # fmt: skip
+        )
     )
     return sheets, inj.aliases
 
@@ -961,8 +1024,13 @@ def _tick_sheet(rng, week_visits: pd.DataFrame, ranged: pd.DataFrame) -> Sheet:
     names = sorted(week_visits["citizen"].unique())
     ranged_key = (ranged["date"].iloc[0].date(), ranged["citizen"].iloc[0])
     marks = ["X", "X", "X", "x", "1"]
-    entries = [Entry("tick_header", cells=["Navn", *[dt.datetime(d.year, d.month, d.day) for d in TICK_WEEK]],
-                     defects=[("tick_list", "week 12 as a tick list")])]  # fmt: skip
+    entries = [
+        Entry(
+            "tick_header",
+            cells=["Navn", *[dt.datetime(d.year, d.month, d.day) for d in TICK_WEEK]],
+            defects=[("tick_list", "week 12 as a tick list")],
+        )
+    ]
     present = {
         (d.date(), c): g
         for d, c, g in week_visits[["date", "citizen", "granularity"]].itertuples(index=False)
@@ -1030,8 +1098,9 @@ def _render(rng, sheet: Sheet, manifest: list[dict]) -> list[list[Any]]:
             for kind, fmt in [("date_format", date_fmt)] + [("time_format", f) for f in used]:
                 if (kind, fmt) not in seen_formats:
                     seen_formats.add((kind, fmt))
-                    manifest.append({"kind": kind, "file": sheet.file, "sheet": sheet.name, "row": row_no,
-                                     "detail": fmt})  # fmt: skip
+                    manifest.append(
+                        {"kind": kind, "file": sheet.file, "sheet": sheet.name, "row": row_no, "detail": fmt}
+                    )
         for kind, detail in entry.defects:
             manifest.append(
                 {"kind": kind, "file": sheet.file, "sheet": sheet.name, "row": row_no, "detail": detail}
@@ -1137,12 +1206,22 @@ def build_demo(out_dir: Path, seed: int = 2026) -> DemoBuild:
     n_rows = sum(len(rows) for content in files.values() for _, rows in content)
     kinds = sorted({m["kind"] for m in manifest})
     on_open = truth[~truth["on_closed_day"]]
+    fig = truth_figures(truth)
+
+    def describe(offer_id: str) -> str:
+        f = fig[offer_id]
+        return (
+            f"{f['mean']:.1f}".replace(".", ",")
+            + f" ({f['min']}-{f['max']}, peaks {f['peak_max']}/{f['peak_min']})"
+        )
+
     summary = (
         f"Wrote the synthetic demo dataset (seed {seed}) to {out_dir}: {len(files)} registration files with "
         f"{n_rows} raw rows, a referral list ({(referrals['offer_id'] == 'auc').sum()} AUC, "
         f"{(referrals['offer_id'] == 'no17').sum()} No. 17) and offers.yaml. The truth behind it has "
-        f"{len(on_open)} visits on opening days plus {int(truth['on_closed_day'].sum())} on a trip; cleaned, it gives "
-        f"AUC 18,5 unique citizens per opening day (11-29, peaks 24/5) and No. 17 8,2 (7-11, peaks 11/5). "
+        f"{len(on_open)} visits on opening days plus {int(truth['on_closed_day'].sum())} on a trip; "
+        "its figures, which cleaning must reproduce: "
+        f"AUC {describe('auc')} unique citizens per opening day and No. 17 {describe('no17')}. "
         f"Injected defect kinds: {', '.join(kinds)}. All names are fake."
     )
     return DemoBuild(summary, manifest, written)
@@ -1167,10 +1246,16 @@ def _write_metadata(out_dir: Path, seed: int, offers: dict, referrals: pd.DataFr
     offer_names = {"auc": "AUC", "no17": "No. 17"}
     ref_rows = [["Tilbud", "Navn", "Initialer", "Visiteret fra", "Visiteret til", "Aldersgruppe"]]
     for r in referrals.itertuples(index=False):
-        ref_rows.append([
-            offer_names[r.offer_id], r.citizen, r.initials, r.referral_start.to_pydatetime(),
-            None if pd.isna(r.referral_end) else r.referral_end.to_pydatetime(), r.age_band,
-        ])  # fmt: skip
+        ref_rows.append(
+            [
+                offer_names[r.offer_id],
+                r.citizen,
+                r.initials,
+                r.referral_start.to_pydatetime(),
+                None if pd.isna(r.referral_end) else r.referral_end.to_pydatetime(),
+                r.age_band,
+            ]
+        )
     paths.append(out_dir / "referrals.xlsx")
     _write_xlsx(paths[-1], [("Visitationer", ref_rows)])
     paths.append(out_dir / "citizen_aliases.csv")
@@ -1187,9 +1272,9 @@ def write_raw_dataset(out_dir: Path, seed: int = 2026, visits: int | None = None
     return write_scaled_dataset(Path(out_dir), seed, visits)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Benchmark scale: about N visits, vectorised, written as CSV chunks
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 SCALE_CHUNK_ROWS = 1_000_000
 SCALE_SHARES = {"auc": 0.7, "no17": 0.3}
@@ -1308,11 +1393,13 @@ def write_scaled_dataset(out_dir: Path, seed: int, visits: int) -> str:
         extra_day = rng.integers(0, len(days), n_staff + n_cpr).astype(np.int16)
         trip_day = np.full(n_trip, -1, dtype=np.int16)
         staff_names = offers[plan.offer_id]["staff_and_volunteers"]
-        name_extra = np.concatenate([
-            2 * len(names) + rng.integers(0, len(staff_names), n_staff),
-            np.full(n_cpr, 2 * len(names) + len(staff_names)),
-            rng.integers(0, n_cit, n_trip),
-        ])  # fmt: skip
+        name_extra = np.concatenate(
+            [
+                2 * len(names) + rng.integers(0, len(staff_names), n_staff),
+                np.full(n_cpr, 2 * len(names) + len(staff_names)),
+                rng.integers(0, n_cit, n_trip),
+            ]
+        )
         rows["day"] = np.concatenate([rows["day"], extra_day, trip_day])
         rows["date"] = np.concatenate(
             [rows["date"], day_pos[extra_day].astype(np.int64), np.full(n_trip, len(date_table) - 1)]
@@ -1321,10 +1408,14 @@ def write_scaled_dataset(out_dir: Path, seed: int, visits: int) -> str:
         rows["in"] = np.concatenate([rows["in"], opens[extra_day] - 30, np.full(n_trip, TRIP_TIMES[0])])
         rows["out"] = np.concatenate([rows["out"], closes[extra_day] + 30, np.full(n_trip, TRIP_TIMES[1])])
         rows["fmt"] = np.concatenate([rows["fmt"], np.zeros(n_staff + n_cpr + n_trip, dtype=np.int64)])
-        rows["comment"] = np.concatenate([
-            rows["comment"], np.full(n_staff, len(comment_table) - 1), np.zeros(n_cpr, dtype=np.int64),
-            np.full(n_trip, len(comment_table) - 2),
-        ])  # fmt: skip
+        rows["comment"] = np.concatenate(
+            [
+                rows["comment"],
+                np.full(n_staff, len(comment_table) - 1),
+                np.zeros(n_cpr, dtype=np.int64),
+                np.full(n_trip, len(comment_table) - 2),
+            ]
+        )
 
         name_table = pa.array(
             np.concatenate(
@@ -1339,13 +1430,15 @@ def write_scaled_dataset(out_dir: Path, seed: int, visits: int) -> str:
             idx = order[row_month[order] == month]
             for part, lo in enumerate(range(0, len(idx), SCALE_CHUNK_ROWS), start=1):
                 take = idx[lo : lo + SCALE_CHUNK_ROWS]
-                table = pa.table({
-                    "Dato": date_table.take(pa.array(rows["date"][take])),
-                    "Navn": name_table.take(pa.array(rows["name"][take])),
-                    "Ind": time_table.take(pa.array(t_in_code[take])),
-                    "Ud": time_table.take(pa.array(t_out_code[take])),
-                    "Bemærkning": comment_table.take(pa.array(rows["comment"][take])),
-                })  # fmt: skip
+                table = pa.table(
+                    {
+                        "Dato": date_table.take(pa.array(rows["date"][take])),
+                        "Navn": name_table.take(pa.array(rows["name"][take])),
+                        "Ind": time_table.take(pa.array(t_in_code[take])),
+                        "Ud": time_table.take(pa.array(t_out_code[take])),
+                        "Bemærkning": comment_table.take(pa.array(rows["comment"][take])),
+                    }
+                )
                 path = reg_dir / f"{plan.offer_id}_2026-{month:02d}_{part:03d}.csv"
                 pacsv.write_csv(
                     table, path, write_options=pacsv.WriteOptions(delimiter=";", quoting_style="none")
@@ -1357,14 +1450,16 @@ def write_scaled_dataset(out_dir: Path, seed: int, visits: int) -> str:
         referred = int(round(len(names) * 0.75 / 1.15 + (len(names) - n_cit)))
         ref_index = np.concatenate([np.arange(int(n_cit * 0.75)), np.arange(n_cit, len(names))])[:referred]
         referral_parts.append(
-            pd.DataFrame({
-                "Tilbud": offers[plan.offer_id]["name"],
-                "Navn": names[ref_index],
-                "Visiteret fra": "01-01-2025",
-                "Visiteret til": "",
-                "Aldersgruppe": np.array(["18-29", "30-49", "50-64", "65+"])[ref_index % 4],
-            })
-        )  # fmt: skip
+            pd.DataFrame(
+                {
+                    "Tilbud": offers[plan.offer_id]["name"],
+                    "Navn": names[ref_index],
+                    "Visiteret fra": "01-01-2025",
+                    "Visiteret til": "",
+                    "Aldersgruppe": np.array(["18-29", "30-49", "50-64", "65+"])[ref_index % 4],
+                }
+            )
+        )
     pd.concat(referral_parts).to_csv(out_dir / "referrals.csv", sep=";", index=False, encoding="utf-8")
     dataset = {
         "name": out_dir.name,
