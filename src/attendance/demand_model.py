@@ -16,6 +16,7 @@ a day with tick-list (day-only) registrations has incomplete times, and its arri
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from .errors import InputError
 from .kpis import offer_ids, opening_days
@@ -288,6 +290,24 @@ def dispersion_test(result: Any) -> dict:
 FORMULA = "arrivals ~ C(weekday) + C(slot_minute)"
 
 
+def _nb_alpha(poisson: Any, moment_alpha: float) -> tuple[float, str]:
+    """NB2 α by maximum likelihood, started at the Poisson fit; the Cameron–Trivedi moment estimate if the
+    likelihood does not converge (small, zero-heavy data can make it wander)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            nb = sm.NegativeBinomial(poisson.model.endog, poisson.model.exog, loglike_method="nb2").fit(
+                start_params=np.append(poisson.params.to_numpy(), max(moment_alpha, 0.05)),
+                disp=0,
+                maxiter=200,
+            )
+        if nb.mle_retvals.get("converged", True) and np.isfinite(nb.params[-1]):
+            return float(nb.params[-1]), "ML"
+    except (np.linalg.LinAlgError, ValueError, OverflowError):
+        pass
+    return float(moment_alpha), "Cameron–Trivedi moment"
+
+
 def fit_arrival_model(
     counts: pd.DataFrame,
     survival: pd.DataFrame,
@@ -330,19 +350,13 @@ def fit_arrival_model(
             f"{'<' if over else '≥'} {dispersion_alpha}"
         )
         if over:
-            exog = poisson.model.exog
-            nb = sm.NegativeBinomial(poisson.model.endog, exog, loglike_method="nb2").fit(
-                start_params=np.append(poisson.params.to_numpy(), max(dispersion["ct_alpha"], 0.05)),
-                disp=0,
-                maxiter=200,
-            )
-            alpha = float(nb.params[-1])
+            alpha, how = _nb_alpha(poisson, dispersion["ct_alpha"])
             if np.isfinite(alpha) and alpha > 1e-6:
                 family = "negative_binomial"
                 result = smf.glm(
                     FORMULA, data=fit_data, family=sm.families.NegativeBinomial(alpha=alpha)
                 ).fit()
-                reason += f"; negative binomial, ML alpha={alpha:.3f}"
+                reason += f"; negative binomial, {how} alpha={alpha:.3f}"
             else:
                 alpha = 0.0
                 reason += "; NB fit gave alpha≈0, kept Poisson"
