@@ -1,0 +1,263 @@
+"""Spor 2 calculations on small hand-worked examples: the opening-hours rule, moving arrivals of closed slots,
+simulated peaks against approved places, and the scenario table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attendance import staffing as staffing_module
+from attendance.demand_model import ArrivalModel, predict_occupancy, simulate_days
+from attendance.errors import InputError
+from attendance.track_drop_in import (
+    OPENING_RULES,
+    _span,
+    daily_outlook,
+    opening_hours_mapping,
+    opening_hours_summary,
+    recommend_opening_hours,
+    rule_description,
+    scenario_label,
+    scenario_table,
+    shift_arrivals,
+    slot_measures,
+    today_slots,
+)
+
+STAFFING = {
+    "citizens_per_staff": 6,
+    "min_staff_on_duty": 1,
+    "occupancy_quantile": 0.9,
+    "fte_hours_per_year": 1924,
+    "cost_per_fte_dkk": 480000,
+}
+
+
+def _slots(measures: dict[int, list[float]], start: int = 540, offer_id: str = "auc") -> pd.DataFrame:
+    """Half-hour slots from `start` per weekday with the given measures (and the same observed mean)."""
+    rows = [
+        (offer_id, wd, start + 30 * i, start + 30 * (i + 1), 0.5, m, m)
+        for wd, values in measures.items()
+        for i, m in enumerate(values)
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "offer_id",
+            "weekday",
+            "slot_minute",
+            "slot_end_minute",
+            "slot_hours",
+            "occupancy_mean",
+            "measure",
+        ],
+    )
+
+
+def _model(rates: list[float], start: int = 540, stay: int = 60, weekday: int = 0) -> ArrivalModel:
+    """One weekday of half-hour slots; every citizen stays exactly `stay` minutes (S = 1 then 0)."""
+    table = pd.DataFrame(
+        {
+            "weekday": weekday,
+            "slot_minute": [start + 30 * i for i in range(len(rates))],
+            "slot_end_minute": [start + 30 * (i + 1) for i in range(len(rates))],
+            "rate": rates,
+        }
+    ).astype({"weekday": "int64", "slot_minute": "int64", "slot_end_minute": "int64"})
+    survival = pd.DataFrame({"minutes": [0.0, float(stay)], "survival": [1.0, 0.0]})
+    return ArrivalModel("auc", "poisson", 0.0, table, survival, unique_ratio=1.0, bin_minutes=30)
+
+
+# ---------------------------------------------------------------------------------------- the rule
+
+
+def test_span_keeps_the_dip_between_the_first_and_last_slot_reaching_the_threshold():
+    measure = np.array([1.0, 3.0, 1.0, 4.0, 1.0, 0.5])
+    minutes = np.full(6, 30.0)
+    assert _span(measure, minutes, 2.0, 0.0) == (1, 3)  # 10:00 dips to 1 but stays open
+    # 1,5 h < 2 h: widen; neighbours 1,0 and 1,0 tie -> the earlier slot
+    assert _span(measure, minutes, 2.0, 120.0) == (0, 3)
+    # 3 h = every slot
+    assert _span(measure, minutes, 2.0, 180.0) == (0, 5)
+    # more than today's hours: all of today, no more
+    assert _span(measure, minutes, 2.0, 600.0) == (0, 5)
+
+
+def test_span_without_any_slot_reaching_the_threshold_grows_from_the_busiest_slot():
+    measure = np.array([0.5, 1.5, 1.0, 0.2])
+    minutes = np.full(4, 30.0)
+    assert _span(measure, minutes, 2.0, 0.0) == (1, 1)
+    assert _span(measure, minutes, 2.0, 60.0) == (1, 2)  # right neighbour 1,0 > left 0,5
+    assert _span(measure, minutes, 2.0, 90.0) == (0, 2)  # then left 0,5 > right 0,2
+
+
+def test_recommend_opening_hours_per_weekday_and_mapping():
+    # Monday 09:00–12:00 and Tuesday 09:00–11:00
+    slots = _slots({0: [1.0, 2.5, 3.0, 2.0, 1.9, 0.4], 1: [0.1, 0.2, 0.3, 0.1]})
+    out = recommend_opening_hours(slots, threshold=2.0, min_hours_per_day=1.0)
+    monday = out[out["weekday"] == 0]
+    assert monday["recommended"].tolist() == [False, True, True, True, False, False]
+    assert monday["reaches_threshold"].tolist() == [False, True, True, True, False, False]
+    tuesday = out[out["weekday"] == 1]
+    # nobody reaches 2: 1 h around the busiest slot (10:00), widened towards 09:30 (0,2 > 0,1)
+    assert tuesday["recommended"].tolist() == [False, True, True, False]
+    hours = opening_hours_mapping(out)
+    assert hours["auc"]["0"] == [["09:30", "11:00"]]
+    assert hours["auc"]["1"] == [["09:30", "10:30"]]
+    assert hours["auc"]["5"] == []
+    assert opening_hours_mapping(out, None)["auc"]["0"] == [["09:00", "12:00"]]
+    with pytest.raises(InputError):
+        recommend_opening_hours(slots, threshold=2.0, min_hours_per_day=-1)
+
+
+def test_opening_hours_summary_hand_numbers():
+    slots = _slots({0: [1.0, 2.5, 3.0, 2.0, 1.9, 0.4]})
+    summary = opening_hours_summary(recommend_opening_hours(slots, threshold=2.0, min_hours_per_day=0))
+    row = summary.iloc[0]
+    assert row["today_text"] == "09:00–12:00" and row["recommended_text"] == "09:30–11:00"
+    assert row["today_hours"] == pytest.approx(3.0) and row["recommended_hours"] == pytest.approx(1.5)
+    assert row["slots_reaching_threshold"] == 3 and row["measure_max"] == pytest.approx(3.0)
+    # citizen-hours: kept (2,5 + 3 + 2)·0,5 = 3,75 of (1 + 2,5 + 3 + 2 + 1,9 + 0,4)·0,5 = 5,4
+    assert row["citizen_hours_share_kept"] == pytest.approx(7.5 / 10.8)
+
+
+def test_a_gap_in_todays_hours_stays_a_gap():
+    slots = pd.concat(
+        [_slots({0: [3.0, 3.0]}, start=540), _slots({0: [3.0, 3.0]}, start=780)], ignore_index=True
+    )
+    out = recommend_opening_hours(slots, threshold=2.0, min_hours_per_day=0)
+    assert opening_hours_mapping(out)["auc"]["0"] == [["09:00", "10:00"], ["13:00", "14:00"]]
+    assert opening_hours_summary(out).iloc[0]["recommended_text"] == "09:00–10:00, 13:00–14:00"
+
+
+def test_slot_measures_reads_the_rules_column():
+    offers = {"auc": {"opening_hours": {"0": [["09:00", "10:00"]]}}, "_dataset": {}}
+    summary = pd.DataFrame(
+        {
+            "offer_id": "auc",
+            "measure": ["occupancy", "occupancy", "arrivals", "arrivals"],
+            "weekday": 0,
+            "slot_minute": [540, 570, 540, 570],
+            "mean": [1.5, 2.5, 9.0, 9.0],
+            "p50": [1.0, 2.0, 9.0, 9.0],
+            "p75": [2.0, 3.0, 9.0, 9.0],
+            "p95": [4.0, 5.0, 9.0, 9.0],
+        }
+    )
+    prediction = pd.DataFrame(
+        {"offer_id": "auc", "weekday": 0, "slot_minute": [540], "occupancy_mean": [1.75]}
+    )
+    got = {
+        rule: slot_measures(offers, summary, prediction, rule=rule, bin_minutes=30)["measure"].tolist()
+        for rule in OPENING_RULES
+    }
+    assert got["mean_occupancy"] == [1.5, 2.5]
+    assert got["median_occupancy"] == [1.0, 2.0]
+    assert got["p95_occupancy"] == [4.0, 5.0]
+    assert got["predicted_occupancy"] == [1.75, 0.0]  # a slot without prediction: nobody expected
+    assert "gennemsnitligt" in rule_description("mean_occupancy")
+    with pytest.raises(InputError):
+        slot_measures(offers, summary, prediction, rule="max_occupancy", bin_minutes=30)
+    assert today_slots(offers, 30)["slot_hours"].tolist() == [0.5, 0.5]
+
+
+# ---------------------------------------------------------------------------- moving arrivals
+
+
+def test_shift_arrivals_moves_early_arrivals_to_opening_and_loses_late_ones():
+    model = _model([2.0, 1.0, 3.0, 4.0])  # 09:00, 09:30, 10:00, 10:30
+    shifted, summary = shift_arrivals(model, {"0": [["09:30", "10:30"]]})
+    assert shifted.rates["slot_minute"].tolist() == [570, 600]
+    assert shifted.rates["rate"].tolist() == [3.0, 3.0]  # 09:00's 2 arrive at 09:30; 10:30's 4 are lost
+    row = summary.iloc[0]
+    assert (row["arrivals_today"], row["arrivals_moved"], row["arrivals_lost"]) == (10.0, 2.0, 4.0)
+    assert model.rates["rate"].tolist() == [2.0, 1.0, 3.0, 4.0]  # the original is untouched
+    # a weekday that would close entirely loses everything
+    _, closed = shift_arrivals(model, {"0": []})
+    assert closed.iloc[0]["arrivals_lost"] == 10.0
+
+
+def test_shifted_occupancy_by_hand():
+    # arrivals uniform within their half-hour slot, every stay exactly 60 min: a visitor is present on
+    # average ½ of the arrival slot, all of the next slot and ½ of the one after. Shifted rates 3 (09:30)
+    # and 3 (10:00): 09:30 -> 3·½ = 1,5; 10:00 -> 3·1 + 3·½ = 4,5.
+    shifted, _ = shift_arrivals(_model([2.0, 1.0, 3.0, 4.0]), {"0": [["09:30", "10:30"]]})
+    prediction = predict_occupancy(shifted)
+    assert prediction["occupancy_mean"].tolist() == pytest.approx([1.5, 4.5])
+
+
+# ------------------------------------------------------------------------------------ simulation
+
+
+def test_daily_outlook_share_over_places_matches_the_simulation():
+    model = _model([4.0, 4.0, 4.0, 4.0], stay=120)
+    pooled, by_weekday = daily_outlook(
+        {"auc": model}, [0.0, 0.5], level=0.9, seed=7, n_days=500, approved_places={"auc": 8}
+    )
+    sims = simulate_days(model, n_days=500, scale=1.5, seed=7)
+    row = pooled[pooled["uplift"] == 0.5].iloc[0]
+    assert row["share_days_over_places"] == pytest.approx((sims["peak"] > 8).mean())
+    assert row["peak_mean"] == pytest.approx(sims["peak"].mean())
+    assert row["unique_mean"] == pytest.approx(sims["unique"].mean())
+    assert row["peak_lower"] <= row["peak_mean"] <= row["peak_upper"]
+    today = pooled[pooled["uplift"] == 0.0].iloc[0]
+    assert (
+        today["peak_mean"] < row["peak_mean"]
+        and today["share_days_over_places"] < row["share_days_over_places"]
+    )
+    assert len(by_weekday) == 2 and set(by_weekday["weekday"]) == {0}
+    no_places, _ = daily_outlook(
+        {"auc": model}, [0.0], level=0.9, seed=7, n_days=50, approved_places={"auc": None}
+    )
+    assert np.isnan(no_places.iloc[0]["share_days_over_places"])
+
+
+def test_scenario_table_today_and_recommended_hours():
+    offers = {
+        "auc": {
+            "opening_hours": {"0": [["09:00", "11:00"]]},
+            "approved_places": 30,
+            "roster": [{"weekday": 0, "start": "09:00", "end": "11:00", "staff": 2}],
+        }
+    }
+    model = _model([2.0, 1.0, 3.0, 4.0])
+    recommended = {"auc": {"0": [["09:30", "10:30"]]}}
+    table, by_weekday = scenario_table(
+        {"auc": model},
+        offers,
+        [0.0, 0.2],
+        staffing=STAFFING,
+        level=0.9,
+        seed=1,
+        recommended_hours=recommended,
+        n_days=200,
+    )
+    assert table[["uplift", "hours"]].values.tolist() == [
+        [0.0, "today"],
+        [0.0, "recommended"],
+        [0.2, "today"],
+        [0.2, "recommended"],
+    ]
+    today = staffing_module.scenarios({"auc": model}, offers, [0.0, 0.2], staffing=STAFFING)
+    mine = table[table["hours"] == "today"].reset_index(drop=True)
+    assert mine["staff_hours_week_needed"].tolist() == today["staff_hours_week_needed"].tolist()
+    rec = table[table["hours"] == "recommended"]
+    # 1 hour open; means 1,5 and 4,5 (×1,2 = 1,8 and 5,4); Poisson 90 % quantiles 3 and 7 (4 and 8) ->
+    # 1 and 2 on duty (6 citizens per staff) -> 0,5·1 + 0,5·2 = 1,5 staff-hours in both scenarios
+    assert rec["opening_hours_week"].tolist() == [1.0, 1.0]
+    assert rec["staff_hours_week_needed"].tolist() == [1.5, 1.5]
+    assert rec["occupancy_mean_max"].tolist() == pytest.approx([4.5, 5.4])
+    assert set(table["approved_places"]) == {30.0}
+    assert set(by_weekday["hours"]) == {"today", "recommended"}
+    with pytest.raises(InputError):
+        scenario_table(
+            {"auc": model}, offers, [], staffing=STAFFING, level=0.9, seed=1, recommended_hours=recommended
+        )
+
+
+def test_scenario_label():
+    assert scenario_label(0.0) == "Som i dag"
+    assert scenario_label(0.2) == "+20 %"
+    assert scenario_label(-0.2) == "−20 %"
+    assert scenario_label(0.5) == "+50 %"
