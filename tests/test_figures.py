@@ -157,7 +157,7 @@ def test_stay_length_distribution_marks_the_median_in_hours_and_minutes():
     ax = fig.axes[0]
     assert ax.get_title() == "AUC (3 besøg)"
     assert "Median 2 t 35 min" in [t.get_text() for t in ax.texts]
-    assert fg._hours_minutes(45) == "45 min" and fg._hours_minutes(120) == "2 t"
+    assert fg.fmt_duration(45) == "45 min" and fg.fmt_duration(120) == "2 t"
 
 
 def test_daily_unique_uses_opening_days_and_draws_the_mean():

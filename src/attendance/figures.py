@@ -404,7 +404,7 @@ def stay_length_distribution(
             median = float(minutes.median())
             ax.axvline(median / 60, color="#333333", lw=1.2, ls="--")
             ax.annotate(
-                f"Median {_hours_minutes(median)}",
+                f"Median {fmt_duration(median)}",
                 (median / 60, 1),
                 xycoords=("data", "axes fraction"),
                 xytext=(4, -4),
@@ -423,7 +423,7 @@ def stay_length_distribution(
     return fig
 
 
-def _hours_minutes(minutes: float) -> str:
+def fmt_duration(minutes: float) -> str:
     """155 -> "2 t 35 min" (how long a stay is, in words a reader uses)."""
     total = int(round(minutes))
     hours, rest = divmod(total, 60)

@@ -1,0 +1,543 @@
+"""Tables of the overview report (Fremmødestatistik): the kommissorium's table reproduced from the data,
+referred vs. active citizens, usage bands, attendance by weekday and period of the day, the data-quality
+summary and the accounting of raw rows.
+
+Each function takes the clean/demand stage's tables as read from disk and returns a DataFrame with Danish
+column names ready for `report.show_table` (after `report.suppress_small` where it counts citizens). The
+notebook stays a sequence of calls; the arithmetic is here, where it is tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .figures import fmt_duration
+from .report import fmt_int, fmt_number, fmt_pct, fmt_time, weekday_name
+
+BANDS = ("0", "1–2", "3–9", "10+")
+ACCOUNTING_COLUMNS = ("rows_read", "kept", "merged", "quarantined", "ignored")
+
+
+def _label(labels: Mapping[str, str] | None, offer: str) -> str:
+    return (labels or {}).get(offer, offer)
+
+
+def _offers_in(table: pd.DataFrame, offer_ids: Sequence[str] | None) -> list[str]:
+    return list(offer_ids) if offer_ids is not None else list(pd.unique(table["offer_id"]))
+
+
+def _in_offer_order(table: pd.DataFrame, offer_ids: Sequence[str] | None, *then: str) -> pd.DataFrame:
+    """Rows of the chosen offers, sorted by the offers' order and then by the `then` columns."""
+    offers = _offers_in(table, offer_ids)
+    rows = table[table["offer_id"].isin(offers)].copy()
+    rows["_order"] = rows["offer_id"].map({offer: i for i, offer in enumerate(offers)})
+    return rows.sort_values(["_order", *then], kind="stable").drop(columns="_order")
+
+
+# --------------------------------------------------------------------------------------------------------
+# The kommissorium's table
+# --------------------------------------------------------------------------------------------------------
+
+
+def kommissorium_table(
+    headline: pd.DataFrame,
+    offers: Mapping[str, Any],
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The table of the kommissorium, one row per offer, from `headline_kpis` and offers.json.
+
+    Columns: Tilbud, Visiterede borgere, Godkendte pladser, Åbningsdage, Gns. unikke borgere pr. åbningsdag,
+    Spænd (unikke borgere pr. dag) as "11–29", Højeste samtidige fremmøde, Laveste samtidige fremmøde (the
+    lowest *daily peak*, see `LOWEST_PEAK_NOTE`). Approved places are missing ("–") where the offer has none.
+    """
+    table = headline.set_index("offer_id")
+    rows = []
+    for offer in _offers_in(headline, offer_ids):
+        row = table.loc[offer]
+        places = (offers.get(offer) or {}).get("approved_places")
+        rows.append(
+            {
+                "Tilbud": _label(labels, offer),
+                "Visiterede borgere": int(row["referred"]),
+                "Godkendte pladser": np.nan if places is None else float(places),
+                "Åbningsdage": int(row["opening_days"]),
+                "Gns. unikke borgere pr. åbningsdag": float(row["unique_per_day_mean"]),
+                "Spænd (unikke borgere pr. dag)": (
+                    f"{fmt_int(row['unique_per_day_min'])}–{fmt_int(row['unique_per_day_max'])}"
+                ),
+                "Højeste samtidige fremmøde": int(row["peak_concurrent_max"]),
+                "Laveste samtidige fremmøde*": int(row["peak_concurrent_min"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+LOWEST_PEAK_NOTE = (
+    "* Laveste samtidige fremmøde er den laveste dagsspids: for hver åbningsdag findes det højeste antal "
+    "borgere, der var til stede på samme tid, og tabellen viser den mindste af disse dagsspidser. Det laveste "
+    "antal til stede i løbet af åbningstiden er tæt på 0 hver dag (ved åbning og lukning) og siger derfor "
+    "ikke noget."
+)
+
+KOMMISSORIUM_FORMATS = {
+    "Visiterede borgere": "int",
+    "Godkendte pladser": "int",
+    "Åbningsdage": "int",
+    "Gns. unikke borgere pr. åbningsdag": "number:1",
+    "Højeste samtidige fremmøde": "int",
+    "Laveste samtidige fremmøde*": "int",
+}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Referred vs. active citizens, usage bands
+# --------------------------------------------------------------------------------------------------------
+
+
+def referred_vs_active(
+    usage_bands: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per offer: referred citizens, of whom active (≥ 1 visit) and never came, the active share, visitors
+    without a referral and mean visits per week of an active referred citizen.
+
+    Input: `usage_bands` (one row per offer × citizen: `referred, visits, visits_per_week`). Counts of
+    citizens — pass through `report.suppress_small` (count columns `REFERRED_COUNT_COLUMNS`).
+    """
+    rows = []
+    for offer in _offers_in(usage_bands, offer_ids):
+        citizens = usage_bands[usage_bands["offer_id"] == offer]
+        referred = citizens[citizens["referred"].astype(bool)]
+        active = referred[referred["visits"] > 0]
+        others = citizens[~citizens["referred"].astype(bool) & (citizens["visits"] > 0)]
+        rows.append(
+            {
+                "Tilbud": _label(labels, offer),
+                "Visiterede borgere": len(referred),
+                "Heraf aktive (mindst ét besøg)": len(active),
+                "Heraf aldrig mødt op": len(referred) - len(active),
+                "Andel aktive": len(active) / len(referred) if len(referred) else np.nan,
+                "Besøgende uden visitation": len(others),
+                "Besøg pr. uge pr. aktiv borger": (
+                    float(active["visits_per_week"].mean()) if len(active) else np.nan
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+REFERRED_COUNT_COLUMNS = [
+    "Heraf aktive (mindst ét besøg)",
+    "Heraf aldrig mødt op",
+    "Besøgende uden visitation",
+]
+
+
+def usage_band_table(
+    usage_bands: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    referred_only: bool = True,
+) -> pd.DataFrame:
+    """Citizens per usage band (0, 1–2, 3–9, 10+ visits in the period): one row per band and a total row
+    (index "total"), per offer a count column (the offer's name) and a share column ("<name>, andel").
+
+    `referred_only` (default) counts the referred citizens, so the total equals the referred count of the
+    kommissorium's table and the 0 band means "referred, never came". Suppress with
+    `suppress_small(table, counts, total_row="total", derived=shares)`; `band_columns(table)` names them.
+    """
+    rows = usage_bands
+    if referred_only:
+        rows = rows[rows["referred"].astype(bool)]
+    band = rows["band"].astype(str)
+    table = pd.DataFrame({"Antal besøg i perioden": [*BANDS, "I alt"]}, index=[*BANDS, "total"])
+    for offer in _offers_in(usage_bands, offer_ids):
+        counts = band[rows["offer_id"] == offer].value_counts().reindex(list(BANDS), fill_value=0)
+        name = _label(labels, offer)
+        total = int(counts.sum())
+        table[name] = [*counts.astype(int).tolist(), total]
+        table[f"{name}, andel"] = [*(counts / total if total else counts * np.nan).tolist(), 1.0]
+    return table
+
+
+def band_columns(table: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """The count columns of a `usage_band_table` and {count column: share column}."""
+    shares = [c for c in table.columns if str(c).endswith(", andel")]
+    counts = [c.removesuffix(", andel") for c in shares]
+    return counts, dict(zip(counts, shares, strict=True))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Attendance by weekday and by period of the day
+# --------------------------------------------------------------------------------------------------------
+
+
+def weekday_table(
+    by_weekday: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per offer × weekday: opening days, mean unique citizens (range), mean and highest daily peak.
+
+    Input: `kpis_by_weekday`. Daily means over many citizens, not counts of a small group: no suppression.
+    """
+    rows = _in_offer_order(by_weekday, offer_ids, "weekday")
+    return pd.DataFrame(
+        {
+            "Tilbud": [_label(labels, o) for o in rows["offer_id"]],
+            "Ugedag": [weekday_name(d) for d in rows["weekday"]],
+            "Åbningsdage": rows["opening_days"].astype(int).to_numpy(),
+            "Gns. unikke borgere": rows["unique_mean"].to_numpy(dtype=float),
+            "Spænd": [
+                f"{fmt_int(a)}–{fmt_int(b)}"
+                for a, b in zip(rows["unique_min"], rows["unique_max"], strict=True)
+            ],
+            "Gns. dagsspids": rows["peak_mean"].to_numpy(dtype=float),
+            "Højeste dagsspids": rows["peak_max"].astype(int).to_numpy(),
+        }
+    )
+
+
+def period_table(
+    by_slot: pd.DataFrame,
+    periods: Mapping[str, Sequence[str]],
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per offer × named period of the day (`demand.periods`, e.g. formiddag 08:00–12:00): the mean number
+    present while open (time average over the open slots of all opening days), arrivals per opening day and
+    the busiest slot's mean, pooled over weekdays.
+
+    Input: `kpis_by_weekday_slot` (open slots only: `weekday, slot_minute, days, occupancy_mean,
+    arrivals_mean`). Only open slots count, so a period that starts before the offer opens is averaged over
+    its open part (the label shows that part: "Formiddag (09:00–12:00)"); weekdays weigh by their opening
+    days. A period in which the offer is never open is left out.
+    """
+    bin_minutes = _bin_minutes(by_slot["slot_minute"])
+    rows = _in_offer_order(by_slot, offer_ids, "weekday", "slot_minute")
+    result = []
+    for name, (start, end) in periods.items():
+        first, last = _minutes(start), _minutes(end)
+        inside = rows[(rows["slot_minute"] >= first) & (rows["slot_minute"] < last)].copy()
+        if inside.empty:
+            continue
+        inside["w_occupancy"] = inside["occupancy_mean"] * inside["days"]
+        inside["w_arrivals"] = inside["arrivals_mean"] * inside["days"]
+        # opening days of the offer with any open slot in the period (each weekday counted once)
+        days = inside.groupby(["offer_id", "weekday"], sort=False)["days"].max().groupby(level=0).sum()
+        pooled = inside.groupby(["offer_id", "slot_minute"], sort=False)[["days", "w_occupancy"]].sum()
+        busiest = (pooled["w_occupancy"] / pooled["days"]).groupby(level=0).max()
+        totals = inside.groupby("offer_id", sort=False).agg(
+            slot_days=("days", "sum"),
+            w_occupancy=("w_occupancy", "sum"),
+            w_arrivals=("w_arrivals", "sum"),
+            open_from=("slot_minute", "min"),
+            open_to=("slot_minute", "max"),
+        )
+        summary = pd.DataFrame(
+            {
+                "occupancy": totals["w_occupancy"] / totals["slot_days"],
+                "arrivals": totals["w_arrivals"] / days.reindex(totals.index),
+                "busiest": busiest.reindex(totals.index),
+                "open_from": totals["open_from"],
+                "open_to": totals["open_to"],
+            }
+        )
+        for offer, row in summary.iterrows():
+            open_to = min(int(row["open_to"]) + bin_minutes, last)
+            result.append(
+                {
+                    "offer_id": offer,
+                    "start": first,
+                    "Tilbud": _label(labels, offer),
+                    "Del af dagen": f"{str(name).capitalize()} ({fmt_time(row['open_from'])}–{fmt_time(open_to)})",
+                    "Gns. antal til stede": float(row["occupancy"]),
+                    "Ankomster pr. åbningsdag": float(row["arrivals"]),
+                    "Travleste tidsrum (gns. til stede)": float(row["busiest"]),
+                }
+            )
+    table = _in_offer_order(pd.DataFrame(result), offer_ids, "start") if result else pd.DataFrame(result)
+    return table.drop(columns=["offer_id", "start"], errors="ignore").reset_index(drop=True)
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = str(text).split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _bin_minutes(slot_minutes: pd.Series) -> int:
+    steps = np.diff(np.unique(slot_minutes.to_numpy(dtype=int)))
+    steps = steps[steps > 0]
+    return int(steps.min()) if len(steps) else 30
+
+
+# --------------------------------------------------------------------------------------------------------
+# Data quality and the accounting of raw rows
+# --------------------------------------------------------------------------------------------------------
+
+
+def accounting_table(accounting: pd.DataFrame) -> pd.DataFrame:
+    """The accounting of raw rows per file and sheet, with a total row (index "total") and a check column.
+
+    rows read = kept + merged + quarantined + ignored must hold on every line; "Stemmer" says "ja"/"nej"
+    (the clean stage refuses to finish if not, so "nej" would mean an outdated or hand-edited file).
+    File paths are shown without the `registrations/` folder; file names carry no personal data.
+    """
+    missing = [c for c in ("file", *ACCOUNTING_COLUMNS) if c not in accounting.columns]
+    if missing:
+        raise InputError(
+            f"accounting.csv lacks the column(s) {missing}",
+            file="data/processed/accounting.csv",
+            fix="re-run the clean stage",
+        )
+    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int)
+    sheet = accounting["sheet"] if "sheet" in accounting.columns else pd.Series("", index=accounting.index)
+    table = pd.DataFrame(
+        {
+            "Fil": accounting["file"].astype(str).map(lambda p: Path(p).name),
+            "Ark": sheet.fillna("").astype(str).replace("", "–"),
+            "Læst": counts["rows_read"],
+            "Brugt": counts["kept"],
+            "Slået sammen": counts["merged"],
+            "Karantæne": counts["quarantined"],
+            "Ignoreret": counts["ignored"],
+        }
+    )
+    total = pd.DataFrame(
+        {"Fil": ["I alt"], "Ark": [""], **{c: [int(table[c].sum())] for c in table.columns[2:]}},
+        index=["total"],
+    )
+    table = pd.concat([table, total])
+    balanced = table["Læst"] == table[["Brugt", "Slået sammen", "Karantæne", "Ignoreret"]].sum(axis=1)
+    table["Stemmer"] = np.where(balanced, "ja", "nej")
+    return table
+
+
+def accounting_balances(accounting: pd.DataFrame) -> bool:
+    """True when every file's rows read equal kept + merged + quarantined + ignored."""
+    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int)
+    return bool((counts["rows_read"] == counts[list(ACCOUNTING_COLUMNS[1:])].sum(axis=1)).all())
+
+
+FLAG_LABELS = {
+    "missing_time_out": "Manglende sluttid udfyldt",
+    "time_out_before_time_in": "Sluttid før starttid (byttet om)",
+    "outside_opening_hours": "Tid uden for åbningstiden tilpasset",
+    "overlapping_visits": "Overlappende registreringer lagt sammen",
+    "name_variant": "Stavevariant af navn genkendt",
+    "initials_resolved": "Initialer genkendt som visiteret borger",
+    "offer_alias": "Tilbuddets navn skrevet på en anden måde",
+    "closed_day": "Registreret på en lukkedag (fx tur)",
+    "day_only": "Kun dato, ingen tider (afkrydsningsliste)",
+}
+
+
+def data_quality_summary(visits: pd.DataFrame, accounting: pd.DataFrame) -> pd.DataFrame:
+    """A short data-quality table for reviewers: raw rows read and their fate, visits with full times vs.
+    day only, visits on closed days, and how many visits each cleaning rule touched.
+
+    Input: `visits.parquet` (`granularity`, `on_closed_day`, `flags`) and `accounting.csv`. Columns
+    "Forhold", "Antal", "Andel" (share of the cleaned visits, or of the rows read for the raw-row lines).
+    """
+    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int).sum()
+    n = len(visits)
+    read = int(counts["rows_read"])
+    lines: list[tuple[str, int, float]] = [
+        ("Rå rækker læst", read, 1.0),
+        ("– heraf brugt som besøg", int(counts["kept"]), counts["kept"] / read if read else np.nan),
+        (
+            "– heraf slået sammen med et andet besøg",
+            int(counts["merged"]),
+            counts["merged"] / read if read else np.nan,
+        ),
+        (
+            "– heraf sat i karantæne",
+            int(counts["quarantined"]),
+            counts["quarantined"] / read if read else np.nan,
+        ),
+        (
+            "– heraf ignoreret (tomme rækker, overskrifter, totaler)",
+            int(counts["ignored"]),
+            counts["ignored"] / read if read else np.nan,
+        ),
+        ("Besøg efter rensning", n, 1.0),
+    ]
+    granularity = visits["granularity"].astype(str)
+    timed = int((granularity == "timed").sum())
+    lines.append(("– med tidspunkter (kommet og gået)", timed, timed / n if n else np.nan))
+    # one row per (visit, rule); the offer's name spelt differently says nothing about the visit itself
+    flags = visits["flags"].fillna("").astype(str).str.split(";").explode()
+    flags = flags[(flags != "") & (flags != "offer_alias")]
+    pairs = pd.DataFrame({"visit": flags.index, "flag": flags.to_numpy()}).drop_duplicates()
+    per_flag = pairs["flag"].value_counts()
+    for flag, label in FLAG_LABELS.items():
+        count = int(per_flag.get(flag, 0))
+        if count:
+            lines.append((f"– {label[0].lower()}{label[1:]}", count, count / n if n else np.nan))
+    touched = int(pairs["visit"].nunique())
+    lines.append(("Besøg rettet eller markeret af mindst én regel", touched, touched / n if n else np.nan))
+    return pd.DataFrame(lines, columns=["Forhold", "Antal", "Andel"])
+
+
+# --------------------------------------------------------------------------------------------------------
+# Key figures and model validation
+# --------------------------------------------------------------------------------------------------------
+
+
+def key_figure_items(
+    headline: pd.DataFrame,
+    offers: Mapping[str, Any],
+    offer_ids: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+) -> list[tuple[str, str, str]]:
+    """The five key figures at the top of the overview: unique citizens per opening day per offer, the
+    highest concurrent attendance (vs. approved places), referred citizens and the share who never came.
+
+    Figures for two offers are shown "AUC / No. 17" in the order of `offer_ids`.
+    """
+    table = headline.set_index("offer_id")
+    names = " / ".join(_label(labels, o) for o in offer_ids)
+    items: list[tuple[str, str, str]] = []
+    for offer in offer_ids:
+        row = table.loc[offer]
+        items.append(
+            (
+                f"Gns. unikke borgere pr. åbningsdag, {_label(labels, offer)}",
+                fmt_number(row["unique_per_day_mean"], 1),
+                f"spænd {fmt_int(row['unique_per_day_min'])}–{fmt_int(row['unique_per_day_max'])} borgere",
+            )
+        )
+    places = [
+        f"{fmt_int(offers[o]['approved_places'])} godkendte pladser i {_label(labels, o)}"
+        for o in offer_ids
+        if (offers.get(o) or {}).get("approved_places") is not None
+    ]
+    items.append(
+        (
+            "Højeste samtidige fremmøde",
+            " / ".join(fmt_int(table.loc[o, "peak_concurrent_max"]) for o in offer_ids),
+            f"{names}" + (f"; {', '.join(places)}" if places else ""),
+        )
+    )
+    items.append(
+        (
+            "Visiterede borgere",
+            " / ".join(fmt_int(table.loc[o, "referred"]) for o in offer_ids),
+            f"{names}; heraf aktive {' / '.join(fmt_int(table.loc[o, 'active']) for o in offer_ids)}",
+        )
+    )
+    never = [
+        (table.loc[o, "referred"] - table.loc[o, "active"]) / table.loc[o, "referred"]
+        if table.loc[o, "referred"]
+        else np.nan
+        for o in offer_ids
+    ]
+    items.append(
+        (
+            "Visiterede, der aldrig mødte op",
+            " / ".join(fmt_pct(s, 0) for s in never),
+            f"{names}, i registreringsperioden",
+        )
+    )
+    return items
+
+
+def validation_table(
+    validation: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The demand model's held-out validation in Danish (index: the offer's name), for `methods_section`.
+
+    Input: `validation` of the demand stage (`family, holdout_days, holdout_start, nominal,
+    coverage_slot_occupancy, coverage_unique_per_day, mae_model, mae_baseline`).
+    """
+    families = {"poisson": "Poisson", "negative_binomial": "negativ binomial"}
+    table = validation.set_index("offer_id").loc[_offers_in(validation, offer_ids)]
+    result = pd.DataFrame(
+        {
+            "Modelfamilie": [families.get(f, str(f)) for f in table["family"]],
+            "Testdage": table["holdout_days"].astype(int).to_numpy(),
+            "Tilsigtet dækning": [fmt_pct(v, 0) for v in table["nominal"]],
+            "Dækning, antal til stede pr. halve time": [
+                fmt_pct(v, 0) for v in table["coverage_slot_occupancy"]
+            ],
+            "Dækning, unikke borgere pr. dag": [fmt_pct(v, 0) for v in table["coverage_unique_per_day"]],
+            "Gns. fejl, model": [fmt_number(v, 2) for v in table["mae_model"]],
+            "Gns. fejl, ugedagsgennemsnit": [fmt_number(v, 2) for v in table["mae_baseline"]],
+        },
+        index=pd.Index([_label(labels, o) for o in table.index], name="Tilbud"),
+    )
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------
+# Stay lengths and the busiest time of the week
+# --------------------------------------------------------------------------------------------------------
+
+
+def stay_table(
+    stay_summary: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per offer: timed visits, mean and median stay, the middle half (p25–p75) and the p90, in hours and
+    minutes ("2 t 35 min"). Input: `stay_length_summary`."""
+    rows = _in_offer_order(stay_summary, offer_ids)
+    return pd.DataFrame(
+        {
+            "Tilbud": [_label(labels, o) for o in rows["offer_id"]],
+            "Besøg med tider": rows["count"].astype(int).to_numpy(),
+            "Gennemsnit": [fmt_duration(v) for v in rows["mean"]],
+            "Median": [fmt_duration(v) for v in rows["p50"]],
+            "Den midterste halvdel": [
+                f"{fmt_duration(a)} – {fmt_duration(b)}"
+                for a, b in zip(rows["p25"], rows["p75"], strict=True)
+            ],
+            "9 ud af 10 besøg er kortere end": [fmt_duration(v) for v in rows["p90"]],
+        }
+    )
+
+
+def busiest_slots(
+    summary: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    measure: str = "occupancy",
+) -> list[str]:
+    """One Danish sentence per offer naming the weekday and slot with the highest mean occupancy and the
+    quietest open slot, e.g. "AUC: flest til stede onsdag 11:30–12:00 (gns. 14,7 borgere) …".
+
+    Input: the long `occupancy_summary` (open slots of `measure`).
+    """
+    rows = summary
+    if "measure" in rows.columns:
+        rows = rows[rows["measure"] == measure]
+    if "open_slot" in rows.columns:
+        rows = rows[rows["open_slot"].astype(bool)]
+    bin_minutes = _bin_minutes(rows["slot_minute"])
+    sentences = []
+    for offer in _offers_in(rows, offer_ids):
+        own = rows[rows["offer_id"] == offer].sort_values(["weekday", "slot_minute"], kind="stable")
+        if own.empty:
+            continue
+        top = own.loc[own["mean"].idxmax()]
+        low = own.loc[own["mean"].idxmin()]
+
+        def where(row: pd.Series) -> str:
+            start = int(row["slot_minute"])
+            return f"{weekday_name(row['weekday'])} {fmt_time(start)}–{fmt_time(start + bin_minutes)}"
+
+        sentences.append(
+            f"{_label(labels, offer)}: flest til stede {where(top)} (gennemsnitligt {fmt_number(top['mean'])} "
+            f"borgere), færrest {where(low)} (gennemsnitligt {fmt_number(low['mean'])})."
+        )
+    return sentences

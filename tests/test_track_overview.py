@@ -1,0 +1,261 @@
+"""Tests for the overview report's tables (attendance.overview), each with numbers small enough to check by
+hand, and the kommissorium's table on the committed demo data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attendance import overview as ov
+from attendance import report as rp
+from attendance.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = {"a": "AUC", "b": "No. 17"}
+
+
+def headline() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "offer_id": ["a", "b"],
+            "referred": [61, 18],
+            "active": [46, 15],
+            "opening_days": [58, 60],
+            "visits": [1078, 494],
+            "unique_per_day_mean": [18.5, 8.2],
+            "unique_per_day_min": [11, 7],
+            "unique_per_day_max": [29, 11],
+            "peak_concurrent_max": [24, 11],
+            "peak_concurrent_min": [5, 5],
+        }
+    )
+
+
+OFFERS = {"a": {"name": "AUC", "approved_places": 30}, "b": {"name": "No. 17", "approved_places": None}}
+
+
+def test_kommissorium_table_reproduces_the_published_columns():
+    table = ov.kommissorium_table(headline(), OFFERS, labels=LABELS)
+    assert list(table["Tilbud"]) == ["AUC", "No. 17"]
+    assert list(table["Spænd (unikke borgere pr. dag)"]) == ["11–29", "7–11"]
+    assert list(table["Højeste samtidige fremmøde"]) == [24, 11]
+    assert list(table["Laveste samtidige fremmøde*"]) == [5, 5]
+    assert table.loc[0, "Godkendte pladser"] == 30 and np.isnan(table.loc[1, "Godkendte pladser"])
+    html = rp.show_table(table, "t", formats=ov.KOMMISSORIUM_FORMATS, note=ov.LOWEST_PEAK_NOTE).data
+    assert ">18,5<" in html and ">8,2<" in html and ">–<" in html  # no approved places for No. 17
+    assert "laveste dagsspids" in html
+
+
+def test_kommissorium_table_follows_the_given_offer_order():
+    table = ov.kommissorium_table(headline(), OFFERS, offer_ids=["b", "a"], labels=LABELS)
+    assert list(table["Tilbud"]) == ["No. 17", "AUC"]
+
+
+def usage() -> pd.DataFrame:
+    """Offer a: 6 referred (2 never came; 1, 4, 10 and 12 visits) and 1 visitor without referral."""
+    return pd.DataFrame(
+        {
+            "offer_id": ["a"] * 7,
+            "citizen_key": list("pqrstuv"),
+            "referred": [True, True, True, True, True, True, False],
+            "visits": [0, 0, 1, 4, 10, 12, 2],
+            "band": ["0", "0", "1–2", "3–9", "10+", "10+", "1–2"],
+            "visits_per_week": [0.0, 0.0, 0.1, 0.4, 1.0, 1.5, 0.2],
+        }
+    )
+
+
+def test_referred_vs_active_by_hand():
+    row = ov.referred_vs_active(usage(), labels=LABELS).iloc[0]
+    assert row["Visiterede borgere"] == 6
+    assert row["Heraf aktive (mindst ét besøg)"] == 4
+    assert row["Heraf aldrig mødt op"] == 2
+    assert row["Andel aktive"] == pytest.approx(4 / 6)
+    assert row["Besøgende uden visitation"] == 1
+    assert row["Besøg pr. uge pr. aktiv borger"] == pytest.approx((0.1 + 0.4 + 1.0 + 1.5) / 4)
+
+
+def test_usage_band_table_counts_referred_citizens_and_suppresses():
+    table = ov.usage_band_table(usage(), labels=LABELS)
+    assert list(table.index) == ["0", "1–2", "3–9", "10+", "total"]
+    assert list(table["AUC"]) == [2, 1, 1, 2, 6]  # the unreferred visitor is not counted
+    np.testing.assert_allclose(table["AUC, andel"], [2 / 6, 1 / 6, 1 / 6, 2 / 6, 1.0])
+    counts, shares = ov.band_columns(table)
+    assert counts == ["AUC"] and shares == {"AUC": "AUC, andel"}
+    shown = rp.suppress_small(table, counts, 5, total_row="total", derived=shares)
+    assert list(shown["AUC"])[:4] == ["<5"] * 4
+    everyone = ov.usage_band_table(usage(), labels=LABELS, referred_only=False)
+    assert list(everyone["AUC"]) == [2, 2, 1, 2, 7]
+
+
+def test_weekday_table_by_hand():
+    by_weekday = pd.DataFrame(
+        {
+            "offer_id": ["b", "a", "a"],
+            "weekday": [0, 4, 0],
+            "opening_days": [11, 10, 11],
+            "unique_mean": [9.36, 16.2, 19.5],
+            "unique_min": [7, 11, 15],
+            "unique_max": [11, 24, 25],
+            "peak_mean": [7.5, 13.6, 15.4],
+            "peak_max": [10, 21, 20],
+        }
+    )
+    table = ov.weekday_table(by_weekday, offer_ids=["a", "b"], labels=LABELS)
+    assert list(table["Tilbud"]) == ["AUC", "AUC", "No. 17"]
+    assert list(table["Ugedag"]) == ["mandag", "fredag", "mandag"]
+    assert list(table["Spænd"]) == ["15–25", "11–24", "7–11"]
+
+
+def test_period_table_averages_open_slots_only_and_weights_by_days():
+    # Monday (2 days) open 09:00–10:00, Tuesday (3 days) open 09:30–10:00; periods split at 09:30
+    by_slot = pd.DataFrame(
+        {
+            "offer_id": ["a", "a", "a"],
+            "weekday": [0, 0, 1],
+            "slot_minute": [540, 570, 570],
+            "days": [2, 2, 3],
+            "occupancy_mean": [1.0, 4.0, 2.0],
+            "arrivals_mean": [3.0, 1.0, 2.0],
+        }
+    )
+    periods = {"tidlig": ["08:00", "09:30"], "sen": ["09:30", "12:00"]}
+    table = ov.period_table(by_slot, periods, labels=LABELS)
+    assert list(table["Del af dagen"]) == ["Tidlig (09:00–09:30)", "Sen (09:30–10:00)"]
+    # early: only Monday is open, 1.0 present, 3 arrivals per (Monday) opening day
+    assert table.loc[0, "Gns. antal til stede"] == pytest.approx(1.0)
+    assert table.loc[0, "Ankomster pr. åbningsdag"] == pytest.approx(3.0)
+    # late: (4·2 + 2·3) / 5 = 2.8 present; arrivals (1·2 + 2·3) / 5 = 1.6 per opening day
+    assert table.loc[1, "Gns. antal til stede"] == pytest.approx(2.8)
+    assert table.loc[1, "Ankomster pr. åbningsdag"] == pytest.approx(1.6)
+    assert table.loc[1, "Travleste tidsrum (gns. til stede)"] == pytest.approx(2.8)
+    assert len(ov.period_table(by_slot, {"aften": ["18:00", "22:00"]})) == 0
+
+
+def accounting() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file": ["registrations/AUC marts.xlsx", "registrations/No 17.csv"],
+            "sheet": ["Uge 10", np.nan],
+            "rows_read": [20, 10],
+            "kept": [15, 9],
+            "merged": [2, 0],
+            "quarantined": [1, 0],
+            "ignored": [2, 1],
+        }
+    )
+
+
+def test_accounting_table_has_a_total_and_checks_every_line():
+    table = ov.accounting_table(accounting())
+    assert list(table["Fil"]) == ["AUC marts.xlsx", "No 17.csv", "I alt"]
+    assert list(table["Ark"])[:2] == ["Uge 10", "–"]
+    assert table.loc["total", "Læst"] == 30 and table.loc["total", "Brugt"] == 24
+    assert list(table["Stemmer"]) == ["ja", "ja", "ja"]
+    assert ov.accounting_balances(accounting())
+    broken = accounting().assign(kept=[14, 9])
+    assert list(ov.accounting_table(broken)["Stemmer"]) == ["nej", "ja", "nej"]
+    assert not ov.accounting_balances(broken)
+    with pytest.raises(InputError, match="merged"):
+        ov.accounting_table(accounting().drop(columns="merged"))
+
+
+def test_data_quality_summary_counts_visits_per_rule_once():
+    visits = pd.DataFrame(
+        {
+            "granularity": ["timed", "timed", "timed", "day"],
+            "flags": ["", "offer_alias", "missing_time_out;missing_time_out;closed_day", "day_only"],
+        }
+    )
+    table = ov.data_quality_summary(visits, accounting()).set_index("Forhold")
+    assert table.loc["Rå rækker læst", "Antal"] == 30
+    assert table.loc["– heraf brugt som besøg", "Andel"] == pytest.approx(24 / 30)
+    assert table.loc["Besøg efter rensning", "Antal"] == 4
+    assert table.loc["– med tidspunkter (kommet og gået)", "Antal"] == 3
+    assert table.loc["– manglende sluttid udfyldt", "Antal"] == 1  # twice on one visit counts once
+    assert table.loc["– registreret på en lukkedag (fx tur)", "Antal"] == 1
+    # offer_alias alone does not count as a corrected visit
+    assert table.loc["Besøg rettet eller markeret af mindst én regel", "Antal"] == 2
+    assert not any("Tilbuddets navn" in label for label in table.index)
+
+
+def test_key_figure_items():
+    items = ov.key_figure_items(headline(), OFFERS, ["a", "b"], LABELS)
+    assert items[0] == ("Gns. unikke borgere pr. åbningsdag, AUC", "18,5", "spænd 11–29 borgere")
+    assert items[2][1] == "24 / 11" and "30 godkendte pladser i AUC" in items[2][2]
+    assert items[3][1] == "61 / 18" and items[3][2].endswith("heraf aktive 46 / 15")
+    assert items[4][1] == "25 % / 17 %"  # 15/61 and 3/18
+
+
+def test_validation_table_is_danish():
+    validation = pd.DataFrame(
+        {
+            "offer_id": ["a"],
+            "family": ["negative_binomial"],
+            "holdout_days": [9],
+            "nominal": [0.9],
+            "coverage_slot_occupancy": [0.93],
+            "coverage_unique_per_day": [1.0],
+            "mae_model": [2.149],
+            "mae_baseline": [2.2226],
+        }
+    )
+    row = ov.validation_table(validation, labels=LABELS).loc["AUC"]
+    assert row["Modelfamilie"] == "negativ binomial"
+    assert row["Dækning, antal til stede pr. halve time"] == "93 %"
+    assert row["Gns. fejl, model"] == "2,15"
+
+
+def test_stay_table_and_busiest_slots():
+    stays = pd.DataFrame(
+        {
+            "offer_id": ["a"],
+            "count": [3],
+            "mean": [170.0],
+            "p25": [110.0],
+            "p50": [155.0],
+            "p75": [215.0],
+            "p90": [280.0],
+        }
+    )
+    row = ov.stay_table(stays, labels=LABELS).iloc[0]
+    assert row["Median"] == "2 t 35 min"
+    assert row["Den midterste halvdel"] == "1 t 50 min – 3 t 35 min"
+    summary = pd.DataFrame(
+        {
+            "offer_id": ["a"] * 4,
+            "measure": ["occupancy"] * 3 + ["arrivals"],
+            "weekday": [0, 2, 2, 2],
+            "slot_minute": [540, 540, 570, 570],
+            "open_slot": [True, True, True, True],
+            "mean": [1.3, 3.0, 14.7, 99.0],
+        }
+    )
+    (sentence,) = ov.busiest_slots(summary, labels=LABELS)
+    assert sentence == (
+        "AUC: flest til stede onsdag 09:30–10:00 (gennemsnitligt 14,7 borgere), "
+        "færrest mandag 09:00–09:30 (gennemsnitligt 1,3)."
+    )
+
+
+@pytest.mark.skipif(
+    not (ROOT / "data/processed/demand/headline_kpis.parquet").is_file(), reason="demand stage not run"
+)
+def test_kommissorium_table_on_the_demo_data():
+    offers = json.loads((ROOT / "data/processed/offers.json").read_text(encoding="utf-8"))
+    if not offers["_dataset"].get("synthetic"):
+        pytest.skip("real data: the published figures are the demo's calibration targets only")
+    table = ov.kommissorium_table(
+        pd.read_parquet(ROOT / "data/processed/demand/headline_kpis.parquet"), offers, ["auc", "no17"]
+    ).set_index("Tilbud")
+    assert table.loc["auc", "Gns. unikke borgere pr. åbningsdag"] == pytest.approx(18.5, abs=0.05)
+    assert table.loc["auc", "Spænd (unikke borgere pr. dag)"] == "11–29"
+    assert table.loc["no17", "Gns. unikke borgere pr. åbningsdag"] == pytest.approx(8.2, abs=0.05)
+    assert table.loc["no17", "Spænd (unikke borgere pr. dag)"] == "7–11"
+    assert list(table["Højeste samtidige fremmøde"]) == [24, 11]
+    assert list(table["Laveste samtidige fremmøde*"]) == [5, 5]
+    assert list(table["Visiterede borgere"]) == [61, 18]
