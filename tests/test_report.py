@@ -578,3 +578,29 @@ def test_preprocessor_adds_no_banner_for_real_data(tmp_path, monkeypatch):
     nb, resources = rp.ReportPreprocessor()(_notebook(new_markdown_cell("# Titel")), {})
     assert resources["report"]["synthetic"] is False
     assert not any("report-banner" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_preprocessor_keeps_a_trailing_heading_with_the_next_figure(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    figure = '<figure class="rp-figure"><img src="data:image/png;base64,AAAA" alt="x"></figure>'
+    nb = _notebook(
+        new_markdown_cell("# T\n\nTekst.\n\n### Dagens forløb"),
+        new_code_cell(
+            "fig",
+            outputs=[
+                new_output("stream", name="stderr", text="a warning\n"),
+                new_output("display_data", data={"text/html": figure}),
+            ],
+        ),
+        new_markdown_cell("## Slut"),
+        new_code_cell("t", outputs=[new_output("display_data", data={"text/html": "<p>not a figure</p>"})]),
+    )
+    nb, resources = rp.ReportPreprocessor()(nb, {})
+    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
+    assert "Dagens forløb" not in markdown[0].source and "Tekst." in markdown[0].source
+    moved = (
+        [c for c in nb.cells if c.cell_type == "code" and len(c.outputs) == 2][0].outputs[1].data["text/html"]
+    )
+    assert moved.startswith('<div class="rp-keep"><h3 id="dagens-forloeb">Dagens forløb</h3><figure')
+    assert '<h2 id="slut">' in markdown[1].source  # the next cell is no figure: the heading stays
+    assert [e["id"] for e in resources["report"]["toc"]] == ["dagens-forloeb", "slut"]

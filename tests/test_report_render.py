@@ -107,8 +107,8 @@ def build_sample_notebook(folder: Path) -> Path:
     )
     (processed / "quality_log.csv").write_text(
         "file,sheet,row,column,rule,action,detail\n"
-        "a.xlsx,marts,4,time_out,missing_time_out,filled,median stay\n"
-        "a.xlsx,marts,9,time_out,missing_time_out,filled,median stay\n"
+        "a.xlsx,marts,4,time_out,missing_time_out,imputed,median stay\n"
+        "a.xlsx,marts,9,time_out,missing_time_out,imputed,median stay\n"
         "a.xlsx,marts,12,date,exact_duplicate,merged,\n",
         encoding="utf-8",
     )

@@ -1221,6 +1221,7 @@ class ReportPreprocessor:
                 stamps.update(_DATA_ATTR.findall(banner_html))
                 position = title_cell + 1 if title_cell is not None else 0
                 nb.cells.insert(position, _html_cell(nbformat, banner_html, "report-banner"))
+        _keep_headings_with_next(nb)
         if title and not nb.metadata.get("title"):
             nb.metadata["title"] = title
         resources["report"] = {
@@ -1230,6 +1231,29 @@ class ReportPreprocessor:
             "stamp": _print_stamp(stamps),
         }
         return nb, resources
+
+
+_TRAILING_HEADING = re.compile(r"\n*(<h([234]) id=\"[^\"]+\">.*?</h\2>)\s*$", re.S)
+
+
+def _keep_headings_with_next(nb) -> None:
+    """A heading that ends a markdown cell moves into the figure or table of the next cell, in one block that
+    print keeps together: CSS `break-after: avoid` across cells is not reliable in Chromium, and a heading
+    alone at the foot of a printed page looks careless."""
+    for cell, following in zip(nb.cells, nb.cells[1:], strict=False):
+        if cell.cell_type != "markdown" or following.cell_type != "code" or not following.get("outputs"):
+            continue
+        match = _TRAILING_HEADING.search(_join(cell.source))
+        shown = [
+            o
+            for o in following.outputs
+            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+        ]
+        data = shown[0].get("data", {}) if shown else {}
+        if not match or not _join(data.get("text/html", "")).lstrip().startswith("<figure"):
+            continue
+        data["text/html"] = f'<div class="rp-keep">{match.group(1)}{_join(data["text/html"])}</div>'
+        cell.source = _join(cell.source)[: match.start()]
 
 
 def _project_dataset_info() -> dict[str, Any] | None:
