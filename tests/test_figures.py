@@ -156,8 +156,8 @@ def test_stay_length_distribution_marks_the_median_in_hours_and_minutes():
     fig = fg.stay_length_distribution(stays, labels={"a": "AUC"})
     ax = fig.axes[0]
     assert ax.get_title() == "AUC (3 besøg)"
-    assert "Median 2 t 35 min" in [t.get_text() for t in ax.texts]
-    assert fg.fmt_duration(45) == "45 min" and fg.fmt_duration(120) == "2 t"
+    assert "Median 2 t 35 min" in [t.get_text().replace("\u00a0", " ") for t in ax.texts]
+    assert fg.fmt_duration(45) == "45\u00a0min" and fg.fmt_duration(120) == "2\u00a0t"
 
 
 def test_daily_unique_uses_opening_days_and_draws_the_mean():

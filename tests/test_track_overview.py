@@ -41,7 +41,7 @@ OFFERS = {"a": {"name": "AUC", "approved_places": 30}, "b": {"name": "No. 17", "
 def test_kommissorium_table_reproduces_the_published_columns():
     table = ov.kommissorium_table(headline(), OFFERS, labels=LABELS)
     assert list(table["Tilbud"]) == ["AUC", "No. 17"]
-    assert list(table["Spænd (unikke borgere pr. dag)"]) == ["11–29", "7–11"]
+    assert list(table["Unikke borgere pr. dag, spænd"]) == ["11–29", "7–11"]
     assert list(table["Højeste samtidige fremmøde"]) == [24, 11]
     assert list(table["Laveste samtidige fremmøde*"]) == [5, 5]
     assert table.loc[0, "Godkendte pladser"] == 30 and np.isnan(table.loc[1, "Godkendte pladser"])
@@ -125,7 +125,8 @@ def test_period_table_averages_open_slots_only_and_weights_by_days():
     )
     periods = {"tidlig": ["08:00", "09:30"], "sen": ["09:30", "12:00"]}
     table = ov.period_table(by_slot, periods, labels=LABELS)
-    assert list(table["Del af dagen"]) == ["Tidlig (09:00–09:30)", "Sen (09:30–10:00)"]
+    assert list(table["Del af dagen"]) == ["Tidlig", "Sen"]
+    assert list(table["Åbent"]) == ["09:00–09:30", "09:30–10:00"]
     # early: only Monday is open, 1.0 present, 3 arrivals per (Monday) opening day
     assert table.loc[0, "Gns. antal til stede"] == pytest.approx(1.0)
     assert table.loc[0, "Ankomster pr. åbningsdag"] == pytest.approx(3.0)
@@ -185,10 +186,12 @@ def test_data_quality_summary_counts_visits_per_rule_once():
 
 def test_key_figure_items():
     items = ov.key_figure_items(headline(), OFFERS, ["a", "b"], LABELS)
-    assert items[0] == ("Gns. unikke borgere pr. åbningsdag, AUC", "18,5", "spænd 11–29 borgere")
+    assert items[0] == ("Unikke borgere pr. dag, AUC", "18,5", "gennemsnit pr. åbningsdag; spænd 11–29")
     assert items[2][1] == "24 / 11" and "30 godkendte pladser i AUC" in items[2][2]
-    assert items[3][1] == "61 / 18" and items[3][2].endswith("heraf aktive 46 / 15")
-    assert items[4][1] == "25 % / 17 %"  # 15/61 and 3/18
+    assert items[3][1] == "61 / 18"
+    assert items[4][1] == "25 % / <5"  # 15/61; 3 of 18 never came: hidden like in the tables
+    assert items[4][2].endswith("<5: færre end 5")
+    assert ov.key_figure_items(headline(), OFFERS, ["a", "b"], LABELS, threshold=3)[4][1] == "25 % / 17 %"
 
 
 def test_validation_table_is_danish():
@@ -206,7 +209,7 @@ def test_validation_table_is_danish():
     )
     row = ov.validation_table(validation, labels=LABELS).loc["AUC"]
     assert row["Modelfamilie"] == "negativ binomial"
-    assert row["Dækning, antal til stede pr. halve time"] == "93 %"
+    assert row["Dækning, antal til stede pr. tidsrum"] == "93 %"
     assert row["Gns. fejl, model"] == "2,15"
 
 
@@ -223,8 +226,8 @@ def test_stay_table_and_busiest_slots():
         }
     )
     row = ov.stay_table(stays, labels=LABELS).iloc[0]
-    assert row["Median"] == "2 t 35 min"
-    assert row["Den midterste halvdel"] == "1 t 50 min – 3 t 35 min"
+    assert row["Median"] == "2\u00a0t 35\u00a0min"
+    assert row["Den midterste halvdel"].replace("\u00a0", " ") == "1 t 50 min – 3 t 35 min"
     summary = pd.DataFrame(
         {
             "offer_id": ["a"] * 4,
@@ -252,10 +255,10 @@ def test_kommissorium_table_on_the_demo_data():
     table = ov.kommissorium_table(
         pd.read_parquet(ROOT / "data/processed/demand/headline_kpis.parquet"), offers, ["auc", "no17"]
     ).set_index("Tilbud")
-    assert table.loc["auc", "Gns. unikke borgere pr. åbningsdag"] == pytest.approx(18.5, abs=0.05)
-    assert table.loc["auc", "Spænd (unikke borgere pr. dag)"] == "11–29"
-    assert table.loc["no17", "Gns. unikke borgere pr. åbningsdag"] == pytest.approx(8.2, abs=0.05)
-    assert table.loc["no17", "Spænd (unikke borgere pr. dag)"] == "7–11"
+    assert table.loc["auc", "Unikke borgere pr. dag, gns."] == pytest.approx(18.5, abs=0.05)
+    assert table.loc["auc", "Unikke borgere pr. dag, spænd"] == "11–29"
+    assert table.loc["no17", "Unikke borgere pr. dag, gns."] == pytest.approx(8.2, abs=0.05)
+    assert table.loc["no17", "Unikke borgere pr. dag, spænd"] == "7–11"
     assert list(table["Højeste samtidige fremmøde"]) == [24, 11]
     assert list(table["Laveste samtidige fremmøde*"]) == [5, 5]
     assert list(table["Visiterede borgere"]) == [61, 18]

@@ -53,8 +53,8 @@ def kommissorium_table(
 ) -> pd.DataFrame:
     """The table of the kommissorium, one row per offer, from `headline_kpis` and offers.json.
 
-    Columns: Tilbud, Visiterede borgere, Godkendte pladser, Åbningsdage, Gns. unikke borgere pr. åbningsdag,
-    Spænd (unikke borgere pr. dag) as "11–29", Højeste samtidige fremmøde, Laveste samtidige fremmøde (the
+    Columns: Tilbud, Visiterede borgere, Godkendte pladser, Åbningsdage, Unikke borgere pr. dag, gns. and
+    spænd (as "11–29"), Højeste samtidige fremmøde, Laveste samtidige fremmøde (the
     lowest *daily peak*, see `LOWEST_PEAK_NOTE`). Approved places are missing ("–") where the offer has none.
     """
     table = headline.set_index("offer_id")
@@ -68,8 +68,8 @@ def kommissorium_table(
                 "Visiterede borgere": int(row["referred"]),
                 "Godkendte pladser": np.nan if places is None else float(places),
                 "Åbningsdage": int(row["opening_days"]),
-                "Gns. unikke borgere pr. åbningsdag": float(row["unique_per_day_mean"]),
-                "Spænd (unikke borgere pr. dag)": (
+                "Unikke borgere pr. dag, gns.": float(row["unique_per_day_mean"]),
+                "Unikke borgere pr. dag, spænd": (
                     f"{fmt_int(row['unique_per_day_min'])}–{fmt_int(row['unique_per_day_max'])}"
                 ),
                 "Højeste samtidige fremmøde": int(row["peak_concurrent_max"]),
@@ -90,7 +90,7 @@ KOMMISSORIUM_FORMATS = {
     "Visiterede borgere": "int",
     "Godkendte pladser": "int",
     "Åbningsdage": "int",
-    "Gns. unikke borgere pr. åbningsdag": "number:1",
+    "Unikke borgere pr. dag, gns.": "number:1",
     "Højeste samtidige fremmøde": "int",
     "Laveste samtidige fremmøde*": "int",
 }
@@ -218,7 +218,7 @@ def period_table(
 
     Input: `kpis_by_weekday_slot` (open slots only: `weekday, slot_minute, days, occupancy_mean,
     arrivals_mean`). Only open slots count, so a period that starts before the offer opens is averaged over
-    its open part (the label shows that part: "Formiddag (09:00–12:00)"); weekdays weigh by their opening
+    its open part (column "Åbent": "09:00–12:00"); weekdays weigh by their opening
     days. A period in which the offer is never open is left out.
     """
     bin_minutes = _bin_minutes(by_slot["slot_minute"])
@@ -258,7 +258,8 @@ def period_table(
                     "offer_id": offer,
                     "start": first,
                     "Tilbud": _label(labels, offer),
-                    "Del af dagen": f"{str(name).capitalize()} ({fmt_time(row['open_from'])}–{fmt_time(open_to)})",
+                    "Del af dagen": str(name).capitalize(),
+                    "Åbent": f"{fmt_time(row['open_from'])}–{fmt_time(open_to)}",
                     "Gns. antal til stede": float(row["occupancy"]),
                     "Ankomster pr. åbningsdag": float(row["arrivals"]),
                     "Travleste tidsrum (gns. til stede)": float(row["busiest"]),
@@ -397,11 +398,14 @@ def key_figure_items(
     offers: Mapping[str, Any],
     offer_ids: Sequence[str],
     labels: Mapping[str, str] | None = None,
+    threshold: int = 5,
 ) -> list[tuple[str, str, str]]:
     """The five key figures at the top of the overview: unique citizens per opening day per offer, the
     highest concurrent attendance (vs. approved places), referred citizens and the share who never came.
 
-    Figures for two offers are shown "AUC / No. 17" in the order of `offer_ids`.
+    Figures for two offers are shown "AUC / No. 17" in the order of `offer_ids`. The never-came share of an
+    offer where fewer than `threshold` (but some) referred citizens never came is shown as "<5", like the
+    tables: with the referred count on the same card, a share would give the small number away.
     """
     table = headline.set_index("offer_id")
     names = " / ".join(_label(labels, o) for o in offer_ids)
@@ -410,9 +414,10 @@ def key_figure_items(
         row = table.loc[offer]
         items.append(
             (
-                f"Gns. unikke borgere pr. åbningsdag, {_label(labels, offer)}",
+                f"Unikke borgere pr. dag, {_label(labels, offer)}",
                 fmt_number(row["unique_per_day_mean"], 1),
-                f"spænd {fmt_int(row['unique_per_day_min'])}–{fmt_int(row['unique_per_day_max'])} borgere",
+                f"gennemsnit pr. åbningsdag; spænd {fmt_int(row['unique_per_day_min'])}–"
+                f"{fmt_int(row['unique_per_day_max'])}",
             )
         )
     places = [
@@ -431,22 +436,22 @@ def key_figure_items(
         (
             "Visiterede borgere",
             " / ".join(fmt_int(table.loc[o, "referred"]) for o in offer_ids),
-            f"{names}; heraf aktive {' / '.join(fmt_int(table.loc[o, 'active']) for o in offer_ids)}",
+            names,
         )
     )
-    never = [
-        (table.loc[o, "referred"] - table.loc[o, "active"]) / table.loc[o, "referred"]
-        if table.loc[o, "referred"]
-        else np.nan
-        for o in offer_ids
-    ]
-    items.append(
-        (
-            "Visiterede, der aldrig mødte op",
-            " / ".join(fmt_pct(s, 0) for s in never),
-            f"{names}, i registreringsperioden",
-        )
-    )
+    never_texts, small = [], False
+    for offer in offer_ids:
+        referred = int(table.loc[offer, "referred"])
+        never = referred - int(table.loc[offer, "active"])
+        if 0 < never < threshold:
+            never_texts.append(f"<{threshold}")
+            small = True
+        else:
+            never_texts.append(fmt_pct(never / referred, 0) if referred else fmt_pct(np.nan))
+    note = f"{names}, i perioden"
+    if small:
+        note += f"; <{threshold}: færre end {threshold}"
+    items.append(("Visiterede, der aldrig mødte op", " / ".join(never_texts), note))
     return items
 
 
@@ -467,9 +472,7 @@ def validation_table(
             "Modelfamilie": [families.get(f, str(f)) for f in table["family"]],
             "Testdage": table["holdout_days"].astype(int).to_numpy(),
             "Tilsigtet dækning": [fmt_pct(v, 0) for v in table["nominal"]],
-            "Dækning, antal til stede pr. halve time": [
-                fmt_pct(v, 0) for v in table["coverage_slot_occupancy"]
-            ],
+            "Dækning, antal til stede pr. tidsrum": [fmt_pct(v, 0) for v in table["coverage_slot_occupancy"]],
             "Dækning, unikke borgere pr. dag": [fmt_pct(v, 0) for v in table["coverage_unique_per_day"]],
             "Gns. fejl, model": [fmt_number(v, 2) for v in table["mae_model"]],
             "Gns. fejl, ugedagsgennemsnit": [fmt_number(v, 2) for v in table["mae_baseline"]],
