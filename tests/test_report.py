@@ -125,14 +125,17 @@ def test_danish_formatter():
 
 
 def test_use_danish_axes_gives_decimal_commas_on_a_drawn_axis():
-    rp.setup_matplotlib()
-    fig, ax = plt.subplots()
-    ax.plot([0, 1, 2], [0.5, 1.25, 2.5])
-    ax.set_xticks([0, 1, 2], ["a", "b", "c"])  # categorical axis stays as it is
-    rp.use_danish_axes(ax)
-    fig.canvas.draw()
-    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
-    plt.close(fig)
+    with matplotlib.rc_context():  # setup_matplotlib changes global rcParams: keep them out of other tests
+        rp.setup_matplotlib()
+        assert matplotlib.rcParams["axes.spines.top"] is False
+        fig, ax = plt.subplots()
+        ax.plot([0, 1, 2], [0.5, 1.25, 2.5])
+        ax.set_xticks([0, 1, 2], ["a", "b", "c"])  # categorical axis stays as it is
+        rp.use_danish_axes(ax)
+        fig.canvas.draw()
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        plt.close(fig)
+    assert matplotlib.rcParams["axes.spines.top"] is True
     assert any("," in label for label in labels), labels
     assert not any("." in label for label in labels), labels
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]

@@ -232,7 +232,6 @@ def setup_matplotlib() -> None:
             "font.size": 10,
             "axes.titlesize": 11,
             "axes.titleweight": "bold",
-            "axes.titlelocation": "left",
             "axes.labelsize": 10,
             "axes.spines.top": False,
             "axes.spines.right": False,
