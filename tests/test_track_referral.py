@@ -55,9 +55,13 @@ HEADLINE = pd.DataFrame(
         "offer_id": ["auc", "no17"],
         "referred": [10, 4],
         "active": [7, 0],
+        "opening_days": [3, 2],
         "visits": [20, 3],
         "unique_per_day_mean": [5.5, 1.0],
+        "unique_per_day_min": [4, 1],
+        "unique_per_day_max": [7, 1],
         "peak_concurrent_max": [6, 2],
+        "peak_concurrent_min": [3, 1],
     }
 )
 
@@ -229,8 +233,28 @@ def test_band_table_suppresses_small_groups_and_their_means():
     shown = rp.suppress_small(table, counts, 5, column_totals_known=True, derived=derived)
     # AUC 3, 2, 1, 4 are all below 5; the zeros of No. 17 are shown, its 4 hidden
     assert shown["AUC: borgere"].tolist() == ["<5", "<5", "<5", "<5"]
-    assert shown["AUC: besøg pr. uge"].tolist() == ["×"] * 4
+    assert shown["AUC: besøg pr. uge (gns.)"].tolist() == ["×"] * 4
     assert shown["No. 17: borgere"].tolist()[1:] == [0, 0, 0]
+
+
+def test_suppressed_band_table_shows_never_came_and_protects_the_active_bands():
+    """AUC active bands 2, 1, 4 (total 7 = active, known): all below 5. Bands of a bigger offer: 12, 3, 30
+    -> the 3 is hidden and, since the total is known, the next smallest (12) too; the 0 row stays."""
+    counts = pd.DataFrame(
+        {
+            "offer_id": ["big"] * 4,
+            "band": ["0", "1–2", "3–9", "10+"],
+            "citizens": [9, 12, 3, 30],
+            "visits_per_week_mean": [0.0, 0.1, 0.4, 2.5],
+        }
+    )
+    counts["share"] = counts["citizens"] / counts["citizens"].sum()
+    shown = tr.suppressed_band_table(counts, {"big": "Stort"}, threshold=5)
+    assert shown["Stort: borgere"].tolist() == [9, "×", "<5", 30]
+    assert shown["Stort: andel"].iloc[1] == "×" and shown["Stort: besøg pr. uge (gns.)"].iloc[2] == "×"
+    assert shown.attrs["suppression"]["primary"] == 1
+    small = tr.suppressed_band_table(tr.band_counts(_bands()), {"auc": "AUC", "no17": "No. 17"}, 5)
+    assert small["AUC: borgere"].tolist() == [3, "<5", "<5", "<5"]
 
 
 def test_display_tables_are_danish_and_complete():
@@ -238,6 +262,9 @@ def test_display_tables_are_danish_and_complete():
     table = tr.overview_table(ov)
     assert table["Visiterede borgere"].tolist() == [10, 4]
     assert "Godkendte pladser" in table.columns and len(table) == 2
+    attendance = tr.attendance_table(ov)
+    assert attendance["Fremmødespænd (unikke pr. dag)"].tolist() == ["4–7", "1–1"]
+    assert attendance["Besøg pr. uge"].tolist() == pytest.approx([10.0, 1.5])
 
 
 def test_figures_have_a_panel_per_offer_and_weekday():
@@ -252,4 +279,41 @@ def test_figures_have_a_panel_per_offer_and_weekday():
     ov = tr.referral_overview(HEADLINE, _bands(), OFFERS)
     fig = tr.plot_referred_active(ov)
     assert [ax.get_title() for ax in fig.axes] == ["AUC", "No. 17"]
+    plt.close(fig)
+
+
+def test_fmt_hours_and_staffing_table():
+    assert [tr.fmt_hours(v) for v in (70.0, 39.5, 0, 1924, None)] == ["70", "39,5", "0", "1.924", "–"]
+    summary = pd.DataFrame(
+        {
+            "offer_id": ["auc"],
+            "staff_hours_week_needed": [70.0],
+            "staff_hours_week_roster_open": [108.0],
+            "staff_hours_week_roster_outside": [19.0],
+            "staff_hours_week_roster_total": [127.0],
+            "staff_hours_week_matched": [89.0],
+            "staff_hours_week_change": [-38.0],
+            "slots": [56],
+            "slots_under": [0],
+            "slots_over": [50],
+        }
+    )
+    table = tr.staffing_table(summary, {"auc": "AUC"})
+    assert table.iloc[0, -1] == "0 / 50 af 56"
+    assert table["Tilpasset normering i alt"].iloc[0] == 89.0
+
+
+def test_budget_figure_writes_every_amount():
+    budget = pd.DataFrame(
+        {
+            "offer_id": ["auc"],
+            "name": ["AUC"],
+            "budget_per_active_dkk": [73_913.0],
+            "budget_matched_per_active_dkk": [63_196.0],
+        }
+    )
+    followup = pd.DataFrame({"offer_id": ["auc"], "budget_with_followup_per_active_dkk": [66_190.0]})
+    fig = tr.plot_budget_per_active(budget, followup)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["73.913 kr.", "63.196 kr.", "66.190 kr."]
     plt.close(fig)

@@ -19,6 +19,7 @@ import pandas as pd
 from . import report as rp
 from .demand_model import ArrivalModel, predict_occupancy
 from .errors import InputError
+from .figures import offer_labels
 from .kpis import USAGE_BANDS
 from .staffing import budget_for_hours, compare_roster, period_days, staffing_need
 
@@ -29,12 +30,18 @@ BAND_LABELS_DA = {
     "3–9": "3–9 besøg",
     "10+": "10 besøg eller flere",
 }
+HEADLINE_COLUMNS = [
+    "referred",
+    "active",
+    "opening_days",
+    "visits",
+    "unique_per_day_mean",
+    "unique_per_day_min",
+    "unique_per_day_max",
+    "peak_concurrent_max",
+    "peak_concurrent_min",
+]
 STATUS_COLOURS = {"over": "#5b9a68", "under": "#c44e52"}
-
-
-def offer_names(offers: Mapping) -> dict[str, str]:
-    """offer_id → display name ("AUC", "No. 17") for the offers in offers.json (the `_dataset` block skipped)."""
-    return {k: str(v.get("name") or k) for k, v in offers.items() if not str(k).startswith("_")}
 
 
 def _number(value) -> float:
@@ -43,6 +50,14 @@ def _number(value) -> float:
         return float(value) if value is not None else np.nan
     except (TypeError, ValueError):
         return np.nan
+
+
+def fmt_hours(value) -> str:
+    """Hours in Danish without a needless ",0": 70 -> "70", 39.5 -> "39,5" (staff-hours come in half hours)."""
+    if value is None or pd.isna(value):
+        return rp.MISSING
+    rounded = round(float(value), 1)
+    return rp.fmt_number(rounded, 0 if rounded.is_integer() else 1)
 
 
 def _per(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -63,10 +78,8 @@ def referral_overview(headline: pd.DataFrame, bands: pd.DataFrame, offers: Mappi
     citizen × offer). Visits per week = the period's visits on opening days ÷ the period's calendar weeks.
     Why referred per approved place: the budget follows the referrals, the building and staff the places.
     """
-    out = headline[
-        ["offer_id", "referred", "active", "visits", "unique_per_day_mean", "peak_concurrent_max"]
-    ].copy()
-    out["name"] = out["offer_id"].map(offer_names(offers))
+    out = headline[["offer_id", *HEADLINE_COLUMNS]].copy()
+    out["name"] = out["offer_id"].map(offer_labels(offers))
     out["never_came"] = out["referred"] - out["active"]
     out["active_share"] = _per(out["active"], out["referred"])
     unreferred = bands[~bands["referred"].astype(bool) & (bands["visits"] > 0)]
@@ -90,10 +103,8 @@ def referral_overview(headline: pd.DataFrame, bands: pd.DataFrame, offers: Mappi
         "unreferred_visitors",
         "approved_places",
         "referred_per_place",
-        "unique_per_day_mean",
-        "peak_concurrent_max",
         "peak_share_of_places",
-        "visits",
+        *HEADLINE_COLUMNS[2:],
         "weeks",
         "visits_per_week",
     ]
@@ -273,25 +284,41 @@ def followup_by_offer(budget: pd.DataFrame, hours_per_citizen_per_quarter: float
 
 
 def overview_table(overview: pd.DataFrame) -> pd.DataFrame:
-    """Referred vs. active per offer, in the report's words."""
+    """Referred vs. active per offer, in the report's words (counts of citizens: suppress before showing)."""
     return pd.DataFrame(
         {
             "Tilbud": overview["name"],
             "Visiterede borgere": overview["referred"],
-            "Aktive (kom mindst én gang)": overview["active"],
-            "Kom ikke i perioden": overview["never_came"],
+            "Aktive borgere (kom mindst én gang)": overview["active"],
             "Andel aktive": overview["active_share"],
+            "Visiterede, der ikke kom": overview["never_came"],
             "Besøgende uden visitation": overview["unreferred_visitors"],
             "Godkendte pladser": overview["approved_places"],
-            "Unikke borgere pr. åbningsdag": overview["unique_per_day_mean"],
+            "Visiterede pr. godkendt plads": overview["referred_per_place"],
+        }
+    )
+
+
+def attendance_table(overview: pd.DataFrame) -> pd.DataFrame:
+    """The kommissorium's attendance figures per offer, plus visits per week (no small groups of citizens)."""
+    return pd.DataFrame(
+        {
+            "Tilbud": overview["name"],
+            "Åbningsdage": overview["opening_days"],
+            "Unikke borgere pr. åbningsdag (gns.)": overview["unique_per_day_mean"],
+            "Fremmødespænd (unikke pr. dag)": [
+                f"{rp.fmt_int(lo)}–{rp.fmt_int(hi)}"
+                for lo, hi in zip(overview["unique_per_day_min"], overview["unique_per_day_max"], strict=True)
+            ],
             "Højeste samtidige fremmøde": overview["peak_concurrent_max"],
+            "Laveste samtidige fremmøde (dagsmaksimum)": overview["peak_concurrent_min"],
             "Besøg pr. uge": overview["visits_per_week"],
         }
     )
 
 
 def band_table(counts: pd.DataFrame, names: Mapping[str, str]) -> tuple[pd.DataFrame, list[str], dict]:
-    """Usage bands as rows, offers as columns (citizens, share, visits per week per citizen).
+    """Usage bands of the referred as rows, offers as columns (citizens, share, visits per week per citizen).
 
     Returns the table, its count columns and the `derived` mapping for `report.suppress_small` (a share or a
     mean of a hidden group is hidden with it).
@@ -301,13 +328,31 @@ def band_table(counts: pd.DataFrame, names: Mapping[str, str]) -> tuple[pd.DataF
     for offer_id in sorted(counts["offer_id"].unique()):
         own = counts[counts["offer_id"] == offer_id].set_index("band").reindex(USAGE_BANDS)
         name = names.get(offer_id, offer_id)
-        count, share, per_week = f"{name}: borgere", f"{name}: andel", f"{name}: besøg pr. uge"
+        count, share, per_week = f"{name}: borgere", f"{name}: andel", f"{name}: besøg pr. uge (gns.)"
         table[count] = own["citizens"].fillna(0).astype(np.int64).to_numpy()
         table[share] = own["share"].to_numpy()
         table[per_week] = own["visits_per_week_mean"].to_numpy()
         count_columns.append(count)
         derived[count] = [share, per_week]
     return table, count_columns, derived
+
+
+def suppressed_band_table(counts: pd.DataFrame, names: Mapping[str, str], threshold: int) -> pd.DataFrame:
+    """The band table with small cells hidden, for the report.
+
+    The "0 visits" row is referred − active, both of which the report shows (they are the offers' headline
+    figures, on which the budget is based), so it is not hidden; the other bands add up to the active
+    citizens, a known total, and go through `report.suppress_small` with that column total known (so a single
+    small cell cannot be worked out from the others).
+    """
+    table, count_columns, derived = band_table(counts, names)
+    zero = table.iloc[[0]]
+    rest = rp.suppress_small(
+        table.iloc[1:], count_columns, threshold, column_totals_known=True, derived=derived
+    )
+    shown = pd.concat([zero.astype(object), rest], ignore_index=True)
+    shown.attrs["suppression"] = rest.attrs["suppression"]
+    return shown
 
 
 def visits_per_week_table(summary: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
@@ -319,25 +364,27 @@ def visits_per_week_table(summary: pd.DataFrame, names: Mapping[str, str]) -> pd
             "Nedre kvartil": summary["p25"],
             "Median": summary["median"],
             "Øvre kvartil": summary["p75"],
-            "Kom mindst én gang om ugen": summary["weekly_or_more"],
-            "Andel": summary["weekly_share"],
         }
     )
 
 
 def staffing_table(summary: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """Staff-hours per week now and matched to attendance, and how many slots are over/under-staffed."""
     return pd.DataFrame(
         {
             "Tilbud": summary["offer_id"].map(names),
             "Behov i åbningstiden": summary["staff_hours_week_needed"],
             "Vagtplan i åbningstiden": summary["staff_hours_week_roster_open"],
-            "Vagtplan før/efter åbning": summary["staff_hours_week_roster_outside"],
+            "Vagtplan før og efter åbning": summary["staff_hours_week_roster_outside"],
             "Vagtplan i alt": summary["staff_hours_week_roster_total"],
             "Tilpasset normering i alt": summary["staff_hours_week_matched"],
             "Ændring": summary["staff_hours_week_change"],
-            "Tidsrum med for få": summary["slots_under"],
-            "Tidsrum med mindst én for meget": summary["slots_over"],
-            "Tidsrum der passer": summary["slots_matched"],
+            "Tidsrum med for få / for mange på vagt": [
+                f"{rp.fmt_int(u)} / {rp.fmt_int(o)} af {rp.fmt_int(t)}"
+                for u, o, t in zip(
+                    summary["slots_under"], summary["slots_over"], summary["slots"], strict=True
+                )
+            ],
         }
     )
 
@@ -347,26 +394,41 @@ def weekday_table(by_weekday: pd.DataFrame, names: Mapping[str, str]) -> pd.Data
         {
             "Tilbud": by_weekday["offer_id"].map(names),
             "Ugedag": by_weekday["weekday"].map(lambda d: rp.weekday_name(d)),
-            "Største behov (medarbejdere)": by_weekday["max_staff_needed"],
+            "Flest på vagt, der er brug for": by_weekday["max_staff_needed"],
             "Behov (timer)": by_weekday["staff_hours_needed"],
             "Vagtplan (timer)": by_weekday["staff_hours_roster"],
             "Forskel (timer)": by_weekday["difference"],
-            "Tidsrum med for få": by_weekday["slots_under"],
         }
     )
 
 
 def budget_table(budget: pd.DataFrame) -> pd.DataFrame:
+    """Annual budget today and at matched staffing (kroner per year)."""
     return pd.DataFrame(
         {
             "Tilbud": budget["name"],
             "Årligt budget i dag": budget["annual_budget_dkk"],
-            "Pr. visiteret borger": budget["budget_per_referred_dkk"],
-            "Pr. aktiv borger": budget["budget_per_active_dkk"],
-            "Ændring i personaleudgift": budget["budget_change_dkk"],
+            "Personaleudgift efter vagtplanen": budget["staff_cost_roster_dkk"],
+            "Personaleudgift ved tilpasset normering": budget["staff_cost_matched_dkk"],
+            "Ændring": budget["budget_change_dkk"],
             "Budget ved tilpasset normering": budget["budget_matched_dkk"],
-            "Pr. visiteret borger ": budget["budget_matched_per_referred_dkk"],
-            "Pr. aktiv borger ": budget["budget_matched_per_active_dkk"],
+        }
+    )
+
+
+def budget_per_citizen_table(budget: pd.DataFrame, followup: pd.DataFrame) -> pd.DataFrame:
+    """Budget per referred and per active citizen per year: today, matched, matched + goal follow-up."""
+    merged = budget.merge(followup[["offer_id", "budget_with_followup_per_active_dkk"]], on="offer_id")
+    return pd.DataFrame(
+        {
+            "Tilbud": merged["name"],
+            "Pr. visiteret borger i dag": merged["budget_per_referred_dkk"],
+            "Pr. aktiv borger i dag": merged["budget_per_active_dkk"],
+            "Pr. visiteret borger, tilpasset normering": merged["budget_matched_per_referred_dkk"],
+            "Pr. aktiv borger, tilpasset normering": merged["budget_matched_per_active_dkk"],
+            "Pr. aktiv borger, tilpasset normering og opfølgning på mål": merged[
+                "budget_with_followup_per_active_dkk"
+            ],
         }
     )
 
@@ -382,7 +444,7 @@ def followup_table(followup: pd.DataFrame) -> pd.DataFrame:
             "Udgift pr. år": followup["cost_dkk"],
             "Udgift pr. aktiv borger": followup["cost_per_citizen_dkk"],
             "Hvis alle visiterede: årsværk": followup["fte_referred"],
-            "Hvis alle visiterede: udgift": followup["cost_referred_dkk"],
+            "Hvis alle visiterede: udgift pr. år": followup["cost_referred_dkk"],
         }
     )
 
@@ -489,8 +551,9 @@ def plot_roster_vs_need(slots: pd.DataFrame, names: Mapping[str, str]):
                     alpha=0.35,
                     linewidth=0,
                 )
-                ax.step(edges, roster, where="post", color=rp.PALETTE[0], linewidth=1.8)
-                ax.step(edges, need, where="post", color=rp.PALETTE[1], linewidth=1.8)
+                # the roster drawn wide underneath, so it stays visible where the need equals it
+                ax.step(edges, roster, where="post", color=rp.PALETTE[0], linewidth=3.2, alpha=0.8)
+                ax.step(edges, need, where="post", color=rp.PALETTE[1], linewidth=1.6)
             ax.set_ylim(0, top)
             ax.set_xlim(first_hour, last_hour)
             ax.set_yticks(range(0, int(top) + 1))
@@ -501,8 +564,8 @@ def plot_roster_vs_need(slots: pd.DataFrame, names: Mapping[str, str]):
             if c == 0:
                 ax.set_ylabel(f"{names.get(offer_id, offer_id)}\nmedarbejdere på vagt")
     legend = [
-        plt.Line2D([], [], color=rp.PALETTE[0], linewidth=1.8, label="Vagtplan i dag"),
-        plt.Line2D([], [], color=rp.PALETTE[1], linewidth=1.8, label="Behov efter fremmødet"),
+        plt.Line2D([], [], color=rp.PALETTE[0], linewidth=3.2, alpha=0.8, label="Vagtplan i dag"),
+        plt.Line2D([], [], color=rp.PALETTE[1], linewidth=1.6, label="Behov efter fremmødet"),
         Patch(color=STATUS_COLOURS["over"], alpha=0.25, label="Flere på vagt end behovet"),
         Patch(color=STATUS_COLOURS["under"], alpha=0.35, label="Færre på vagt end behovet"),
     ]
@@ -514,36 +577,39 @@ def plot_roster_vs_need(slots: pd.DataFrame, names: Mapping[str, str]):
 
 def plot_budget_per_active(budget: pd.DataFrame, followup: pd.DataFrame):
     """Annual budget per active citizen: today, at matched staffing, and at matched staffing with goal
-    follow-up — side by side per offer, values written on the bars."""
+    follow-up — horizontal bars per offer with the amounts written after the bars (no overlapping labels)."""
     import matplotlib.pyplot as plt
 
     merged = budget.merge(followup[["offer_id", "budget_with_followup_per_active_dkk"]], on="offer_id")
     series = [
         ("I dag", "budget_per_active_dkk", rp.PALETTE[5]),
-        ("Tilpasset normering", "budget_matched_per_active_dkk", rp.PALETTE[0]),
+        ("Normering tilpasset fremmødet", "budget_matched_per_active_dkk", rp.PALETTE[0]),
         ("Tilpasset normering + opfølgning på mål", "budget_with_followup_per_active_dkk", rp.PALETTE[1]),
     ]
-    fig, ax = plt.subplots(figsize=(8.0, 3.8))
-    width = 0.26
-    x = np.arange(len(merged))
+    height = 0.26
+    fig, ax = plt.subplots(figsize=(8.0, 1.0 + 1.1 * len(merged)))
+    y = np.arange(len(merged))
     for i, (label, column, colour) in enumerate(series):
         values = merged[column].to_numpy(dtype=float)
-        bars = ax.bar(x + (i - 1) * width, values, width, label=label, color=colour)
+        bars = ax.barh(y + (i - 1) * height, values, height, label=label, color=colour)
         for bar, value in zip(bars, values, strict=True):
             if np.isfinite(value):
                 ax.annotate(
                     rp.fmt_dkk(value),
-                    (bar.get_x() + bar.get_width() / 2, value),
-                    xytext=(0, 3),
+                    (value, bar.get_y() + bar.get_height() / 2),
+                    xytext=(4, 0),
                     textcoords="offset points",
-                    ha="center",
-                    fontsize=8,
+                    va="center",
+                    fontsize=8.5,
                 )
-    ax.set_xticks(x, merged["name"])
-    ax.grid(axis="x", visible=False)
-    ax.yaxis.set_major_formatter(rp.danish_formatter(0))
-    ax.set_ylabel("Kroner pr. aktiv borger pr. år")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-    ax.set_ylim(0, float(np.nanmax(merged[[c for _, c, _ in series]].to_numpy(dtype=float))) * 1.15)
-    fig.tight_layout()
+    ax.set_yticks(y, merged["name"])
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.xaxis.set_major_formatter(rp.danish_formatter(0))
+    ax.set_xlabel("Kroner pr. aktiv borger pr. år")
+    top = float(np.nanmax(merged[[c for _, c, _ in series]].to_numpy(dtype=float)))
+    ax.set_xlim(0, top * 1.22 if np.isfinite(top) and top > 0 else 1)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
