@@ -411,6 +411,7 @@ def plot_opening_hours(slots: pd.DataFrame, offer_id: str, *, threshold: float, 
     threshold as a dashed line — so a reader sees why each slot is kept or dropped."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
 
     own = slots[slots["offer_id"] == offer_id]
     weekdays = sorted(own["weekday"].unique())
@@ -429,6 +430,7 @@ def plot_opening_hours(slots: pd.DataFrame, offer_id: str, *, threshold: float, 
         ticks = np.arange(np.ceil(first / 60.0), np.floor(last / 60.0) + 1, 2)
         ax.set_xticks(ticks, [f"{int(t):02d}" for t in ticks])
         ax.set_ylim(0, top)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="x", visible=False)
         ax.set_xlabel("Klokken")
         use_danish_axes(ax, x=False)
@@ -447,6 +449,7 @@ def plot_scenario_peaks(table: pd.DataFrame, offer_names: Mapping[str, str]):
     """Expected daily peak with its interval per scenario, today's vs the recommended hours, one panel per
     offer, with the approved places as a line where the offer has them."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     offers = sorted(table["offer_id"].unique())
     fig, axes = plt.subplots(1, len(offers), figsize=(10, 3.8), squeeze=False)
@@ -484,10 +487,9 @@ def plot_scenario_peaks(table: pd.DataFrame, offer_names: Mapping[str, str]):
         ax.set_xlim(-0.5, len(uplifts) - 0.5)
         ax.set_title(offer_names.get(offer_id, offer_id))
         ax.set_xlabel("Ændring i efterspørgsel")
-        ax.set_ylim(
-            bottom=0,
-            top=max(float(own["peak_upper"].max()), float(places.max() if len(places) else 0)) * 1.15,
-        )
+        top = max(float(own["peak_upper"].max()), float(places.max()) if len(places) else 0.0)
+        ax.set_ylim(bottom=0, top=top * 1.15)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         use_danish_axes(ax, x=False, decimals=0)
     axes[0][0].set_ylabel("Højeste antal til stede samtidig pr. dag")
     axes[0][0].legend(loc="lower right")
@@ -498,6 +500,7 @@ def plot_scenario_peaks(table: pd.DataFrame, offer_names: Mapping[str, str]):
 def plot_scenario_staffing(table: pd.DataFrame, offer_names: Mapping[str, str]):
     """Staff-hours per week needed per scenario, today's vs the recommended hours, one panel per offer."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     offers = sorted(table["offer_id"].unique())
     fig, axes = plt.subplots(1, len(offers), figsize=(10, 3.6), squeeze=False)
@@ -521,8 +524,171 @@ def plot_scenario_staffing(table: pd.DataFrame, offer_names: Mapping[str, str]):
         ax.set_xlabel("Ændring i efterspørgsel")
         ax.set_ylim(0, float(own["staff_hours_week_needed"].max()) * 1.18)
         ax.grid(axis="x", visible=False)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         use_danish_axes(ax, x=False, decimals=0)
     axes[0][0].set_ylabel("Personaletimer pr. uge")
     axes[0][0].legend(loc="upper left")
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------------------------ tables for the report
+
+N_SIMULATED_DAYS = 4000  # as the demand stage's daily_prediction, so "as today" here equals that table
+
+
+def interval_text(lower: float, upper: float) -> str:
+    """An interval of whole citizens as "11–26"."""
+    return f"{fmt_number(lower, 0)}–{fmt_number(upper, 0)}"
+
+
+def mean_interval_text(mean: float, lower: float, upper: float) -> str:
+    """A mean with its interval as "18,4 (11–26)", kept on one line in a table cell."""
+    return _no_break(f"{fmt_number(mean, 1)}\u00a0({interval_text(lower, upper)})")
+
+
+def share_of_days_text(share: float) -> str:
+    """How often a simulated day exceeds a limit, in words a reader can use ("under 0,1 % af dagene")."""
+    if share <= 0:
+        return "ingen af de beregnede dage"
+    if share < 0.001:
+        return "under 0,1 % af dagene"
+    return f"{fmt_pct(share, 1)} af dagene"
+
+
+def _no_break(text: str) -> str:
+    """Keep "09:00–15:00" on one line in a narrow table column (word joiners around the dash)."""
+    return text.replace("–", "\u2060–\u2060")
+
+
+def hours_table_da(summary: pd.DataFrame, shift: pd.DataFrame, offer_id: str) -> pd.DataFrame:
+    """Today's vs the recommended opening hours of one offer per weekday, with Danish column names."""
+    own = summary[summary["offer_id"] == offer_id].merge(shift, on=["offer_id", "weekday"], how="left")
+    return pd.DataFrame(
+        {
+            "Ugedag": [weekday_name(w) for w in own["weekday"]],
+            "Åbningstid i dag": [_no_break(t) for t in own["today_text"]],
+            "Anbefalet åbningstid": [_no_break(t) for t in own["recommended_text"]],
+            "Timer i dag": own["today_hours"].to_numpy(),
+            "Timer anbefalet": own["recommended_hours"].to_numpy(),
+            "Andel af borgertimerne inden for anbefalet tid": own["citizen_hours_share_kept"].to_numpy(),
+            "Ankomster pr. dag, der flyttes til åbning": own["arrivals_moved"].fillna(0.0).to_numpy(),
+        }
+    )
+
+
+def weekday_check_da(
+    observed: pd.DataFrame, by_weekday: pd.DataFrame, offer_id: str, *, suppress_below: int
+) -> pd.DataFrame:
+    """Observed unique citizens and daily peaks per weekday (`kpis_by_weekday`) beside the model's
+    expectation at today's hours and demand — the check that the model reproduces today before it is used
+    for other hours and scenarios. Observed counts of citizens go through `report.suppress_small`."""
+    from .report import suppress_small
+
+    own = observed[observed["offer_id"] == offer_id].sort_values("weekday")
+    model = by_weekday[
+        (by_weekday["offer_id"] == offer_id)
+        & (by_weekday["hours"] == HOURS_TODAY)
+        & (by_weekday["uplift"] == 0.0)
+    ].set_index("weekday")
+    model = model.reindex(own["weekday"])
+    table = pd.DataFrame(
+        {
+            "Ugedag": [weekday_name(w) for w in own["weekday"]],
+            "Unikke, gns.": own["unique_mean"].to_numpy(),
+            "Færrest": own["unique_min"].to_numpy(),
+            "Flest": own["unique_max"].to_numpy(),
+            "Unikke, model (interval)": [
+                mean_interval_text(m, a, b)
+                for m, a, b in zip(
+                    model["unique_mean"], model["unique_lower"], model["unique_upper"], strict=True
+                )
+            ],
+            "Dagsmaks., gns.": own["peak_mean"].to_numpy(),
+            "Højeste": own["peak_max"].to_numpy(),
+            "Dagsmaks., model (interval)": [
+                mean_interval_text(m, a, b)
+                for m, a, b in zip(model["peak_mean"], model["peak_lower"], model["peak_upper"], strict=True)
+            ],
+        }
+    )
+    return suppress_small(table, ["Færrest", "Flest", "Højeste"], suppress_below)
+
+
+def recommended_weekday_da(summary: pd.DataFrame, by_weekday: pd.DataFrame, offer_id: str) -> pd.DataFrame:
+    """Per weekday with the recommended hours at today's demand: expected unique citizens and daily peak."""
+    hours = summary[summary["offer_id"] == offer_id].set_index("weekday")
+    rows = by_weekday[
+        (by_weekday["offer_id"] == offer_id)
+        & (by_weekday["hours"] == HOURS_RECOMMENDED)
+        & (by_weekday["uplift"] == 0.0)
+    ].sort_values("weekday")
+    return pd.DataFrame(
+        {
+            "Ugedag": [weekday_name(w) for w in rows["weekday"]],
+            "Anbefalet åbningstid": [_no_break(t) for t in hours.loc[rows["weekday"], "recommended_text"]],
+            "Unikke borgere, forventet (interval)": [
+                mean_interval_text(m, a, b)
+                for m, a, b in zip(
+                    rows["unique_mean"], rows["unique_lower"], rows["unique_upper"], strict=True
+                )
+            ],
+            "Dagsmaksimum, forventet (interval)": [
+                mean_interval_text(m, a, b)
+                for m, a, b in zip(rows["peak_mean"], rows["peak_lower"], rows["peak_upper"], strict=True)
+            ],
+        }
+    )
+
+
+def _scenario_keys(own: pd.DataFrame) -> dict[str, list[str]]:
+    return {
+        "Efterspørgsel": [scenario_label(u) for u in own["uplift"]],
+        "Åbningstid": [HOURS_LABELS_DA[h].split()[0].lower() for h in own["hours"]],
+    }
+
+
+def scenario_attendance_da(table: pd.DataFrame, offer_id: str) -> pd.DataFrame:
+    """One offer's scenarios (demand change × opening hours): expected attendance, peaks and capacity."""
+    own = table[table["offer_id"] == offer_id]
+    out = pd.DataFrame(
+        {
+            **_scenario_keys(own),
+            "Unikke borgere pr. dag (interval)": [
+                mean_interval_text(m, a, b)
+                for m, a, b in zip(own["unique_mean"], own["unique_lower"], own["unique_upper"], strict=True)
+            ],
+            "Dagsmaksimum (interval)": [
+                mean_interval_text(m, a, b)
+                for m, a, b in zip(own["peak_mean"], own["peak_lower"], own["peak_upper"], strict=True)
+            ],
+            "Travleste halve time, gns. til stede": own["occupancy_mean_max"].to_numpy(),
+            "Dage over godkendte pladser": own["share_days_over_places"].to_numpy(),
+        }
+    )
+    if own["approved_places"].isna().all():
+        out = out.drop(columns="Dage over godkendte pladser")
+    return out
+
+
+def scenario_staffing_da(table: pd.DataFrame, offer_id: str) -> pd.DataFrame:
+    """One offer's scenarios (demand change × opening hours): opening hours, staff-hours, FTE and staff cost."""
+    own = table[table["offer_id"] == offer_id]
+    return pd.DataFrame(
+        {
+            **_scenario_keys(own),
+            "Åbne timer pr. uge": own["opening_hours_week"].to_numpy(),
+            "Personaletimer pr. uge": own["staff_hours_week_needed"].to_numpy(),
+            "Årsværk": own["fte_needed"].to_numpy(),
+            "Lønudgift pr. år": own["staff_budget_needed_dkk"].to_numpy(),
+        }
+    )
+
+
+def week_share_kept(slots: pd.DataFrame, offer_id: str) -> float:
+    """Share of one offer's citizen-hours in a week (observed mean present × slot hours) that fall inside the
+    recommended hours — how much of today's use the recommendation keeps."""
+    own = slots[slots["offer_id"] == offer_id]
+    hours = own["occupancy_mean"] * own["slot_hours"]
+    total = float(hours.sum())
+    return float(hours[own["recommended"]].sum()) / total if total > 0 else 1.0
