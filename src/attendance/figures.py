@@ -425,12 +425,12 @@ def stay_length_distribution(
 
 def fmt_duration(minutes: float) -> str:
     """155 -> "2 t 35 min" (how long a stay is, in words a reader uses), with no-break spaces so that a
-    table cell never splits "35" from "min"."""
+    table cell never splits the duration over two lines."""
     total = int(round(minutes))
     hours, rest = divmod(total, 60)
     if not hours:
         return f"{rest}\u00a0min"
-    return f"{hours}\u00a0t {rest}\u00a0min" if rest else f"{hours}\u00a0t"
+    return f"{hours}\u00a0t\u00a0{rest}\u00a0min" if rest else f"{hours}\u00a0t"
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from .figures import fmt_duration
 from .report import fmt_int, fmt_number, fmt_pct, fmt_time, weekday_name
 
 BANDS = ("0", "1–2", "3–9", "10+")
+NOBREAK_DASH = "\u2060–\u2060"  # an en dash with word joiners: "09:00–12:00" stays on one line in a table
 ACCOUNTING_COLUMNS = ("rows_read", "kept", "merged", "quarantined", "ignored")
 
 
@@ -259,7 +260,7 @@ def period_table(
                     "start": first,
                     "Tilbud": _label(labels, offer),
                     "Del af dagen": str(name).capitalize(),
-                    "Åbent": f"{fmt_time(row['open_from'])}–{fmt_time(open_to)}",
+                    "Åbent": f"{fmt_time(row['open_from'])}{NOBREAK_DASH}{fmt_time(open_to)}",
                     "Gns. antal til stede": float(row["occupancy"]),
                     "Ankomster pr. åbningsdag": float(row["arrivals"]),
                     "Travleste tidsrum (gns. til stede)": float(row["busiest"]),
