@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     synth = sub.add_parser("synth", help="write the synthetic demo dataset (raw files as staff produce them)")
     synth.add_argument("out_dir")
-    synth.add_argument("--seed", type=int, default=2026, help="random seed (default 2026, the committed demo)")
+    synth.add_argument(
+        "--seed", type=int, default=2026, help="random seed (default 2026, the committed demo)"
+    )
     synth.add_argument(
         "--visits", type=int, default=None, help="scale to about N visits, written as CSV (for benchmarks)"
     )
@@ -78,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     clean = sub.add_parser("clean", help="clean raw registrations into data/processed")
     clean.add_argument("raw_dir")
     clean.add_argument("out_dir")
-    clean.add_argument("--quarantine-dir", default=None, help="where unusable rows go (default OUT_DIR/../quarantine)")
+    clean.add_argument(
+        "--quarantine-dir", default=None, help="where unusable rows go (default OUT_DIR/../quarantine)"
+    )
     clean.add_argument("--params", default=None, help="params.yaml to read the 'clean' section from")
     clean.set_defaults(func=_cmd_clean)
 

@@ -36,9 +36,13 @@ def load_params(path: Path | None = None) -> dict[str, Any]:
         with open(path, encoding="utf-8") as handle:
             params = yaml.safe_load(handle) or {}
     except FileNotFoundError as exc:
-        raise InputError("parameter file not found", file=str(path), fix="restore params.yaml from git") from exc
+        raise InputError(
+            "parameter file not found", file=str(path), fix="restore params.yaml from git"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"parameter file is not valid YAML ({exc.__class__.__name__})", file=str(path)) from exc
+        raise InputError(
+            f"parameter file is not valid YAML ({exc.__class__.__name__})", file=str(path)
+        ) from exc
     if not isinstance(params, dict):
         raise InputError("parameter file must be a mapping of keys", file=str(path))
     return params
@@ -51,7 +55,9 @@ def fill_params(namespace: dict[str, Any], keys: list[str], path: Path | None = 
         params = load_params(path)
         for key in missing:
             if key not in params:
-                raise InputError(f"params.yaml has no key {key!r}", fix=f"add a {key!r} section to params.yaml")
+                raise InputError(
+                    f"params.yaml has no key {key!r}", fix=f"add a {key!r} section to params.yaml"
+                )
             namespace[key] = params[key]
     return {key: namespace[key] for key in keys}
 
