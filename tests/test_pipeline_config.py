@@ -64,3 +64,51 @@ def test_spor2_parameters_are_read_only_by_the_spor2_stage():
 def test_dvc_analytics_switched_off():
     config = (ROOT / ".dvc" / "config").read_text(encoding="utf-8")
     assert re.search(r"analytics\s*=\s*false", config)
+
+
+def _attendance_imports(source: str) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.level and not node.module.startswith("attendance"):
+                found.add(node.module.split(".")[0])
+            elif node.module.startswith("attendance."):
+                found.add(node.module.split(".")[1])
+            elif node.module == "attendance":
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("attendance."))
+    return found
+
+
+def _module_closure(modules: set[str]) -> set[str]:
+    package = ROOT / "src" / "attendance"
+    seen: set[str] = set()
+    todo = [m for m in modules if (package / f"{m}.py").is_file()]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        imported = _attendance_imports((package / f"{module}.py").read_text(encoding="utf-8"))
+        todo += [m for m in imported if (package / f"{m}.py").is_file()]
+    return seen
+
+
+def test_stage_deps_cover_every_package_module_the_notebook_uses():
+    """Otherwise a code change would not re-run the stage and reports would silently be stale."""
+    import json
+
+    for name, stage in DVC["stages"].items():
+        notebook = json.loads((ROOT / _cmd_args(stage)["notebook"]).read_text(encoding="utf-8"))
+        code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+        used = _module_closure(_attendance_imports(code) | {"notebook_runner", "config", "leakguard"})
+        deps = set(stage["deps"])
+        missing = sorted(
+            m for m in used if f"src/attendance/{m}.py" not in deps and "src/attendance" not in deps
+        )
+        assert not missing, f"stage {name} uses src/attendance/{missing} but does not declare it in deps"
