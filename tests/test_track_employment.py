@@ -111,7 +111,7 @@ def test_criteria_funnel_by_hand(regularity):
     funnel = te.criteria_funnel(regularity, _spor3(), OFFERS).set_index("offer_id")
     # days ≥ 2,0: A B D E; weeks ≥ 0,6: A B D E; hours ≥ 3,0: A C; all three: A
     assert funnel.loc["auc"].to_dict() == {
-        "active": 5,
+        "attended": 5,
         "days_ok": 4,
         "weeks_ok": 4,
         "hours_ok": 2,
@@ -119,6 +119,18 @@ def test_criteria_funnel_by_hand(regularity):
         "target": 1,
     }
     assert (funnel.loc["no17"] == 0).all()
+    # with the referral list: A and D are referred to AUC (E's referral ended before the period) → 3 not
+    referrals = pd.DataFrame(
+        {
+            "offer_id": ["auc", "auc", "auc", "no17"],
+            "citizen_key": ["A", "D", "E", "B"],
+            "referral_start": pd.to_datetime(["2025-01-01", "2026-03-10", "2025-01-01", "2025-01-01"]),
+            "referral_end": pd.to_datetime([None, None, "2026-02-01", None]),
+        }
+    )
+    with_ref = te.criteria_funnel(regularity, _spor3(), OFFERS, referrals).set_index("offer_id")
+    assert with_ref.loc["auc", "not_referred"] == 3 and with_ref.loc["no17", "not_referred"] == 0
+    assert with_ref.loc["auc", "target"] == 1
     members = te.target_group(regularity, _spor3())
     assert members.to_dict("records") == [{"offer_id": "auc", "citizen_key": "A"}]
 
@@ -179,6 +191,33 @@ def test_presence_by_weekday_and_typical_hours(visits):
     assert target["arrival_median"] == 540 and target["departure_median"] == 780
     assert target["stay_hours_mean"] == pytest.approx(4.0)
     assert hours.loc[("auc", "other"), "citizens"] == 3  # B, C, E (D has no times)
+
+
+def test_report_tables_suppress_small_groups(visits, regularity):
+    labels = {"auc": "AUC", "no17": "No. 17"}
+    funnel = te.criteria_funnel(regularity, _spor3(), OFFERS)
+    shown = te.funnel_table(funnel, _spor3(), labels, 5)
+    assert shown.loc[0, "Alle tre: mulig målgruppe"] == "<5" and shown.loc[0, "Borgere med fremmøde"] == 5
+    assert shown.loc[1, "Alle tre: mulig målgruppe"] == 0  # nobody is shown as 0, not hidden
+    assert te.shown_offers(funnel, 5) == [] and te.shown_offers(funnel, 1) == ["auc"]
+    assert te.count_text(3, 5) == "<5" and te.count_text(0, 5) == "0" and te.count_text(1234, 5) == "1.234"
+    assert te.limiting_criterion(funnel) == "hours_ok"  # 2 meet the hours, 4 the days, 4 the weeks
+    # target A (1 citizen) and the other timed group (B, C, E) are both below 5: hidden with their times
+    members = te.target_group(regularity, _spor3())
+    hours = te.typical_hours_display(te.typical_hours(visits, OFFERS, members), labels, 5)
+    assert hours["Borgere"].tolist() == ["<5", "<5"]
+    assert hours["Typisk ankomst"].tolist() == ["×", "×"]
+    # with a threshold of 2, A (1) is hidden and the other group (3) too: the offer's total would give A away
+    hours2 = te.typical_hours_display(te.typical_hours(visits, OFFERS, members), labels, 2)
+    assert hours2["Borgere"].tolist() == ["<2", "×"]
+    plans = te.bracket_plans(
+        visits, OFFERS, regularity, _spor3(min_daytime_hours=1.0), bin_minutes=60, staffing=STAFFING
+    )
+    capacity = te.plans_display(plans, labels, 5, "capacity")
+    assert (capacity.loc[capacity["Tilbud"] == "AUC", "Pladser"] == "×").all()  # groups of 1–4: hidden
+    economy = te.plans_display(plans, labels, 5, "economy")
+    assert "Borgere i målgruppen" not in economy.columns
+    assert (economy.loc[economy["Tilbud"] == "No. 17", "Løn pr. år"] == 0).all()
 
 
 def test_workshop_plan_by_hand():

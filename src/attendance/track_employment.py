@@ -25,7 +25,7 @@ import pandas as pd
 
 from .demand_model import hhmm_to_minutes, slot_grid, slot_label
 from .errors import InputError
-from .kpis import offer_ids, opening_day_table, opening_days
+from .kpis import offer_ids, opening_day_table, opening_days, referred_citizens
 from .occupancy import occupancy_by_datetime
 from .staffing import budget_for_hours, staff_needed
 
@@ -153,9 +153,17 @@ def target_group(regularity: pd.DataFrame, spor3: Mapping) -> pd.DataFrame:
     return flags.loc[flags["target"], ["offer_id", "citizen_key"]].reset_index(drop=True)
 
 
-def criteria_funnel(regularity: pd.DataFrame, spor3: Mapping, offers: Mapping | None = None) -> pd.DataFrame:
-    """Per offer: active citizens, and how many meet the criteria one after another (days → + weeks → + hours),
-    plus each criterion on its own. Offers in `offers` without any active citizen get a row of zeros."""
+def criteria_funnel(
+    regularity: pd.DataFrame,
+    spor3: Mapping,
+    offers: Mapping | None = None,
+    referrals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per offer: citizens who attended (`attended`, referred or not — a § 103 target group need not be
+    referred to the offer today), how many meet each criterion on its own, days and weeks together, and all
+    three (`target`). With `referrals` (and `offers`), `not_referred` counts the attended citizens who are
+    not on the offer's referral list in the period, so the number can be squared with the "active" (referred
+    and attended) citizens of the other reports. Offers in `offers` without anyone get a row of zeros."""
     flags = meets_criteria(
         regularity,
         min_days_per_week=spor3["min_days_per_week"],
@@ -164,7 +172,13 @@ def criteria_funnel(regularity: pd.DataFrame, spor3: Mapping, offers: Mapping | 
     )
     flags["days_weeks_ok"] = flags["days_ok"] & flags["weeks_ok"]
     counts = flags.groupby("offer_id")[["days_ok", "weeks_ok", "hours_ok", "days_weeks_ok", "target"]].sum()
-    counts.insert(0, "active", flags.groupby("offer_id").size())
+    counts.insert(0, "attended", flags.groupby("offer_id").size())
+    if referrals is not None:
+        if offers is None:
+            raise ValueError("criteria_funnel needs offers (the period) to count referrals")
+        listed = referred_citizens(referrals, offers).assign(listed=True)
+        marked = flags[["offer_id", "citizen_key"]].merge(listed, on=["offer_id", "citizen_key"], how="left")
+        counts.insert(1, "not_referred", marked["listed"].isna().groupby(marked["offer_id"]).sum())
     index = offer_ids(offers) if offers is not None else sorted(counts.index)
     counts = counts.reindex(index, fill_value=0).astype("int64")
     counts.index.name = "offer_id"
@@ -297,8 +311,8 @@ def presence_by_slot(
     """How many of `members` are present per offer × weekday × workshop slot, over the opening days.
 
     Occupancy per date × slot as in hillmaker (fraction of the slot present, `occupancy.occupancy_by_datetime`),
-    zero on opening days when no member came; then per weekday × slot: `days`, `mean`, the planning
-    `quantile` (linear interpolation over the days, as the hillmaker percentiles) and `max`.
+    zero on opening days when no member came; then per weekday × slot: `days`, `mean`, `p25`, `p75`, the
+    planning `quantile` (linear interpolation over the days, as the hillmaker percentiles) and `max`.
     """
     if not 0 < float(quantile) < 1:
         raise InputError(f"quantile must lie in (0, 1), got {quantile}", file="params.yaml")
@@ -320,8 +334,10 @@ def presence_by_slot(
     keys = ["offer_id", "weekday", "slot_minute", "slot_end_minute", "slot", "open_today"]
     grouped = frame.groupby(keys, sort=True)["occupancy"]
     out = grouped.agg(days="size", mean="mean", max="max")
+    out["p25"] = grouped.quantile(0.25)
+    out["p75"] = grouped.quantile(0.75)
     out["quantile"] = grouped.quantile(float(quantile))
-    return out.reset_index()[[*keys, "days", "mean", "quantile", "max"]]
+    return out.reset_index()[[*keys, "days", "mean", "p25", "p75", "quantile", "max"]]
 
 
 def presence_by_weekday(visits: pd.DataFrame, offers: Mapping, members: pd.DataFrame) -> pd.DataFrame:
@@ -338,7 +354,7 @@ def presence_by_weekday(visits: pd.DataFrame, offers: Mapping, members: pd.DataF
 
 
 def typical_hours(visits: pd.DataFrame, offers: Mapping, members: pd.DataFrame) -> pd.DataFrame:
-    """Per offer and group (`target` / `other` active citizens): citizens, timed visits, arrival and departure
+    """Per offer and group (`target` / `other` citizens who attended): citizens, timed visits, arrival and departure
     time (quartiles, minutes after midnight) and mean stay in hours — when in the day each group is there."""
     kept = _opening_day_visits(visits, offers)
     kept = kept[kept["start"].notna() & kept["end"].notna()]
@@ -465,3 +481,262 @@ def bracket_plans(
     return out.sort_values(
         ["offer_id", "definition"], key=lambda s: s.map(order) if s.name == "offer_id" else s.map(rank)
     ).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Report tables (Danish labels; the notebook only shows them)
+# --------------------------------------------------------------------------------------------------------
+
+DEFINITION_LABELS = {"strict": "Stram", "chosen": "Valgt", "loose": "Løs"}
+GROUP_LABELS = {"target": "Mulig målgruppe", "other": "Øvrige borgere med fremmøde"}
+
+
+CRITERION_TEXTS = {
+    "days_ok": "hyppigheden (dage pr. uge)",
+    "weeks_ok": "stabiliteten (andel af ugerne med fremmøde)",
+    "hours_ok": "varigheden (timer pr. dag i værkstedsdagen)",
+}
+
+
+def limiting_criterion(funnel: pd.DataFrame) -> str:
+    """The criterion fewest citizens meet on its own, over all offers (`days_ok`, `weeks_ok` or `hours_ok`):
+    the one the target group's size depends on most."""
+    totals = funnel[CRITERIA].sum()
+    return str(totals.idxmin())
+
+
+def shown_offers(funnel: pd.DataFrame, threshold: int) -> list[str]:
+    """Offers whose target group is large enough to describe (≥ threshold citizens); smaller groups are only
+    counted ("<5"), never described by weekday, slot or hours."""
+    return funnel.loc[funnel["target"] >= int(threshold), "offer_id"].tolist()
+
+
+def count_text(count: int, threshold: int) -> str:
+    """A count of citizens for running text and key figures: "<5" for 1–4, else Danish digits."""
+    from .report import fmt_int
+
+    count = int(count)
+    return f"<{int(threshold)}" if 0 < count < int(threshold) else fmt_int(count)
+
+
+def threshold_texts(spor3: Mapping) -> dict[str, str]:
+    from .report import fmt_number, fmt_pct
+
+    return {
+        "days": f"mindst {fmt_number(spor3['min_days_per_week'])} dage pr. uge",
+        "weeks": f"fremmøde i mindst {fmt_pct(spor3['min_weeks_active_share'], 0)} af ugerne",
+        "hours": f"mindst {fmt_number(spor3['min_daytime_hours'])} timer pr. dag i værkstedsdagen",
+    }
+
+
+def funnel_table(
+    funnel: pd.DataFrame, spor3: Mapping, labels: Mapping[str, str], threshold: int
+) -> pd.DataFrame:
+    """The funnel with Danish headers naming the thresholds, small counts suppressed."""
+    from .report import fmt_number, suppress_small
+
+    texts = threshold_texts(spor3)
+    columns = {
+        "attended": "Borgere med fremmøde",
+        "days_ok": texts["days"].capitalize(),
+        "weeks_ok": texts["weeks"].capitalize(),
+        "hours_ok": f"Mindst {fmt_number(spor3['min_daytime_hours'])} timer pr. dag",
+        "days_weeks_ok": "Både dage og uger",
+        "target": "Alle tre: mulig målgruppe",
+    }
+    table = funnel.drop(columns=["not_referred"], errors="ignore").rename(columns=columns)
+    table.insert(0, "Tilbud", table.pop("offer_id").map(lambda o: labels.get(o, o)))
+    return suppress_small(table, list(columns.values()), threshold)
+
+
+def sensitivity_display(sensitivity: pd.DataFrame, labels: Mapping[str, str], threshold: int) -> pd.DataFrame:
+    """The sensitivity grid as one table: a row per offer × days threshold, a column per weeks threshold."""
+    from .report import fmt_number, fmt_pct, suppress_small
+
+    wide = sensitivity.pivot_table(
+        index=["offer_id", "min_days_per_week"],
+        columns="min_weeks_active_share",
+        values="citizens",
+        sort=False,
+    )
+    share_columns = [f"{fmt_pct(s, 0)} af ugerne" for s in wide.columns]
+    wide.columns = share_columns
+    wide = wide.reset_index()
+    wide.insert(0, "Tilbud", wide.pop("offer_id").map(lambda o: labels.get(o, o)))
+    wide["min_days_per_week"] = wide["min_days_per_week"].map(fmt_number)
+    wide = wide.rename(columns={"min_days_per_week": "Dage pr. uge (mindst)"})
+    wide[share_columns] = wide[share_columns].astype("int64")
+    return suppress_small(wide, share_columns, threshold)
+
+
+def hours_sensitivity_display(hours: pd.DataFrame, labels: Mapping[str, str], threshold: int) -> pd.DataFrame:
+    """Target-group size per offer (rows) for each hours threshold (columns), small counts suppressed."""
+    from .report import fmt_number, suppress_small
+
+    wide = hours.pivot_table(index="offer_id", columns="min_daytime_hours", values="citizens", sort=False)
+    columns = [f"Mindst {fmt_number(h)} timer" for h in wide.columns]
+    wide.columns = columns
+    wide = wide.astype("int64").reset_index()
+    wide.insert(0, "Tilbud", wide.pop("offer_id").map(lambda o: labels.get(o, o)))
+    return suppress_small(wide, columns, threshold)
+
+
+def typical_hours_display(hours: pd.DataFrame, labels: Mapping[str, str], threshold: int) -> pd.DataFrame:
+    """When each group is there, in Danish. Suppressed per offer with the offer's total known (the two
+    groups add up to the citizens with attendance shown elsewhere), so a hidden group can't be had by
+    subtraction."""
+    from .report import fmt_number, fmt_time, suppress_small
+
+    if hours.empty:
+        return pd.DataFrame(columns=["Tilbud", "Gruppe", "Borgere", "Besøg"])
+    table = pd.DataFrame(
+        {
+            "Tilbud": hours["offer_id"].map(lambda o: labels.get(o, o)),
+            "Gruppe": hours["group"].map(GROUP_LABELS),
+            "Borgere": hours["citizens"].astype("int64"),
+            "Besøg": hours["visits"].astype("int64"),
+            "Typisk ankomst": [
+                f"{fmt_time(m)} ({fmt_time(lo)}–{fmt_time(hi)})"
+                for m, lo, hi in zip(
+                    hours["arrival_median"], hours["arrival_p25"], hours["arrival_p75"], strict=True
+                )
+            ],
+            "Typisk afgang": hours["departure_median"].map(fmt_time),
+            "Gns. ophold (timer)": hours["stay_hours_mean"].map(lambda h: fmt_number(h, 1)),
+        }
+    )
+    derived = ["Besøg", "Typisk ankomst", "Typisk afgang", "Gns. ophold (timer)"]
+    parts = [
+        suppress_small(part, ["Borgere"], threshold, column_totals_known=True, derived={"Borgere": derived})
+        for _, part in table.groupby("Tilbud", sort=False)
+    ]
+    out = pd.concat(parts)
+    out.attrs["suppression"] = {
+        "threshold": int(threshold),
+        "primary": sum(p.attrs["suppression"]["primary"] for p in parts),
+        "secondary": sum(p.attrs["suppression"]["secondary"] for p in parts),
+    }
+    return out.reset_index(drop=True)
+
+
+def weekday_display(
+    presence: pd.DataFrame, offers_shown: Sequence[str], labels: Mapping[str, str]
+) -> pd.DataFrame:
+    """Mean number of the target group attending per opening day, a row per weekday, a column per offer."""
+    from .report import weekday_name
+
+    rows = presence[presence["offer_id"].isin(offers_shown)]
+    wide = rows.pivot_table(index="weekday", columns="offer_id", values="members_mean", sort=True)
+    wide = wide.reindex(columns=list(offers_shown))
+    wide.columns = [labels.get(o, o) for o in wide.columns]
+    wide.index = [weekday_name(d).capitalize() for d in wide.index]
+    wide.index.name = "Ugedag"
+    return wide.reset_index()
+
+
+PLAN_PARTS = {
+    "capacity": ["Borgere i målgruppen", "Pladser", "Ledere (højst)", "Timer pr. uge"],
+    "economy": [
+        "Timer pr. uge",
+        "Årsværk",
+        "Løn pr. år",
+        "Timer ved fast bemanding",
+        "Løn ved fast bemanding",
+    ],
+}
+
+
+def plans_display(plans: pd.DataFrame, labels: Mapping[str, str], threshold: int, part: str) -> pd.DataFrame:
+    """The strict/chosen/loose workshop plans in Danish, as two narrower tables (`part` = "capacity": size,
+    places, supervisors, hours; "economy": hours, årsværk and cost, following the slots and fixed).
+
+    Everything about a group below the threshold is hidden with its size (places and staff would reveal
+    how few they are); the economy part leaves the size column out but keeps the hiding."""
+    from .report import suppress_small
+
+    if part not in PLAN_PARTS:
+        raise ValueError(f"part must be one of {sorted(PLAN_PARTS)}")
+    table = pd.DataFrame(
+        {
+            "Tilbud": plans["offer_id"].map(lambda o: labels.get(o, o)),
+            "Afgrænsning": plans["definition"].map(DEFINITION_LABELS),
+            "Borgere i målgruppen": plans["citizens"].astype("int64"),
+            "Pladser": plans["places"].astype("int64"),
+            "Ledere (højst)": plans["supervisors_max"].astype("int64"),
+            "Timer pr. uge": plans["staff_hours_week"].astype(float),
+            "Årsværk": plans["fte"].astype(float),
+            "Løn pr. år": plans["cost_dkk"].astype(float),
+            "Timer ved fast bemanding": plans["staff_hours_week_fixed"].astype(float),
+            "Løn ved fast bemanding": plans["cost_dkk_fixed"].astype(float),
+        }
+    )
+    derived = list(table.columns[3:])
+    shown = suppress_small(
+        table, ["Borgere i målgruppen"], threshold, derived={"Borgere i målgruppen": derived}
+    )
+    out = shown[["Tilbud", "Afgrænsning", *PLAN_PARTS[part]]].copy()
+    out.attrs = dict(shown.attrs)
+    return out
+
+
+def definitions_text(plans: pd.DataFrame) -> str:
+    """ "Stram: 3,0 dage pr. uge og 80 % af ugerne; Valgt: …" — what the three definitions mean."""
+    from .report import fmt_number, fmt_pct
+
+    rows = plans.drop_duplicates("definition")
+    return "; ".join(
+        f"{DEFINITION_LABELS[d]}: {fmt_number(days)} dage pr. uge og {fmt_pct(share, 0)} af ugerne"
+        for d, days, share in zip(
+            rows["definition"], rows["min_days_per_week"], rows["min_weeks_active_share"], strict=True
+        )
+    )
+
+
+def key_figure_items(
+    funnel: pd.DataFrame,
+    bracket_table: pd.DataFrame,
+    plans: pd.DataFrame,
+    labels: Mapping[str, str],
+    threshold: int,
+) -> list[tuple[str, str, str]]:
+    """The report's key figures: the target group per offer (with the sensitivity range), and places, staff
+    hours and cost of the chosen definition, added over the offers whose group may be shown."""
+    from .report import fmt_dkk, fmt_int, fmt_number
+
+    items = []
+    ranges = bracket_table.set_index("offer_id")
+    for row in funnel.itertuples(index=False):  # one row per offer
+        low, high = ranges.loc[row.offer_id, "lower"], ranges.loc[row.offer_id, "upper"]
+        note = f"af {fmt_int(row.attended)} med fremmøde · {count_text(low, threshold)}–{count_text(high, threshold)} ved andre tærskler"
+        items.append(
+            (
+                f"Mulig målgruppe, {labels.get(row.offer_id, row.offer_id)}",
+                count_text(row.target, threshold),
+                note,
+            )
+        )
+    chosen = plans[plans["definition"] == "chosen"]
+    shown = chosen[(chosen["citizens"] >= int(threshold)) | (chosen["citizens"] == 0)]
+    hidden = [labels.get(o, o) for o in chosen.loc[~chosen.index.isin(shown.index), "offer_id"]]
+    suffix = f" ({', '.join(hidden)} ikke medregnet: under {int(threshold)} borgere)" if hidden else ""
+    per_offer = " · ".join(
+        f"{labels.get(o, o)} {fmt_int(p)}" for o, p in zip(shown["offer_id"], shown["places"], strict=True)
+    )
+    items.append(("Pladser i et værksted", fmt_int(shown["places"].sum()), per_offer + suffix))
+    items.append(
+        (
+            "Personaletimer pr. uge",
+            fmt_number(shown["staff_hours_week"].sum(), 0),
+            f"{fmt_number(shown['fte'].sum(), 2)} årsværk{suffix}",
+        )
+    )
+    loose = plans[(plans["definition"] == "loose") & plans["offer_id"].isin(shown["offer_id"])]
+    strict = plans[(plans["definition"] == "strict") & plans["offer_id"].isin(shown["offer_id"])]
+    items.append(
+        (
+            "Lønudgift pr. år",
+            fmt_dkk(shown["cost_dkk"].sum()),
+            f"{fmt_dkk(strict['cost_dkk'].sum())}–{fmt_dkk(loose['cost_dkk'].sum())} ved stram–løs afgrænsning",
+        )
+    )
+    return items
