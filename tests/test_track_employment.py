@@ -284,3 +284,25 @@ def test_bad_parameters_are_input_errors(visits):
         te.workshop_minutes("09:00")
     with pytest.raises(InputError):
         te.sensitivity_table(te.citizen_regularity(visits, OFFERS, WORKSHOP), [], [0.5], 3.0)
+
+
+def test_key_figures_never_say_more_than_the_tables(visits, regularity):
+    labels = {"auc": "AUC", "no17": "No. 17"}
+    spor3 = _spor3()
+    funnel = te.criteria_funnel(regularity, spor3, OFFERS)
+    sensitivity = te.sensitivity_table(
+        regularity, spor3["sensitivity_days_per_week"], spor3["sensitivity_weeks_active_share"], 3.0, OFFERS
+    )
+    plans = te.bracket_plans(visits, OFFERS, regularity, spor3, bin_minutes=60, staffing=STAFFING)
+    # threshold 5: AUC's group (A) is hidden and left out of places, hours and cost
+    items = te.key_figure_items(funnel, te.bracket(sensitivity), plans, labels, 5)
+    assert items[0] == ("Mulig målgruppe, AUC", "<5", "af 5 med fremmøde · 0–<5 ved andre tærskler")
+    assert items[1][1] == "0" and "ved alle tærskler" in items[1][2]
+    assert items[2] == ("Pladser i et værksted", "0", "No. 17 0 (AUC ikke medregnet: under 5 borgere)")
+    assert items[4][1] == "0" and items[4][2].startswith("spændet står i tabellen")
+    # threshold 1: A counts; 1 place, a supervisor in each of 30 workshop hours; strict (2,5 days) is empty,
+    # loose (1,5 days, 30 %) adds C, still one supervisor at a time → the same cost
+    items = te.key_figure_items(funnel, te.bracket(sensitivity), plans, labels, 1)
+    assert items[2] == ("Pladser i et værksted", "1", "AUC 1 · No. 17 0")
+    assert items[3] == ("Personaletimer pr. uge", "30", "0,81 årsværk")
+    assert items[4] == ("Lønudgift pr. år (kr.)", "389.189", "0–389.189 kr. ved stram–løs afgrænsning")

@@ -692,6 +692,12 @@ def definitions_text(plans: pd.DataFrame) -> str:
     )
 
 
+def _shown_plans(plans: pd.DataFrame, definition: str, threshold: int) -> pd.DataFrame:
+    """One definition's plans for the offers whose group may be described (0 or ≥ threshold citizens)."""
+    rows = plans[plans["definition"] == definition]
+    return rows[(rows["citizens"] >= int(threshold)) | (rows["citizens"] == 0)]
+
+
 def key_figure_items(
     funnel: pd.DataFrame,
     bracket_table: pd.DataFrame,
@@ -700,23 +706,29 @@ def key_figure_items(
     threshold: int,
 ) -> list[tuple[str, str, str]]:
     """The report's key figures: the target group per offer (with the sensitivity range), and places, staff
-    hours and cost of the chosen definition, added over the offers whose group may be shown."""
+    hours and cost of the chosen definition, added over the offers whose group may be described. The cost
+    range (strict–loose) is given only when no offer's group is hidden at either end, so a key figure never
+    says more than the tables."""
     from .report import fmt_dkk, fmt_int, fmt_number
 
     items = []
     ranges = bracket_table.set_index("offer_id")
     for row in funnel.itertuples(index=False):  # one row per offer
         low, high = ranges.loc[row.offer_id, "lower"], ranges.loc[row.offer_id, "upper"]
-        note = f"af {fmt_int(row.attended)} med fremmøde · {count_text(low, threshold)}–{count_text(high, threshold)} ved andre tærskler"
+        spread = (
+            f"{count_text(low, threshold)} ved alle tærskler i følsomhedsanalysen"
+            if low == high
+            else f"{count_text(low, threshold)}–{count_text(high, threshold)} ved andre tærskler"
+        )
         items.append(
             (
                 f"Mulig målgruppe, {labels.get(row.offer_id, row.offer_id)}",
                 count_text(row.target, threshold),
-                note,
+                f"af {fmt_int(row.attended)} med fremmøde · {spread}",
             )
         )
     chosen = plans[plans["definition"] == "chosen"]
-    shown = chosen[(chosen["citizens"] >= int(threshold)) | (chosen["citizens"] == 0)]
+    shown = _shown_plans(plans, "chosen", threshold)
     hidden = [labels.get(o, o) for o in chosen.loc[~chosen.index.isin(shown.index), "offer_id"]]
     suffix = f" ({', '.join(hidden)} ikke medregnet: under {int(threshold)} borgere)" if hidden else ""
     per_offer = " · ".join(
@@ -730,13 +742,11 @@ def key_figure_items(
             f"{fmt_number(shown['fte'].sum(), 2)} årsværk{suffix}",
         )
     )
-    loose = plans[(plans["definition"] == "loose") & plans["offer_id"].isin(shown["offer_id"])]
-    strict = plans[(plans["definition"] == "strict") & plans["offer_id"].isin(shown["offer_id"])]
-    items.append(
-        (
-            "Lønudgift pr. år",
-            fmt_dkk(shown["cost_dkk"].sum()),
-            f"{fmt_dkk(strict['cost_dkk'].sum())}–{fmt_dkk(loose['cost_dkk'].sum())} ved stram–løs afgrænsning",
-        )
-    )
+    strict, loose = _shown_plans(plans, "strict", threshold), _shown_plans(plans, "loose", threshold)
+    n_offers = chosen["offer_id"].nunique()
+    if len(strict) == n_offers and len(loose) == n_offers and not hidden:
+        note = f"{fmt_int(strict['cost_dkk'].sum())}–{fmt_dkk(loose['cost_dkk'].sum())} ved stram–løs afgrænsning"
+    else:
+        note = "spændet står i tabellen over lønudgift" + suffix
+    items.append(("Lønudgift pr. år (kr.)", fmt_int(shown["cost_dkk"].sum()), note))
     return items
