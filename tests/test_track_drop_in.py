@@ -14,15 +14,22 @@ from attendance.track_drop_in import (
     OPENING_RULES,
     _span,
     daily_outlook,
+    interval_text,
+    mean_interval_text,
     opening_hours_mapping,
     opening_hours_summary,
     recommend_opening_hours,
     rule_description,
+    scenario_attendance_da,
     scenario_label,
+    scenario_staffing_da,
     scenario_table,
+    share_of_days_text,
     shift_arrivals,
     slot_measures,
     today_slots,
+    week_share_kept,
+    weekday_check_da,
 )
 
 STAFFING = {
@@ -261,3 +268,74 @@ def test_scenario_label():
     assert scenario_label(0.2) == "+20 %"
     assert scenario_label(-0.2) == "−20 %"
     assert scenario_label(0.5) == "+50 %"
+
+
+# ------------------------------------------------------------------------------- report-facing helpers
+
+
+def test_week_share_kept_and_texts():
+    slots = recommend_opening_hours(
+        _slots({0: [1.0, 2.5, 3.0, 2.0, 1.9, 0.4], 1: [4.0, 4.0]}), threshold=2.0, min_hours_per_day=0
+    )
+    # Monday keeps 7,5 of 10,8 citizen-half-hours, Tuesday all 8 -> 15,5 / 18,8
+    assert week_share_kept(slots, "auc") == pytest.approx(15.5 / 18.8)
+    assert interval_text(11, 26) == "11–26"
+    assert mean_interval_text(18.36, 11, 26) == "18,4\u00a0(11\u2060–\u206026)"
+    assert share_of_days_text(0.0) == "ingen af de beregnede dage"
+    assert share_of_days_text(0.0004) == "under 0,1 % af dagene"
+    assert share_of_days_text(0.031) == "3,1 % af dagene"
+
+
+def test_danish_tables_suppress_small_observed_counts_and_drop_capacity_without_places():
+    observed = pd.DataFrame(
+        {
+            "offer_id": "no17",
+            "weekday": [0, 1],
+            "opening_days": [11, 13],
+            "unique_mean": [9.4, 4.2],
+            "unique_min": [7, 3],
+            "unique_max": [11, 6],
+            "peak_mean": [7.5, 3.1],
+            "peak_max": [10, 4],
+        }
+    )
+    model = pd.DataFrame(
+        {
+            "offer_id": "no17",
+            "uplift": 0.0,
+            "hours": "today",
+            "weekday": [0, 1],
+            "unique_mean": [9.1, 4.0],
+            "unique_lower": [5, 1],
+            "unique_upper": [14, 8],
+            "peak_mean": [7.7, 3.0],
+            "peak_lower": [4, 1],
+            "peak_upper": [12, 6],
+        }
+    )
+    table = weekday_check_da(observed, model, "no17", suppress_below=5)
+    assert table["Ugedag"].tolist() == ["mandag", "tirsdag"]
+    assert table["Færrest"].tolist() == [7, "<5"] and table["Højeste"].tolist() == [10, "<5"]
+    assert table["Flest"].tolist() == [11, 6]
+    assert table["Unikke, model (interval)"].iloc[0] == mean_interval_text(9.1, 5, 14)
+
+    scen = model.assign(
+        approved_places=np.nan,
+        share_days_over_places=np.nan,
+        occupancy_mean_max=6.6,
+        opening_hours_week=24.0,
+        staff_hours_week_needed=39.5,
+        fte_needed=1.07,
+        staff_budget_needed_dkk=512432.0,
+    ).iloc[[0]]
+    attendance = scenario_attendance_da(scen, "no17")
+    assert "Dage over godkendte pladser" not in attendance.columns
+    assert (
+        attendance.iloc[0]["Efterspørgsel"] == "Som i dag" and attendance.iloc[0]["Åbningstid"] == "nuværende"
+    )
+    staff = scenario_staffing_da(scen, "no17")
+    assert staff.iloc[0]["Personaletimer pr. uge"] == 39.5
+    with_places = scenario_attendance_da(
+        scen.assign(approved_places=30.0, share_days_over_places=0.0), "no17"
+    )
+    assert "Dage over godkendte pladser" in with_places.columns
