@@ -607,3 +607,10 @@ def test_preprocessor_keeps_a_trailing_heading_with_the_next_figure(tmp_path, mo
     assert moved.startswith('<div class="rp-keep"><h3 id="dagens-forloeb">Dagens forløb</h3><figure')
     assert '<h2 id="slut">' in markdown[1].source  # the next cell is no figure: the heading stays
     assert [e["id"] for e in resources["report"]["toc"]] == ["dagens-forloeb", "slut"]
+
+
+def test_fmt_value_keeps_seed_digits_but_groups_amounts():
+    from attendance.report import fmt_value
+
+    assert fmt_value(2026, key="demand.seed") == "2026"
+    assert fmt_value(480000, key="staffing.cost_per_fte_dkk") == "480.000"

@@ -65,15 +65,22 @@ def render_html(executed: Path, html: Path) -> Path:
         exclude_output_prompt=True,
     )
     # Cells tagged remove-cell (e.g. the injected parameters) never reach a reviewer.
-    exporter.register_preprocessor(_tag_remover(), enabled=True)
+    exporter.register_preprocessor(tag_remover(), enabled=True)
     notebook = nbformat.read(str(executed), as_version=4)
     body, _ = exporter.from_notebook_node(notebook)
+    from .report import external_urls
+
+    bad = external_urls(body)
+    if bad:
+        raise InputError(
+            f"the report would load {bad[0]} from another host", file=str(html), fix="embed it instead"
+        )
     html.parent.mkdir(parents=True, exist_ok=True)
     html.write_text(body, encoding="utf-8")
     return html
 
 
-def _tag_remover():
+def tag_remover():
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     remover = TagRemovePreprocessor()

@@ -788,8 +788,13 @@ def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def fmt_value(value: Any) -> str:
-    """Any parameter value in Danish: numbers with commas, lists joined, mappings as "key: value"."""
+def fmt_value(value: Any, key: str = "") -> str:
+    """Any parameter value in Danish: numbers with commas, lists joined, mappings as "key: value".
+
+    Identifiers that happen to be numbers (random seeds) keep their digits: "2026", not "2.026".
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and key.rsplit(".", 1)[-1].endswith("seed"):
+        return str(value)
     if isinstance(value, Mapping):
         return "; ".join(f"{k}: {fmt_value(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
@@ -905,7 +910,7 @@ def methods_section(
     rows = pd.DataFrame(
         {
             "Parameter": [PARAM_LABELS.get(k, k) for k in flat],
-            "Værdi": [fmt_value(v) for v in flat.values()],
+            "Værdi": [fmt_value(v, key=k) for k, v in flat.items()],
             "Nøgle i params.yaml": list(flat),
         }
     )
@@ -1156,9 +1161,9 @@ class ReportPreprocessor:
     def preprocess(self, nb, resources):
         import nbformat
 
-        from .notebook_runner import _tag_remover
+        from .notebook_runner import tag_remover
 
-        nb, resources = _tag_remover().preprocess(nb, resources)
+        nb, resources = tag_remover().preprocess(nb, resources)
         where = str(resources.get("metadata", {}).get("name", "notebook"))
         used: set[str] = set()
         stamps: dict[str, str] = {}
