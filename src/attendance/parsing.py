@@ -149,7 +149,7 @@ def parse_time(value: object) -> dt.time | None:
         return _parse_time_text(str(int(value)))
     if isinstance(value, float | np.floating):
         number = float(value)
-        if math.isnan(number):
+        if not math.isfinite(number):
             return None
         if 0 <= number < 1:
             return _from_fraction(number)
