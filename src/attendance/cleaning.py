@@ -84,19 +84,37 @@ VISIT_COLUMNS = [
 ]  # fmt: skip
 
 
+Visits = dict[str, np.ndarray]  # column arrays of the records being turned into visits, aligned with State
+
+
 class AccountingError(RuntimeError):
     """The accounting identity failed: a bug in cleaning, never the analyst's input."""
 
 
 @dataclass
 class CleanResult:
-    visits: pd.DataFrame
-    referrals: pd.DataFrame
+    """The stage's outputs. `visits` and `referrals` are read back from the Parquet files on first use, so
+    they have exactly the types every later stage sees (and the CLI never pays for them)."""
+
     offers: dict[str, Any]
     quality_log: pd.DataFrame
     accounting: pd.DataFrame
     quarantine: pd.DataFrame
     paths: dict[str, Path] = field(default_factory=dict)
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            self._cache[name] = pd.read_parquet(self.paths[name])
+        return self._cache[name]
+
+    @property
+    def visits(self) -> pd.DataFrame:
+        return self._table("visits")
+
+    @property
+    def referrals(self) -> pd.DataFrame:
+        return self._table("referrals")
 
     def totals(self) -> dict[str, int]:
         sums = self.accounting[["rows_read", *STATUS_NAMES]].sum()
@@ -106,8 +124,7 @@ class CleanResult:
         t = self.totals()
         return (
             f"clean: {t['read']} rows read -> {t['kept']} kept, {t['merged']} merged, {t['quarantined']} "
-            f"quarantined, {t['ignored']} ignored; {len(self.visits)} visits, {len(self.referrals)} referrals "
-            f"-> {self.paths.get('visits', '')}"
+            f"quarantined, {t['ignored']} ignored; {t['kept']} visits -> {self.paths.get('visits', '')}"
         )
 
 
@@ -242,9 +259,27 @@ class State:
         self.df = raw.records.reset_index(drop=True)
         n = len(self.df)
         self.status = np.zeros(n, dtype=np.int8)
-        self.reason = np.full(n, "", dtype=object)
+        self.reason = np.zeros(n, dtype=np.int8)  # index into RULE_ORDER + 1; 0 = none
         self.flags = np.zeros(n, dtype=np.uint16)
         self.log = QualityLog(self.df, raw.sheets)
+        citizens = self.df["citizen"].cat.categories
+        # per distinct citizen value: the normalised identifier (hashed later) — computed once
+        self.citizen_norm = np.array([normalise_identifier(c) for c in citizens] + [""], dtype=object)
+        codes = self.df["citizen"].cat.codes.to_numpy()
+        self.citizen_pos = np.where(codes < 0, len(citizens), codes)
+
+    def header_norm(self, name: str) -> np.ndarray:
+        """normalise_header of each distinct value of a raw column (cached), plus "" for missing."""
+        cache = self.__dict__.setdefault("_header_norm", {})
+        if name not in cache:
+            cats = self.df[name].cat.categories
+            cache[name] = np.array([normalise_header(c) for c in cats] + [""], dtype=object)
+        return cache[name]
+
+    def per_row(self, name: str, table: np.ndarray) -> np.ndarray:
+        """Broadcast a per-category table (last entry: missing) to the rows."""
+        codes = self.df[name].cat.codes.to_numpy()
+        return table[np.where(codes < 0, len(table) - 1, codes)]
 
     @property
     def active(self) -> np.ndarray:
@@ -255,7 +290,7 @@ class State:
     ) -> None:
         mask = mask & self.active
         self.status[mask] = status
-        self.reason[mask] = rule
+        self.reason[mask] = RULE_ORDER.index(rule) + 1
         self.log.add(mask, rule, action or STATUS_NAMES[status], field, detail)
 
     def flag(self, mask: np.ndarray, rule: str, action: str, field: str | None, detail: Any) -> None:
@@ -269,15 +304,14 @@ class State:
 def ignore_title_and_header_rows(state: State, lookup: dict[str, str]) -> None:
     """Title rows above the header, the header row itself and header rows repeated further down."""
     df = state.df
-    kind = df["kind"].astype(object).to_numpy()
-    state.drop(kind == "title", IGNORED, "title_row", None, "title row above the header")
-    state.drop(kind == "header", IGNORED, "header_row", None, "header row")
+    kind = df["kind"]
+    state.drop((kind == "title").to_numpy(), IGNORED, "title_row", None, "title row above the header")
+    state.drop((kind == "header").to_numpy(), IGNORED, "header_row", None, "header row")
     hits = np.zeros(len(df), dtype=np.int8)
     for name in RAW_VALUE_FIELDS:
-        hits += _category_lookup(
-            df[name], lambda v, name=name: v is not None and lookup.get(normalise_header(v)) == name
-        )
-    state.drop((kind == "data") & (hits >= 2), IGNORED, "header_row", None, "repeated header row")
+        is_header = np.array([lookup.get(v) == name for v in state.header_norm(name)], dtype=bool)
+        hits += state.per_row(name, is_header)
+    state.drop((kind == "data").to_numpy() & (hits >= 2), IGNORED, "header_row", None, "repeated header row")
 
 
 def ignore_blank_rows(state: State) -> None:
@@ -292,15 +326,20 @@ def ignore_total_rows(state: State) -> None:
     pattern = re.compile(r"^(?:" + "|".join(sorted(TOTAL_WORDS)) + r")\d*$")
     total = np.zeros(len(state.df), dtype=bool)
     for name in ("date", "citizen", "time_in"):
-        total |= _category_lookup(
-            state.df[name], lambda v: v is not None and bool(pattern.match(normalise_header(v)))
-        )
+        is_total = np.array([bool(pattern.match(v)) for v in state.header_norm(name)], dtype=bool)
+        is_total[-1] = False
+        total |= state.per_row(name, is_total)
     state.drop(total, IGNORED, "total_row", None, "total row (I alt / Total / Sum)")
 
 
 def ignore_unmarked_rows(state: State) -> None:
-    kind = state.df["kind"].astype(object).to_numpy()
-    state.drop(kind == "no_marks", IGNORED, "no_marks", "citizen", "tick-list row without any marks")
+    state.drop(
+        (state.df["kind"] == "no_marks").to_numpy(),
+        IGNORED,
+        "no_marks",
+        "citizen",
+        "tick-list row without any marks",
+    )
 
 
 def assign_offers(
@@ -371,16 +410,14 @@ def assign_offers(
 
 def remove_staff_and_volunteers(state: State, offer_idx: np.ndarray, offers: dict[str, Offer]) -> None:
     """Registrations of staff and volunteers are not citizens' visits."""
-    df = state.df
-    staff = np.zeros(len(df), dtype=bool)
+    staff = np.zeros(len(state.df), dtype=bool)
+    norm = pd.Index(state.citizen_norm)
     for i, offer in enumerate(offers.values()):
-        names = {normalise_identifier(n) for n in offer.staff_and_volunteers}
+        names = [normalise_identifier(n) for n in offer.staff_and_volunteers]
         if names:
-            staff |= (offer_idx == i) & _category_lookup(
-                df["citizen"], lambda v, names=names: normalise_identifier(v) in names
-            )
+            staff |= (offer_idx == i) & norm.isin(names)[state.citizen_pos]
     by_comment = _category_lookup(
-        df["comment"], lambda v: v is not None and bool(STAFF_COMMENT.search(str(v)))
+        state.df["comment"], lambda v: v is not None and bool(STAFF_COMMENT.search(str(v)))
     )
     state.drop(
         staff,
@@ -433,54 +470,65 @@ def resolve_citizens(
     offer_idx: np.ndarray,
     offers: dict[str, Offer],
     referrals: pd.DataFrame,
+    ref_ident: np.ndarray,
     aliases: dict[str, str],
     pseudonym: Pseudonymiser,
 ) -> pd.Categorical:
-    """Normalise identifiers, apply citizen_aliases.csv and referral initials, then key them (HMAC)."""
-    df = state.df
-    citizens = df["citizen"].cat.categories
-    norm = [normalise_identifier(c) for c in citizens]
-    variant = np.array([n in aliases and aliases[n] != n for n in norm] + [False])
-    ident = [aliases.get(n, n) for n in norm]
-    codes = df["citizen"].cat.codes.to_numpy()
-    pos = np.where(codes < 0, len(citizens), codes)
-    active = state.active
+    """Apply citizen_aliases.csv and the referral list's initials (per offer), then key identities (HMAC).
+
+    Works on the distinct citizen values, not on rows: a month of registrations has few distinct names.
+    """
+    pos = state.citizen_pos
+    ident = np.array([aliases.get(n, n) for n in state.citizen_norm], dtype=object)
+    variant = ident != state.citizen_norm
+    variant[-1] = False
     state.flag(
-        active & variant[pos],
+        state.active & variant[pos],
         "name_variant",
         "normalised",
         "citizen",
         "spelling variant from citizen_aliases.csv",
     )
+    ident_codes, ident_values = pd.factorize(ident)
+    key_of: dict[str, int] = {}
+    ident_key = np.array([key_of.setdefault(pseudonym.of_normalised(v), len(key_of)) for v in ident_values])
+    base_code = ident_key[ident_codes]
+    base_code[-1] = -1  # missing citizen
 
-    keys: dict[str, int] = {}
-    key_code = np.full(len(df), -1, dtype=np.int64)
-    resolved_flag = np.zeros(len(df), dtype=bool)
-    ambiguous = np.zeros(len(df), dtype=bool)
+    ref_initials = np.array(
+        [normalise_identifier(i) if isinstance(i, str) and i.strip() else "" for i in referrals["initials"]],
+        dtype=object,
+    )
+    ref_offer = referrals["offer_id"].to_numpy(dtype=object)
+    key_code = np.full(len(state.df), -1, dtype=np.int64)
+    resolved_flag = np.zeros(len(state.df), dtype=bool)
+    ambiguous = np.zeros(len(state.df), dtype=bool)
+    ident_index = pd.Index(ident)
     for i, offer_id in enumerate(offers):
-        rows = referrals[referrals["offer_id"] == offer_id]
-        names = {aliases.get(normalise_identifier(n), normalise_identifier(n)) for n in rows["name"]}
+        mine = ref_offer == offer_id
         by_initials: dict[str, set[str]] = {}
-        for name, initials in zip(rows["name"], rows["initials"], strict=True):
-            if initials:
-                full = normalise_identifier(name)
-                by_initials.setdefault(normalise_identifier(initials), set()).add(aliases.get(full, full))
-        final, resolved, unclear = [], [], []
-        for identity in ident:
-            candidates = by_initials.get(identity, set()) if identity not in names else set()
-            if len(candidates) == 1:
-                final.append(next(iter(candidates)))
-                resolved.append(True)
-                unclear.append(False)
-            else:
-                final.append(identity)
-                resolved.append(False)
-                unclear.append(len(candidates) > 1)
-        code_of = np.array([keys.setdefault(pseudonym(f), len(keys)) for f in final] + [-1], dtype=np.int64)
-        mask = offer_idx == i
-        key_code[mask] = code_of[pos[mask]]
-        resolved_flag[mask] = np.array(resolved + [False])[pos[mask]]
-        ambiguous[mask] = np.array(unclear + [False])[pos[mask]]
+        for initials, name in zip(
+            ref_initials[mine & (ref_initials != "")], ref_ident[mine & (ref_initials != "")], strict=True
+        ):
+            by_initials.setdefault(initials, set()).add(name)
+        code = base_code.copy()
+        resolved = np.zeros(len(ident), dtype=bool)
+        unclear = np.zeros(len(ident), dtype=bool)
+        if by_initials:
+            # a value that is some referred citizen's initials, and not itself a referred name
+            candidates = ident_index.isin(list(by_initials)) & ~ident_index.isin(ref_ident[mine])
+            candidates[-1] = False
+            for c in np.flatnonzero(candidates):
+                names = by_initials[ident[c]]
+                if len(names) == 1:
+                    code[c] = key_of.setdefault(pseudonym.of_normalised(next(iter(names))), len(key_of))
+                    resolved[c] = True
+                else:
+                    unclear[c] = True
+        rows = offer_idx == i
+        key_code[rows] = code[pos[rows]]
+        resolved_flag[rows] = resolved[pos[rows]]
+        ambiguous[rows] = unclear[pos[rows]]
     state.drop(
         ambiguous, QUARANTINED, "ambiguous_initials", "citizen", "initials match several referred citizens"
     )
@@ -491,13 +539,13 @@ def resolve_citizens(
         "citizen",
         "initials matched in the referral list",
     )
-    return pd.Categorical.from_codes(key_code, categories=list(keys), validate=False)
+    return pd.Categorical.from_codes(key_code, categories=list(key_of), validate=False)
 
 
 def parse_visit_times(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Time in/out as ns since midnight; a timed row needs a readable time in, and time out if given."""
     df = state.df
-    timed = df["granularity"].astype(object).to_numpy() == "timed"
+    timed = (df["granularity"] == "timed").to_numpy()
     t_in = parse_times(df["time_in"]).to_numpy().view(np.int64).copy()
     t_out = parse_times(df["time_out"]).to_numpy().view(np.int64).copy()
     in_blank = is_blank_values(df["time_in"])
@@ -708,12 +756,29 @@ def flag_closed_days(state: State, is_open: np.ndarray, why_closed: np.ndarray) 
     return closed
 
 
-def drop_exact_duplicates(state: State, frame: pd.DataFrame) -> None:
+def _seconds(ns: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """Seconds since the visit's midnight; -1 for missing times (day-only visits)."""
+    return np.where(ns == NAT, -1, (ns - dates) // 1_000_000_000)
+
+
+def _day_group(frame: Visits) -> np.ndarray:
+    """One int64 per (offer, citizen, date): equal exactly when all three are equal."""
+    day = frame["date"] // NS_PER_DAY  # days since 1970, < 2**17 for centuries
+    key = frame["key"]
+    offer = frame["offer"]
+    if key.max(initial=0) >= 1 << 30 or offer.max(initial=0) >= 1 << 15:
+        return pd.MultiIndex.from_arrays([offer, key, day]).codes  # pragma: no cover - absurd sizes
+    return (offer << 47) | (key << 17) | day
+
+
+def drop_exact_duplicates(state: State, frame: Visits, order: np.ndarray) -> None:
     """Same offer, date, citizen, start and end: the first (by file, sheet, row) is kept."""
-    active = state.active
-    sub = frame.loc[active, ["offer", "date", "key", "granularity", "start", "end"]]
-    dup = np.zeros(len(frame), dtype=bool)
-    dup[np.flatnonzero(active)[sub.duplicated(keep="first").to_numpy()]] = True
+    group = frame["group"][order]
+    times = frame["times"][order]
+    repeat = np.zeros(len(order), dtype=bool)
+    repeat[1:] = (group[1:] == group[:-1]) & (times[1:] == times[:-1])
+    dup = np.zeros(len(frame["date"]), dtype=bool)
+    dup[order[repeat]] = True
     state.drop(
         dup,
         MERGED,
@@ -724,75 +789,88 @@ def drop_exact_duplicates(state: State, frame: pd.DataFrame) -> None:
     )
 
 
-def merge_overlapping_visits(state: State, frame: pd.DataFrame, gap_ns: int) -> None:
+def merge_overlapping_visits(state: State, frame: Visits, order: np.ndarray, gap_ns: int) -> None:
     """Visits of one citizen on one day that overlap (or touch within the gap) become one spanning visit."""
-    idx = np.flatnonzero(state.active & (frame["granularity"].to_numpy() == "timed"))
-    if not len(idx):
+    pos = order[state.active[order] & frame["timed"][order]]  # still sorted by citizen-day, start
+    if not len(pos):
         return
-    sub = frame.iloc[idx][["offer", "key", "date", "start", "end"]].copy()
-    sub["pos"] = idx
-    sub = sub.sort_values(["offer", "key", "date", "start", "end", "pos"], kind="stable")
-    start = sub["start"].to_numpy()
-    end = sub["end"].to_numpy()
-    same = np.zeros(len(sub), dtype=bool)
-    same[1:] = (
-        (sub["offer"].to_numpy()[1:] == sub["offer"].to_numpy()[:-1])
-        & (sub["key"].to_numpy()[1:] == sub["key"].to_numpy()[:-1])
-        & (sub["date"].to_numpy()[1:] == sub["date"].to_numpy()[:-1])
-    )
+    dates = frame["date"][pos]
+    start = _seconds(frame["start"][pos], dates)
+    end = _seconds(frame["end"][pos], dates)
+    group = frame["group"][pos]
+    same = np.zeros(len(pos), dtype=bool)
+    same[1:] = group[1:] == group[:-1]
     segment = np.cumsum(~same)
-    running_end = pd.Series(end).groupby(segment).cummax().to_numpy()
-    prev_end = np.empty_like(running_end)
-    prev_end[0] = NAT
-    prev_end[1:] = running_end[:-1]
-    joins = same & (start <= prev_end + gap_ns)
-    group = np.cumsum(~joins)
-    pos = sub["pos"].to_numpy()
-    first = np.r_[True, group[1:] != group[:-1]]
-    head_of = pos[first][group - 1]
-    merged_pos = pos[~first]
-    if not len(merged_pos):
+    # running max of `end` within each citizen-day: offset segments so one global accumulate suffices
+    span = np.int64(1 << 18)
+    running = np.maximum.accumulate(end + segment * span) - segment * span
+    previous_end = np.r_[np.int64(-(1 << 40)), running[:-1]]
+    joins = same & (start <= previous_end + gap_ns // 1_000_000_000)
+    first = ~joins
+    if first.all():
         return
-    # groups are contiguous after the sort: reduce each run in one pass
     starts = np.flatnonzero(first)
-    group_end = np.maximum.reduceat(end, starts)
+    heads = pos[starts]
+    head_of = heads[np.cumsum(first) - 1]
+    # groups are contiguous after the sort: reduce each run in one pass
+    group_end = np.maximum.reduceat(frame["end"][pos], starts)
     flags_or = np.bitwise_or.reduceat(state.flags[pos], starts)
-    trip_any = np.logical_or.reduceat(frame["is_trip"].to_numpy()[pos], starts)
-    heads = pos[first]
+    trip_any = np.logical_or.reduceat(frame["is_trip"][pos], starts)
     multi = np.diff(np.r_[starts, len(pos)]) > 1
-    end_column = frame["end"].to_numpy().copy()
-    end_column[heads] = group_end
-    frame["end"] = end_column
-    trip_column = frame["is_trip"].to_numpy().copy()
-    trip_column[heads] = trip_any
-    frame["is_trip"] = trip_column
+    frame["end"][heads] = group_end
+    frame["is_trip"][heads] = trip_any
     state.flags[heads] = flags_or
-    head_rows = frame["row"].to_numpy()[head_of[~first]]
-    head_files = frame["file"].astype(object).to_numpy()[head_of[~first]]
-    detail = np.full(len(frame), "", dtype=object)
+    merged_pos = pos[joins]
+    rows = state.df["row"].to_numpy()[head_of[joins]]
+    files = state.df["file"].cat.codes.to_numpy()[head_of[joins]]
+    names = np.asarray(state.df["file"].cat.categories, dtype=object)
+    detail = np.full(len(frame["date"]), "", dtype=object)
     detail[merged_pos] = [
-        f"merged into the visit in {f} row {r}" for f, r in zip(head_files, head_rows, strict=True)
+        f"merged into the visit in {names[f]} row {r}" for f, r in zip(files, rows, strict=True)
     ]
-    mask = np.zeros(len(frame), dtype=bool)
+    mask = np.zeros(len(frame["date"]), dtype=bool)
     mask[merged_pos] = True
     state.drop(mask, MERGED, "overlapping_visits", "time_in", detail, action="merged")
-    head_mask = np.zeros(len(frame), dtype=bool)
+    head_mask = np.zeros(len(frame["date"]), dtype=bool)
     head_mask[heads[multi]] = True
     state.flag(
         head_mask, "overlapping_visits", "extended", "time_out", "spans the overlapping visits merged into it"
     )
 
 
-def handle_day_only(state: State, frame: pd.DataFrame) -> None:
+def citizen_day_order(state: State, frame: Visits) -> np.ndarray:
+    """Active records sorted by (offer, citizen, date), then start and end; ties keep the reading order.
+
+    Adds `group` (one int per offer-citizen-date) and `times` (start and end packed) to `frame`; the
+    duplicate and overlap rules both walk this one order.
+    """
+    dates = frame["date"]
+    start = _seconds(frame["start"], dates)
+    end = _seconds(frame["end"], dates)
+    frame["times"] = ((start + 1) << 20) | (end + 1)  # seconds < 2**17, so unique per (start, end)
+    frame["group"] = _day_group(frame)
+    active = np.flatnonzero(state.active)
+    group = frame["group"][active]
+    order = np.argsort(group, kind="stable")
+    sorted_group = group[order]
+    shared = np.zeros(len(order), dtype=bool)  # rows whose citizen-day has more than one record
+    shared[1:] = sorted_group[1:] == sorted_group[:-1]
+    shared[:-1] |= shared[1:]
+    if shared.any():  # only these few need ordering by time within the day
+        sub = order[shared]
+        order[shared] = sub[np.lexsort((frame["times"][active[sub]], group[sub]))]
+    return active[order]
+
+
+def handle_day_only(state: State, frame: Visits) -> None:
     """Tick-list marks: kept as day-level visits unless the citizen has a timed visit that day."""
     active = state.active
-    day = active & (frame["granularity"].to_numpy() == "day")
-    timed = active & (frame["granularity"].to_numpy() == "timed")
-    keys = pd.MultiIndex.from_arrays(
-        [frame["offer"].to_numpy(), frame["key"].to_numpy(), frame["date"].to_numpy()]
-    )
-    timed_keys = keys[timed]
-    covered = day & keys.isin(timed_keys)
+    timed_rows = frame["timed"]
+    day = active & ~timed_rows
+    if not day.any():
+        return
+    group = frame["group"]
+    covered = day & np.isin(group, group[active & timed_rows])
     state.drop(
         covered, MERGED, "day_only", "date", "day mark dropped: timed visit the same day", action="merged"
     )
@@ -824,34 +902,15 @@ def data_hash(raw_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _flag_strings(bits: np.ndarray) -> pd.Categorical:
-    uniq, inverse = np.unique(bits, return_inverse=True)
-    names = [";".join(r for r in FLAG_RULES if int(u) & int(FLAG_BIT[r])) for u in uniq]
-    return (
-        pd.Categorical.from_codes(
-            inverse.astype(np.int64), categories=pd.Index(names).astype(object), validate=False
-        )
-        if len(set(names)) == len(names)
-        else pd.Categorical(np.array(names, dtype=object)[inverse])
-    )
+def _flag_strings(bits: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """`;`-joined rule names per row, as codes into the (few) distinct combinations."""
+    used = np.flatnonzero(np.bincount(bits.astype(np.int64), minlength=1 << len(FLAG_RULES)))
+    names = [";".join(r for r in FLAG_RULES if int(u) & int(FLAG_BIT[r])) for u in used]
+    lookup = np.full(1 << len(FLAG_RULES), -1, dtype=np.int64)
+    lookup[used] = np.arange(len(used))
+    return lookup[bits.astype(np.int64)], names
 
 
-def _arrow_string(values: Any) -> pa.Array:
-    array = pa.array(values)
-    if pa.types.is_dictionary(array.type):
-        array = array.cast(pa.string())
-    return array.cast(pa.string())
-
-
-VISITS_ARROW = pa.schema(
-    [
-        ("visit_id", pa.int64()), ("offer_id", pa.string()), ("date", pa.timestamp("ns")),
-        ("citizen_key", pa.string()), ("start", pa.timestamp("ns")), ("end", pa.timestamp("ns")),
-        ("granularity", pa.string()), ("on_closed_day", pa.bool_()), ("is_trip", pa.bool_()),
-        ("flags", pa.string()), ("source_file", pa.string()), ("source_sheet", pa.string()),
-        ("source_row", pa.int64()),
-    ]
-)  # fmt: skip
 REFERRALS_ARROW = pa.schema(
     [
         ("offer_id", pa.string()), ("citizen_key", pa.string()), ("referral_start", pa.timestamp("ns")),
@@ -869,14 +928,15 @@ def write_parquet(table: pa.Table, path: Path) -> None:
         compression="zstd",
         compression_level=3,
         use_dictionary=True,
-        write_statistics=True,
+        # min/max of pseudonyms say nothing and cost seconds on large dictionaries
+        write_statistics=[name for name in table.column_names if name != "citizen_key"],
         row_group_size=1 << 20,
         data_page_version="1.0",
         store_schema=False,
     )
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+def _write_csv(frame: Visits, path: Path) -> None:
     """UTF-8, `\\n` line ends, quotes only where needed (pyarrow's writer: fast for big quality logs)."""
     from pyarrow import csv as pacsv
 
@@ -905,6 +965,7 @@ def clean_dataset(
     aliases = read_citizen_aliases(raw_dir)
     referrals_raw = read_referrals(raw_dir, offers, dataset)
     raw = read_registrations(raw_dir, offers, dataset)
+    pa.default_memory_pool().release_unused()  # hand the CSV reader's buffers back before cleaning
     registrations, _ = load_column_aliases(raw_dir)
     lookup = header_lookup(registrations)
 
@@ -922,7 +983,8 @@ def clean_dataset(
     quarantine_missing_citizen(state)
     dates = parse_visit_dates(state, dataset)
     pseudonym = Pseudonymiser(key)
-    keys = resolve_citizens(state, offer_idx, offers, referrals_raw, aliases, pseudonym)
+    ref_ident = referral_identities(referrals_raw, aliases)
+    keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym)
     timed, t_in, t_out = parse_visit_times(state)
     fix_time_out_before_in(state, timed, t_in, t_out, params["time_out_before_in"])
     calendar = opening_calendar(offers, dataset)
@@ -947,29 +1009,30 @@ def clean_dataset(
     closed = flag_closed_days(state, is_open, why_closed)
 
     active = state.active
-    frame = pd.DataFrame(
-        {
-            "offer": offer_idx,
-            "date": dates,
-            "key": keys.codes.astype(np.int64),
-            "granularity": np.where(timed, "timed", "day"),
-            "start": np.where(active & timed, dates + t_in, NAT),
-            "end": np.where(active & timed, dates + t_out, NAT),
-            "is_trip": trip_flags(state.df["comment"], params["trip_keywords"]),
-            "row": state.df["row"].to_numpy(),
-            "file": state.df["file"],
-        }
-    )
-    drop_exact_duplicates(state, frame)
-    merge_overlapping_visits(state, frame, int(params["merge_gap_minutes"] * NS_PER_MINUTE))
+    frame: Visits = {
+        "offer": offer_idx.astype(np.int64),
+        "date": dates,
+        "key": keys.codes.astype(np.int64),
+        "timed": timed,
+        "start": np.where(active & timed, dates + t_in, NAT),
+        "end": np.where(active & timed, dates + t_out, NAT),
+        "is_trip": trip_flags(state.df["comment"], params["trip_keywords"]),
+    }
+    del t_in, t_out, open_ns, close_ns, why_closed, dates, offer_idx, imputed, is_open
+    order = citizen_day_order(state, frame)
+    drop_exact_duplicates(state, frame, order)
+    merge_overlapping_visits(state, frame, order, int(params["merge_gap_minutes"] * NS_PER_MINUTE))
+    del order
     handle_day_only(state, frame)
 
     kept = np.flatnonzero(state.active)
     visits = _visits_table(state, frame, kept, offers, keys, closed)
+    del frame, kept, keys, closed
+    validate_visits(visits)
     accounting = _accounting(state, raw)
     if int(accounting["kept"].sum()) != visits.num_rows:
         raise AccountingError(f"{int(accounting['kept'].sum())} kept rows but {visits.num_rows} visits")
-    referrals = _referrals_table(referrals_raw, aliases, pseudonym)
+    referrals = _referrals_table(referrals_raw, ref_ident, pseudonym)
     offers_json = {offer_id: offer.public_dict() for offer_id, offer in offers.items()}
     offers_json["_dataset"] = {
         "name": dataset.name,
@@ -981,9 +1044,7 @@ def clean_dataset(
     quarantine = _quarantine_table(state)
     log = state.log.table()
 
-    visits_df = visits.to_pandas()
-    referrals_df = referrals.to_pandas()
-    ReferralsSchema.validate(referrals_df)
+    ReferralsSchema.validate(referrals.to_pandas())
     paths = {
         "visits": out_dir / "visits.parquet",
         "referrals": out_dir / "referrals.parquet",
@@ -993,64 +1054,92 @@ def clean_dataset(
         "quarantine": quarantine_dir / "quarantine.csv",
     }
     write_parquet(visits, paths["visits"])
+    del visits
     write_parquet(referrals, paths["referrals"])
     paths["offers"].write_text(json.dumps(offers_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _write_csv(log, paths["quality_log"])
     _write_csv(accounting, paths["accounting"])
     _write_csv(quarantine, paths["quarantine"])
-    return CleanResult(visits_df, referrals_df, offers_json, log, accounting, quarantine, paths)
+    return CleanResult(offers_json, log, accounting, quarantine, paths)
+
+
+def _sorted_categories(values: pd.Categorical | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, categories) with categories in lexical order, so codes sort like the strings."""
+    cat = values if isinstance(values, pd.Categorical) else values.array
+    categories = np.asarray(cat.categories, dtype=object)
+    order = np.argsort(categories.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    return np.where(codes < 0, -1, rank[np.where(codes < 0, 0, codes)]), categories[order]
+
+
+def _dictionary(codes: np.ndarray, categories: Any) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes.astype(np.int32), mask=codes < 0), pa.array(list(categories), type=pa.string())
+    )
 
 
 def _visits_table(
     state: State,
-    frame: pd.DataFrame,
+    frame: Visits,
     kept: np.ndarray,
     offers: dict[str, Offer],
     keys: pd.Categorical,
     closed: np.ndarray,
 ) -> pa.Table:
-    sub = pd.DataFrame(
-        {
-            "offer_id": pd.Categorical.from_codes(
-                frame["offer"].to_numpy()[kept], categories=list(offers), validate=False
-            ),
-            "date": frame["date"].to_numpy()[kept].view("datetime64[ns]"),
-            "citizen_key": pd.Categorical.from_codes(
-                frame["key"].to_numpy()[kept], categories=keys.categories, validate=False
-            ),
-            "start": frame["start"].to_numpy()[kept].view("datetime64[ns]"),
-            "end": frame["end"].to_numpy()[kept].view("datetime64[ns]"),
-            "granularity": pd.Categorical(frame["granularity"].to_numpy()[kept], categories=["day", "timed"]),
-            "on_closed_day": closed[kept],
-            "is_trip": frame["is_trip"].to_numpy()[kept].astype(bool),
-            "flags": _flag_strings(state.flags[kept]),
-            "source_file": state.df["file"].iloc[kept].reset_index(drop=True),
-            "source_sheet": state.df["sheet"].iloc[kept].reset_index(drop=True),
-            "source_row": state.df["row"].to_numpy()[kept],
-        }
-    )
-    # Order: offer, date, start (day-only last), citizen, provenance — independent of file reading order.
-    sub["_start"] = sub["start"].fillna(pd.Timestamp.max)
-    for name in (
-        "citizen_key",
-        "source_file",
-        "source_sheet",
-    ):  # sort categoricals lexically, not by first sight
-        sub[name] = sub[name].cat.set_categories(sorted(sub[name].cat.categories))
-    sub = sub.sort_values(
-        ["offer_id", "date", "_start", "citizen_key", "source_file", "source_sheet", "source_row"],
-        kind="stable",
-    ).drop(columns=["_start"])
-    sub.insert(0, "visit_id", np.arange(len(sub), dtype=np.int64))
-    VisitsSchema.validate(sub)  # on the categorical frame: cheap, and the same values go to Parquet
-    arrays = []
-    for name in VISIT_COLUMNS:
-        column = sub[name]
-        if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == object:
-            arrays.append(_arrow_string(column))
-        else:
-            arrays.append(pa.array(column.to_numpy(), type=VISITS_ARROW.field(name).type, from_pandas=True))
-    return pa.Table.from_arrays(arrays, schema=VISITS_ARROW)
+    """The kept records as visits, sorted by offer, date, start (day-only last), citizen key, then reading
+    order (file path, sheet as in the workbook, row) — independent of anything but the input."""
+    key_codes, key_names = _sorted_categories(keys)
+    date = frame["date"][kept]
+    start = frame["start"][kept]
+    start_sec = np.where(start == NAT, 1 << 17, (start - date) // 1_000_000_000)
+    day = date // NS_PER_DAY
+    day = day - (day.min() if len(day) else 0)
+    primary = (frame["offer"][kept] << 34) | (day << 17) | start_sec
+    del date, start, start_sec, day
+    secondary = key_codes[kept]
+    # `kept` is in reading order and the sorts are stable, so ties keep the reading order
+    shift = int(secondary.max(initial=0)).bit_length()
+    if int(primary.max(initial=0)).bit_length() + shift <= 63:
+        take = kept[np.argsort((primary << shift) | secondary, kind="stable")]
+    else:  # pragma: no cover - only for datasets far beyond a municipality's size
+        take = kept[np.lexsort((secondary, primary))]
+    del primary, secondary
+    flag_codes, flag_names = _flag_strings(state.flags[take])
+
+    def categorical(name: str) -> pa.DictionaryArray:
+        values = state.df[name]
+        return _dictionary(values.cat.codes.to_numpy()[take].astype(np.int64), values.cat.categories)
+
+    def timestamps(name: str) -> pa.Array:
+        return pa.array(frame[name][take].view("datetime64[ns]"), from_pandas=True)
+
+    columns = {
+        "visit_id": pa.array(np.arange(len(take), dtype=np.int64)),
+        "offer_id": _dictionary(frame["offer"][take], list(offers)),
+        "date": timestamps("date"),
+        "citizen_key": _dictionary(key_codes[take], key_names),
+        "start": timestamps("start"),
+        "end": timestamps("end"),
+        "granularity": _dictionary(frame["timed"][take].astype(np.int64), ["day", "timed"]),
+        "on_closed_day": pa.array(closed[take]),
+        "is_trip": pa.array(frame["is_trip"][take].astype(bool)),
+        "flags": _dictionary(flag_codes, flag_names),
+        "source_file": categorical("file"),
+        "source_sheet": categorical("sheet"),
+        "source_row": pa.array(state.df["row"].to_numpy()[take].astype(np.int64)),
+    }
+    return pa.table(columns)
+
+
+def validate_visits(table: pa.Table, chunk: int = 2_000_000) -> None:
+    """The pandera contract, checked slice by slice (bounded memory); visit ids are checked globally."""
+    ids = table.column("visit_id").to_numpy()
+    if len(ids) and not (ids[0] == 0 and np.all(ids[1:] - ids[:-1] == 1)):
+        raise AccountingError("visit_id is not 0..n-1 in file order")
+    for start in range(0, max(table.num_rows, 1), chunk):
+        VisitsSchema.validate(table.slice(start, chunk).to_pandas())
 
 
 def _accounting(state: State, raw: RawRegistrations) -> pd.DataFrame:
@@ -1077,28 +1166,28 @@ def _accounting(state: State, raw: RawRegistrations) -> pd.DataFrame:
     return table[ACCOUNTING_COLUMNS].sort_values(["file", "sheet"], kind="stable").reset_index(drop=True)
 
 
-def _referrals_table(referrals: pd.DataFrame, aliases: dict[str, str], pseudonym: Pseudonymiser) -> pa.Table:
-    names = referrals["name"].astype("category")
-    norm = [normalise_identifier(n) for n in names.cat.categories]
-    keys = np.array([pseudonym(aliases.get(n, n)) for n in norm] + [""], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "offer_id": referrals["offer_id"].astype(object),
-            "citizen_key": keys[names.cat.codes.to_numpy()],
-            "referral_start": referrals["referral_start"],
-            "referral_end": referrals["referral_end"],
-            "age_band": referrals["age_band"].astype(object),
-        }
-    )
-    frame = frame.sort_values(["offer_id", "citizen_key", "referral_start"], kind="stable").reset_index(
-        drop=True
-    )
+def referral_identities(referrals: pd.DataFrame, aliases: dict[str, str]) -> np.ndarray:
+    """Normalised identity of each referral's citizen (citizen_aliases.csv applied)."""
+    codes, names = pd.factorize(referrals["name"].to_numpy(dtype=object))
+    norm = [normalise_identifier(n) for n in names]
+    return np.array([aliases.get(n, n) for n in norm] + [""], dtype=object)[codes]
+
+
+def _referrals_table(referrals: pd.DataFrame, identities: np.ndarray, pseudonym: Pseudonymiser) -> pa.Table:
+    codes, uniques = pd.factorize(identities)
+    unique_keys = [pseudonym.of_normalised(u) for u in uniques]
+    keys = np.array(unique_keys + [""], dtype=object)[codes]
+    key_rank = np.array([int(k, 16) for k in unique_keys] + [0], dtype=np.uint64)[codes]
+    offer_codes, _ = pd.factorize(referrals["offer_id"].to_numpy(dtype=object), sort=True)
+    start = referrals["referral_start"].to_numpy().view(np.int64)
+    order = np.lexsort((start, key_rank, offer_codes))
+    age = referrals["age_band"].to_numpy(dtype=object)[order]
     arrays = [
-        pa.array(frame["offer_id"], type=pa.string()),
-        pa.array(frame["citizen_key"], type=pa.string()),
-        pa.array(frame["referral_start"].to_numpy(), type=pa.timestamp("ns")),
-        pa.array(frame["referral_end"].to_numpy(), type=pa.timestamp("ns")),
-        pa.array(frame["age_band"].where(frame["age_band"].notna(), None), type=pa.string()),
+        pa.array(referrals["offer_id"].to_numpy(dtype=object)[order], type=pa.string()),
+        pa.array(keys[order], type=pa.string()),
+        pa.array(referrals["referral_start"].to_numpy()[order], type=pa.timestamp("ns"), from_pandas=True),
+        pa.array(referrals["referral_end"].to_numpy()[order], type=pa.timestamp("ns"), from_pandas=True),
+        pa.array([a if isinstance(a, str) else None for a in age], type=pa.string()),
     ]
     return pa.Table.from_arrays(arrays, schema=REFERRALS_ARROW)
 
@@ -1117,12 +1206,13 @@ def _quarantine_table(state: State) -> pd.DataFrame:
             "sheet": sub["sheet"].astype(object).to_numpy(),
             "row": sub["row"].to_numpy(),
             "cell": sub["cell"].astype(object).fillna("").to_numpy(),
-            "reason": state.reason[idx],
+            "reason": np.array(["", *RULE_ORDER], dtype=object)[state.reason[idx]],
         }
     )
     for name in RAW_VALUE_FIELDS:
         values = sub[name]
         if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.cat.remove_unused_categories()
             values = (
                 values.cat.rename_categories([_mask_cpr(c) for c in values.cat.categories])
                 if len({_mask_cpr(c) for c in values.cat.categories}) == len(values.cat.categories)

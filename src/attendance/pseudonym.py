@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 import unicodedata
 from pathlib import Path
 
@@ -37,8 +36,10 @@ def normalise_identifier(identifier: object) -> str:
     """NFC, trimmed, inner spaces collapsed, case-folded: `  hanne  JENSEN` → `hanne jensen`."""
     if identifier is None or (isinstance(identifier, float) and np.isnan(identifier)):
         return ""
-    text = unicodedata.normalize("NFC", str(identifier))
-    return re.sub(r"\s+", " ", text).strip().casefold()
+    text = str(identifier)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split()).casefold()
 
 
 def _read_key_file(path: Path, what: str) -> bytes:
@@ -111,7 +112,10 @@ class Pseudonymiser:
         self._cache: dict[str, str] = {}
 
     def __call__(self, identifier: object) -> str:
-        normalised = normalise_identifier(identifier)
+        return self.of_normalised(normalise_identifier(identifier))
+
+    def of_normalised(self, normalised: str) -> str:
+        """The key of an identifier that is already normalised (skips normalising again)."""
         found = self._cache.get(normalised)
         if found is None:
             found = hmac.new(self.key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()[:KEY_HEX_CHARS]

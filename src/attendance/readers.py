@@ -13,15 +13,20 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
+from pyarrow import csv as pacsv
 
 from .columns import REGISTRATION_FIELDS, header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
@@ -351,16 +356,23 @@ def _cell_text(value: Any) -> Any:
     return str(value)
 
 
-def _grid_from_rows(rows: list[tuple]) -> pd.DataFrame:
+def _grid_from_rows(rows: list[tuple]) -> pa.Table:
+    """Excel rows → a grid: an Arrow table of text columns c0, c1, … (null where the cell is empty)."""
     width = max((len(r) for r in rows), default=0)
-    frame = pd.DataFrame(
-        [tuple(_cell_text(v) for v in r) + (np.nan,) * (width - len(r)) for r in rows], dtype=object
-    )
-    frame.columns = range(frame.shape[1])
-    return frame.astype("category") if len(frame) else frame
+    columns = [[None] * len(rows) for _ in range(width)]
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            text = _cell_text(value)
+            if isinstance(text, str):
+                columns[j][i] = text
+    return pa.table({f"c{j}": pa.array(values, type=pa.string()) for j, values in enumerate(columns)})
 
 
-def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pd.DataFrame]]:
+def _empty_grid() -> pa.Table:
+    return pa.table({})
+
+
+def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -376,7 +388,7 @@ def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pd.DataFrame]]:
     try:
         for sheet in workbook.worksheets:
             if sheet.max_row < 1 or sheet.max_column < 1:
-                grids.append((sheet.title, pd.DataFrame()))
+                grids.append((sheet.title, _empty_grid()))
                 continue
             rows = list(
                 sheet.iter_rows(
@@ -419,16 +431,13 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _csv_grid_arrow(path: Path, delimiter: str, width: int, encoding: str) -> pd.DataFrame | None:
+def _csv_grid_arrow(path: Path, delimiter: str, width: int, encoding: str) -> pa.Table | None:
     """Fast multi-threaded read (pyarrow) of a regular CSV: every line has the same number of fields.
 
-    Returns None for anything irregular (ragged title rows, empty lines, encoding trouble) so that the
-    line-exact pandas reader handles it; row numbers must match the file either way.
+    Returns None for anything irregular (ragged title rows, empty lines, quoted line breaks, encoding
+    trouble) so that the line-exact pandas reader handles it; row numbers must match the file either way.
     """
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
-
-    names = [f"f{i}" for i in range(width)]
+    names = [f"c{i}" for i in range(width)]  # Arrow skips a UTF-8 byte-order mark itself
     try:
         table = pacsv.read_csv(
             path,
@@ -447,18 +456,10 @@ def _csv_grid_arrow(path: Path, delimiter: str, width: int, encoding: str) -> pd
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         return None
-    if encoding == "utf-8-sig" and table.num_rows and table.column(0)[0].is_valid:
-        first = table.column(0)[0].as_py()
-        if first and first.startswith("\ufeff"):
-            return None  # let pandas strip the byte-order mark
-    # dictionary-encoding strings afterwards is faster than asking the reader for dictionary columns
-    table = pa.table({name: table.column(name).dictionary_encode() for name in names})
-    frame = table.to_pandas()
-    frame.columns = range(width)
-    return frame
+    return table
 
 
-def _csv_grid(path: Path, rel: str) -> pd.DataFrame:
+def _csv_grid(path: Path, rel: str) -> pa.Table:
     encoding = detect_encoding(path)
     try:
         with open(path, encoding=encoding, newline="") as handle:
@@ -468,7 +469,7 @@ def _csv_grid(path: Path, rel: str) -> pd.DataFrame:
         with open(path, encoding=encoding, newline="") as handle:
             head = [line for _, line in zip(range(200), handle, strict=False)]
     if not any(line.strip() for line in head):
-        return pd.DataFrame()
+        return _empty_grid()
     delimiter = sniff_delimiter(head)
     width = max(len(row) for row in csv.reader(head, delimiter=delimiter))
     fast = _csv_grid_arrow(path, delimiter, width, encoding)
@@ -480,8 +481,8 @@ def _csv_grid(path: Path, rel: str) -> pd.DataFrame:
                 path,
                 sep=delimiter,
                 header=None,
-                names=list(range(width)),
-                dtype="category",
+                names=[f"c{i}" for i in range(width)],
+                dtype=str,
                 encoding=attempt,
                 skip_blank_lines=False,
                 keep_default_na=False,
@@ -497,20 +498,29 @@ def _csv_grid(path: Path, rel: str) -> pd.DataFrame:
         except pd.errors.ParserError as exc:
             line = re.search(r"line (\d+)", str(exc))
             raise InputError(
-                f"a row has more fields than the rows at the top ({exc})".split(". C error")[0],
+                "a row has more fields than the rows at the top",
                 file=rel,
                 row=int(line[1]) if line else None,
                 fix=f"check quoting and the separator {delimiter!r} in that row",
             ) from None
-    return frame
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
 
 
 # --------------------------------------------------------------------------------------------- layout
 
 
-def _row_texts(grid: pd.DataFrame, n: int) -> list[list[Any]]:
-    head = grid.iloc[:n].astype(object)
-    return [list(row) for row in head.itertuples(index=False, name=None)]
+def _grid_frame(grid: pa.Table, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """Rows [start, stop) of a grid as a small pandas frame of objects (None where empty), columns 0, 1, …"""
+    part = grid.slice(start, None if stop is None else max(0, stop - start))
+    frame = pd.DataFrame({j: part.column(j).to_pylist() for j in range(part.num_columns)}, dtype=object)
+    frame.index = range(start, start + part.num_rows)
+    return frame
+
+
+def _row_texts(grid: pa.Table, n: int, start: int = 0) -> list[list[Any]]:
+    part = grid.slice(start, n)
+    columns = [part.column(j).to_pylist() for j in range(part.num_columns)]
+    return [list(row) for row in zip(*columns, strict=True)] if columns else []
 
 
 @dataclass
@@ -521,12 +531,12 @@ class _Header:
     date_columns: dict[int, Any]  # tick list: column index -> header cell (a date)
 
 
-def _find_header(grid: pd.DataFrame, lookup: dict[str, str], years: tuple[int, ...]) -> _Header | None:
+def _find_header(grid: pa.Table, lookup: dict[str, str], years: tuple[int, ...]) -> _Header | None:
     for index, cells in enumerate(_row_texts(grid, HEADER_SEARCH_ROWS)):
         fields = {}
         dates = {}
         for column, value in enumerate(cells):
-            if isinstance(value, float) and math.isnan(value):
+            if value is None:
                 continue
             name = lookup.get(normalise_header(value))
             if name is not None:
@@ -539,15 +549,6 @@ def _find_header(grid: pd.DataFrame, lookup: dict[str, str], years: tuple[int, .
         if len(fields) >= 2:
             return _Header(index, "long", fields, {})
     return None
-
-
-def _coalesce(grid: pd.DataFrame, columns: list[int]) -> pd.Series:
-    if len(columns) == 1:
-        return grid[columns[0]]
-    combined = grid[columns[0]].astype(object)
-    for column in columns[1:]:
-        combined = combined.where(combined.notna(), grid[column].astype(object))
-    return combined.astype("category")
 
 
 def _column_letter(index: int) -> str:
@@ -574,16 +575,39 @@ def _sheet_offer(
     return None, None
 
 
-def _constant(n: int, value: Any) -> pd.Categorical:
-    """A column holding one value (or missing) n times, without building n Python objects."""
+_DICT = pa.dictionary(pa.int32(), pa.string())
+RECORD_SCHEMA = pa.schema(
+    [
+        ("file", _DICT), ("sheet", _DICT), ("row", pa.int64()), ("cell", _DICT), ("kind", _DICT),
+        ("layout", _DICT), ("granularity", _DICT), ("sheet_offer", _DICT),
+        *[(name, _DICT) for name in RAW_VALUE_FIELDS],
+    ]
+)  # fmt: skip
+
+
+def _constant(n: int, value: str | None) -> pa.DictionaryArray:
+    """A column holding one value (or nothing) n times, without building n strings."""
     if value is None:
-        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype=object))
-    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype=object))
+        return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], type=pa.string()))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], pa.string())
+    )
 
 
-def _frame(
-    n: int, rel: str, sheet: str, layout: str, sheet_offer: str | None, **columns: Any
-) -> pd.DataFrame:
+def _encoded(values: Any) -> pa.Array | pa.ChunkedArray:
+    """Text column → dictionary-encoded (the distinct values are what cleaning parses)."""
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        array = values
+    else:
+        array = pa.array([v if isinstance(v, str) else None for v in values], type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()  # one dictionary per sheet, not one per read block
+    if pa.types.is_dictionary(array.type):
+        return array
+    return array.dictionary_encode()
+
+
+def _records(n: int, rel: str, sheet: str, layout: str, sheet_offer: str | None, **columns: Any) -> pa.Table:
     data = {
         "file": _constant(n, rel),
         "sheet": _constant(n, sheet),
@@ -591,30 +615,37 @@ def _frame(
         "sheet_offer": _constant(n, sheet_offer),
     }
     data.update(columns)
-    frame = pd.DataFrame(data)
-    for name in CATEGORY_COLUMNS:
-        if name not in frame:
-            frame[name] = _constant(n, None)
-        if not isinstance(frame[name].dtype, pd.CategoricalDtype):
-            frame[name] = frame[name].astype("category")
-    frame["row"] = frame["row"].astype("int64")
-    return frame[
-        ["file", "sheet", "row", "cell", "kind", "layout", "granularity", "sheet_offer", *RAW_VALUE_FIELDS]
-    ]
+
+    def build(name: str) -> pa.Array | pa.ChunkedArray:
+        if name == "row":
+            return pa.array(np.asarray(data["row"], dtype=np.int64))
+        return _encoded(data[name]) if name in data else _constant(n, None)
+
+    # Arrow releases the GIL while hashing: encode the big text columns on both cores
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        arrays = list(pool.map(build, RECORD_SCHEMA.names))
+    return pa.Table.from_arrays(
+        [a if isinstance(a, pa.ChunkedArray) else pa.chunked_array([a], type=a.type) for a in arrays],
+        schema=RECORD_SCHEMA,
+    )
 
 
-def _long_records(
-    grid: pd.DataFrame, header: _Header, rel: str, sheet: str, offer: str | None
-) -> pd.DataFrame:
-    n = len(grid)
+def _long_records(grid: pa.Table, header: _Header, rel: str, sheet: str, offer: str | None) -> pa.Table:
+    n = grid.num_rows
     by_field: dict[str, list[int]] = {}
     for column, name in sorted(header.columns.items()):
         by_field.setdefault(name, []).append(column)
-    kind = np.zeros(n, dtype=np.int8)  # data
+    kind = np.zeros(n, dtype=np.int32)  # data
     kind[: header.row_index] = 1  # title
     kind[header.row_index] = 2  # header
-    values = {name: _coalesce(grid, columns) for name, columns in by_field.items()}
-    return _frame(
+    values = {
+        # several columns for one field (e.g. Navn and Initialer): the first non-empty cell wins
+        name: grid.column(columns[0])
+        if len(columns) == 1
+        else pc.coalesce(*[grid.column(c) for c in columns])
+        for name, columns in by_field.items()
+    }
+    return _records(
         n,
         rel,
         sheet,
@@ -622,25 +653,24 @@ def _long_records(
         offer,
         row=np.arange(1, n + 1),
         cell=_constant(n, ""),
-        kind=pd.Categorical.from_codes(kind, categories=pd.Index(["data", "title", "header"], dtype=object)),
+        kind=pa.DictionaryArray.from_arrays(pa.array(kind), pa.array(["data", "title", "header"])),
         granularity=_constant(n, "timed"),
-        **{name: series.reset_index(drop=True) for name, series in values.items()},
+        **values,
     )
 
 
-def _tick_records(
-    grid: pd.DataFrame, header: _Header, rel: str, sheet: str, offer: str | None
-) -> pd.DataFrame:
+def _tick_records(grid: pa.Table, header: _Header, rel: str, sheet: str, offer: str | None) -> pa.Table:
     """One record per marked cell; rows without marks (blank, total, nobody present) stay one record each."""
-    n = len(grid)
+    n = grid.num_rows
     columns = header.columns
     citizen_cols = [c for c, f in sorted(columns.items()) if f == "citizen"]
     comment_cols = [c for c, f in sorted(columns.items()) if f == "comment"]
     offer_cols = [c for c, f in sorted(columns.items()) if f == "offer"]
-    body = grid.iloc[header.row_index + 1 :].astype(object)
-    citizen = body[citizen_cols[0]] if citizen_cols else pd.Series(np.nan, index=body.index)
-    comment = body[comment_cols[0]] if comment_cols else pd.Series(np.nan, index=body.index)
-    offer_raw = body[offer_cols[0]] if offer_cols else pd.Series(np.nan, index=body.index)
+    body = _grid_frame(grid, header.row_index + 1)
+    empty = pd.Series(None, index=body.index, dtype=object)
+    citizen = body[citizen_cols[0]] if citizen_cols else empty
+    comment = body[comment_cols[0]] if comment_cols else empty
+    offer_raw = body[offer_cols[0]] if offer_cols else empty
     date_cols = sorted(header.date_columns)
     marks = body[date_cols]
     marks.columns = range(len(date_cols))
@@ -650,17 +680,15 @@ def _tick_records(
     text = stacked.astype(str).str.strip()
     body_pos = stacked.index.get_level_values(0)
     date_pos = stacked.index.get_level_values(1).to_numpy()
-    total = citizen.map(lambda v: normalise_header(v) in TOTAL_WORDS).to_numpy(dtype=bool)
-    is_total_row = pd.Series(total, index=body.index)
+    is_total_row = citizen.map(lambda v: normalise_header(v) in TOTAL_WORDS).astype(bool)
     keep = ~is_total_row.loc[body_pos].to_numpy()
-    stacked, text, body_pos, date_pos = stacked[keep], text[keep], body_pos[keep], date_pos[keep]
+    text, body_pos, date_pos = text[keep], body_pos[keep], date_pos[keep]
     present = text.str.casefold().isin(TICK_PRESENT).to_numpy()
     ranges = text.str.extract(_TICK_RANGE)
     timed = ranges[0].notna().to_numpy()
-    time_in = np.where(
-        timed, ranges[0].to_numpy(dtype=object), np.where(present, np.nan, text.to_numpy(dtype=object))
-    )
-    time_out = np.where(timed, ranges[1].to_numpy(dtype=object), np.nan)
+    raw_text = text.to_numpy(dtype=object)
+    time_in = np.where(timed, ranges[0].to_numpy(dtype=object), np.where(present, None, raw_text))
+    time_out = np.where(timed, ranges[1].to_numpy(dtype=object), None)
     header_dates = np.array([header.date_columns[c] for c in date_cols], dtype=object)
     header_letters = np.array([_column_letter(c) for c in date_cols], dtype=object)
     marked = pd.DataFrame(
@@ -678,23 +706,18 @@ def _tick_records(
         }
     )
     has_marks = np.zeros(n, dtype=bool)
-    has_marks[np.asarray(body_pos)] = True
+    has_marks[np.asarray(body_pos, dtype=np.int64)] = True
     unmarked_rows = [i for i in range(header.row_index + 1, n) if not has_marks[i]]
     unmarked = pd.DataFrame(
         {
             "row": np.array(unmarked_rows, dtype=np.int64) + 1,
             "cell": "",
             "kind": [
-                "data" if (pd.isna(citizen.loc[i]) or is_total_row.loc[i]) else "no_marks"
+                "data" if (citizen.loc[i] is None or is_total_row.loc[i]) else "no_marks"
                 for i in unmarked_rows
             ],
             "granularity": "day",
-            "date": np.nan,
             "citizen": [citizen.loc[i] for i in unmarked_rows],
-            "time_in": np.nan,
-            "time_out": np.nan,
-            "comment": np.nan,
-            "offer": np.nan,
         }
     )
     top = pd.DataFrame(
@@ -709,36 +732,36 @@ def _tick_records(
         ["row", "cell"], kind="stable"
     )
     data = {name: combined[name].to_numpy(dtype=object) for name in combined.columns if name != "row"}
-    return _frame(len(combined), rel, sheet, "tick", offer, row=combined["row"].to_numpy(), **data)
+    return _records(len(combined), rel, sheet, "tick", offer, row=combined["row"].to_numpy(), **data)
 
 
-def _blank_records(n: int, rel: str, sheet: str) -> pd.DataFrame:
-    return _frame(n, rel, sheet, "empty", None, row=np.arange(1, n + 1), cell=_constant(n, ""),
-                  kind=_constant(n, "data"), granularity=_constant(n, "timed"))  # fmt: skip
+def _blank_records(n: int, rel: str, sheet: str) -> pa.Table:
+    return _records(n, rel, sheet, "empty", None, row=np.arange(1, n + 1), cell=_constant(n, ""),
+                    kind=_constant(n, "data"), granularity=_constant(n, "timed"))  # fmt: skip
 
 
 def _read_sheet(
-    grid: pd.DataFrame,
+    grid: pa.Table,
     rel: str,
     sheet: str,
     is_csv: bool,
     lookup: dict[str, str],
     matcher: OfferMatcher,
     years: tuple[int, ...],
-) -> tuple[pd.DataFrame, SheetInfo]:
-    if grid.empty or grid.notna().to_numpy().sum() == 0:
-        n = len(grid)
+) -> tuple[pa.Table, SheetInfo]:
+    n = grid.num_rows
+    if n == 0 or grid.num_columns == 0 or sum(c.null_count for c in grid.columns) == n * grid.num_columns:
         return _blank_records(n, rel, sheet), SheetInfo(rel, sheet, "empty", n)
     header = _find_header(grid, lookup, years)
     if header is None:
         raise InputError(
-            f"unknown layout: no header row in the first {HEADER_SEARCH_ROWS} rows (need two known column names, "
-            "or a citizen column and at least three date columns)",
+            f"unknown layout: no header row in the first {HEADER_SEARCH_ROWS} rows (need two known column "
+            "names, or a citizen column and at least three date columns)",
             file=rel,
             sheet=sheet or None,
             fix="add a header row such as Dato, Navn, Ind, Ud, or add your column names to columns.yaml",
         )
-    header_cells = _row_texts(grid.iloc[header.row_index : header.row_index + 1], 1)[0]
+    header_cells = _row_texts(grid, 1, header.row_index)[0]
     fields = set(header.columns.values())
     required = ("citizen",) if header.layout == "tick" else ("date", "citizen", "time_in")
     missing = [name for name in required if name not in fields]
@@ -767,27 +790,20 @@ def _read_sheet(
         records = _tick_records(grid, header, rel, sheet, offer)
     else:
         records = _long_records(grid, header, rel, sheet, offer)
-    info = SheetInfo(rel, sheet, header.layout, len(records), header.row_index + 1, headers, offer, source)
+    info = SheetInfo(
+        rel, sheet, header.layout, records.num_rows, header.row_index + 1, headers, offer, source
+    )
     return records, info
 
 
-def concat_records(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate record tables keeping categoricals categorical (pd.concat would fall back to objects)."""
-    if not frames:
-        return _frame(0, "", "", "empty", None, row=np.zeros(0, dtype=np.int64))
-    out = {}
-    for name in frames[0].columns:
-        parts = [f[name] for f in frames]
-        if isinstance(parts[0].dtype, pd.CategoricalDtype):
-            # empty columns get object categories so that every part has the same category dtype
-            parts = [
-                p if len(p.cat.categories) else p.cat.set_categories(pd.Index([], dtype=object))
-                for p in parts
-            ]
-            out[name] = pd.api.types.union_categoricals(parts, ignore_order=True)
-        else:
-            out[name] = np.concatenate([p.to_numpy() for p in parts])
-    return pd.DataFrame(out)
+def concat_records(tables: list[pa.Table]) -> pd.DataFrame:
+    """All sheets' records in one frame; text columns become pandas categoricals (distinct values once)."""
+    if not tables:
+        tables = [_records(0, "", "", "empty", None, row=np.zeros(0, dtype=np.int64))]
+    combined = pa.concat_tables(tables).unify_dictionaries()
+    frame = combined.to_pandas()
+    frame["row"] = frame["row"].astype(np.int64)
+    return frame
 
 
 def registration_files(raw_dir: Path) -> tuple[list[Path], list[str]]:
@@ -863,7 +879,7 @@ def read_referrals(raw_dir: Path, offers: dict[str, Offer], dataset: Dataset) ->
     matcher = OfferMatcher(offers)
     grids = [("", _csv_grid(path, rel))] if path.suffix == ".csv" else _xlsx_grids(path, rel)
     for sheet, grid in grids:
-        if grid.empty:
+        if grid.num_rows == 0:
             continue
         for index, cells in enumerate(_row_texts(grid, HEADER_SEARCH_ROWS)):
             columns = {}
@@ -881,7 +897,7 @@ def read_referrals(raw_dir: Path, offers: dict[str, Offer], dataset: Dataset) ->
 
 
 def _referral_rows(
-    grid: pd.DataFrame,
+    grid: pa.Table,
     header_index: int,
     columns: dict[int, str],
     rel: str,
@@ -889,7 +905,7 @@ def _referral_rows(
     matcher: OfferMatcher,
     dataset: Dataset,
 ) -> pd.DataFrame:
-    header_cells = _row_texts(grid.iloc[header_index : header_index + 1], 1)[0]
+    header_cells = _row_texts(grid, 1, header_index)[0]
     present = set(columns.values())
     missing = [name for name in ("offer", "name", "referral_start") if name not in present]
     if missing:
@@ -901,7 +917,7 @@ def _referral_rows(
             fix="add Tilbud, Navn and Visiteret fra columns (or their names to columns.yaml under referrals:)",
         )
     column_of = {name: column for column, name in columns.items()}
-    body = grid.iloc[header_index + 1 :]
+    body = _grid_frame(grid, header_index + 1)
     rows = np.arange(header_index + 2, header_index + 2 + len(body))
 
     def raw(name: str) -> pd.Series:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-KEY_PATTERN = re.compile(r"^[0-9a-f]{16}$")
+KEY_HEX_LENGTH = 16
+HEX = re.compile(r"[0-9a-f]*")
 
 
 def _distinct(series: pd.Series) -> np.ndarray:
@@ -23,17 +24,25 @@ def _distinct(series: pd.Series) -> np.ndarray:
     return pd.unique(series.dropna().to_numpy())
 
 
-def _text_check(pattern: re.Pattern | None = None, allowed: tuple[str, ...] | None = None) -> pa.Check:
+def _text_check(hex_length: int | None = None, allowed: tuple[str, ...] | None = None) -> pa.Check:
+    """All distinct values are text (of `hex_length` lower-case hex digits, or among `allowed`)."""
+
     def check(series: pd.Series) -> bool:
         values = _distinct(series)
-        if not all(isinstance(v, str) for v in values):
+        if len(values) == 0:
+            return True
+        if pd.api.types.infer_dtype(values, skipna=False) != "string":
             return False
-        if pattern is not None and not all(pattern.match(v) for v in values):
-            return False
+        if hex_length is not None:
+            lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+            if not (lengths == hex_length).all() or not HEX.fullmatch("".join(values)):
+                return False
         return allowed is None or set(values) <= set(allowed)
 
     name = (
-        "text" + (f" matching {pattern.pattern}" if pattern else "") + (f" in {allowed}" if allowed else "")
+        "text"
+        + (f" of {hex_length} hex digits" if hex_length else "")
+        + (f" in {allowed}" if allowed else "")
     )
     return pa.Check(check, name=name, element_wise=False)
 
@@ -58,7 +67,7 @@ VisitsSchema = pa.DataFrameSchema(
         "date": pa.Column(
             "datetime64[ns]", pa.Check(lambda s: (s == s.dt.normalize()).all(), name="midnight")
         ),
-        "citizen_key": _text(pattern=KEY_PATTERN),
+        "citizen_key": _text(hex_length=KEY_HEX_LENGTH),
         "start": pa.Column("datetime64[ns]", nullable=True),
         "end": pa.Column("datetime64[ns]", nullable=True),
         "granularity": _text(allowed=("timed", "day")),
@@ -78,7 +87,7 @@ VisitsSchema = pa.DataFrameSchema(
 ReferralsSchema = pa.DataFrameSchema(
     {
         "offer_id": _text(),
-        "citizen_key": _text(pattern=KEY_PATTERN),
+        "citizen_key": _text(hex_length=KEY_HEX_LENGTH),
         "referral_start": pa.Column("datetime64[ns]"),
         "referral_end": pa.Column("datetime64[ns]", nullable=True),
         "age_band": _text(nullable=True),
