@@ -1,0 +1,92 @@
+"""The clean stage's data-quality picture for the analyst, and its metrics.
+
+The quality log has one row per rule application; an analyst needs it folded: how often each rule fired,
+where, a few examples to find the rows in the source sheets, and why rows went to quarantine. Nothing here
+reads raw values: the quality log carries none, and from the quarantine only the reason and place are used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .report import ACTION_LABELS, RULE_LABELS
+
+
+def rule_label(rule: str) -> str:
+    return RULE_LABELS.get(rule, rule.replace("_", " "))
+
+
+def rule_counts(quality_log: pd.DataFrame) -> pd.DataFrame:
+    """Applications per rule and action, most frequent first (Danish labels, rule id kept for lookup)."""
+    if quality_log.empty:
+        return pd.DataFrame(columns=["regel", "handling", "antal", "rule"])
+    counts = quality_log.groupby(["rule", "action"], sort=False).size().reset_index(name="antal")
+    counts["regel"] = counts["rule"].map(rule_label)
+    counts["handling"] = counts["action"].map(lambda a: ACTION_LABELS.get(a, a))
+    counts = counts.sort_values(["antal", "rule"], ascending=[False, True], kind="stable")
+    return counts[["regel", "handling", "antal", "rule"]].reset_index(drop=True)
+
+
+def rules_by_file(quality_log: pd.DataFrame) -> pd.DataFrame:
+    """Per file: how many rule applications and which rules, most frequent first — a problem sheet stands
+    out without a table as wide as the number of rules."""
+    if quality_log.empty:
+        return pd.DataFrame(columns=["fil", "anvendelser", "regler"])
+    counts = quality_log.groupby(["file", "rule"]).size().reset_index(name="n")
+    counts = counts.sort_values(["file", "n", "rule"], ascending=[True, False, True], kind="stable")
+    counts["text"] = counts["rule"].map(rule_label) + " (" + counts["n"].astype(str) + ")"
+    grouped = counts.groupby("file", sort=True)
+    return pd.DataFrame(
+        {
+            "fil": list(grouped.groups),
+            "anvendelser": grouped["n"].sum().to_numpy(),
+            "regler": grouped["text"].agg(", ".join).to_numpy(),
+        }
+    )
+
+
+def rule_examples(quality_log: pd.DataFrame, per_rule: int = 2) -> pd.DataFrame:
+    """The first applications of each rule (file, sheet, row, column) to look up in the source."""
+    if quality_log.empty:
+        return pd.DataFrame(columns=["regel", "fil", "ark", "række", "kolonne", "detalje"])
+    ordered = quality_log.sort_values(["rule", "file", "sheet", "row"], kind="stable", na_position="first")
+    first = ordered.groupby("rule", sort=True).head(per_rule)
+    out = pd.DataFrame(
+        {
+            "regel": first["rule"].map(rule_label),
+            "fil": first["file"],
+            "ark": first["sheet"].fillna(""),
+            "række": first["row"].map(lambda r: "" if pd.isna(r) else str(int(r))),
+            "kolonne": first["column"].fillna(""),
+            "detalje": first["detail"].fillna(""),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def quarantine_reasons(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Quarantined rows per reason and file — never their raw values."""
+    if quarantine is None or quarantine.empty:
+        return pd.DataFrame(columns=["årsag", "fil", "rækker"])
+    counts = quarantine.groupby(["reason", "file"], sort=True).size().reset_index(name="rækker")
+    counts["årsag"] = counts["reason"].map(rule_label)
+    return counts.rename(columns={"file": "fil"})[["årsag", "fil", "rækker"]]
+
+
+def clean_metrics(totals: Mapping[str, int], kpis: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """metrics/clean.json: raw-row accounting and the kommissorium's table per offer (`dvc metrics show`)."""
+    return {"rows": dict(totals), **{offer: dict(values) for offer, values in kpis.items()}}
+
+
+def write_metrics(metrics: Mapping[str, Any], path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return path
