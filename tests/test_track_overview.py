@@ -88,6 +88,10 @@ def test_usage_band_table_counts_referred_citizens_and_suppresses():
     assert counts == ["AUC"] and shares == {"AUC": "AUC, andel"}
     shown = rp.suppress_small(table, counts, 5, total_row="total", derived=shares)
     assert list(shown["AUC"])[:4] == ["<5"] * 4
+    display = ov.usage_band_display(usage(), labels=LABELS, threshold=5)
+    assert list(display.index) == ["0", "1–2", "3–9", "10+", "total"]
+    assert display.loc["0", "AUC"] == 2 and display.loc["total", "AUC"] == 6  # headline figures shown
+    assert list(display["AUC"])[1:4] == ["<5"] * 3  # the split of the 4 active citizens is hidden
     everyone = ov.usage_band_table(usage(), labels=LABELS, referred_only=False)
     assert list(everyone["AUC"]) == [2, 2, 1, 2, 7]
 
@@ -189,9 +193,8 @@ def test_key_figure_items():
     assert items[0] == ("Unikke borgere pr. dag, AUC", "18,5", "gennemsnit pr. åbningsdag; spænd 11–29")
     assert items[2][1] == "24 / 11" and "30 godkendte pladser i AUC" in items[2][2]
     assert items[3][1] == "61 / 18"
-    assert items[4][1] == "25 % / <5"  # 15/61; 3 of 18 never came: hidden like in the tables
-    assert items[4][2].endswith("<5: færre end 5")
-    assert ov.key_figure_items(headline(), OFFERS, ["a", "b"], LABELS, threshold=3)[4][1] == "25 % / 17 %"
+    # 15 of 61 and 3 of 18 never came: a headline figure (referred minus active), shown as it is
+    assert items[4][1] == "25 % / 17 %"
 
 
 def test_validation_table_is_danish():

@@ -135,11 +135,10 @@ def referred_vs_active(
     return pd.DataFrame(rows)
 
 
-REFERRED_COUNT_COLUMNS = [
-    "Heraf aktive (mindst ét besøg)",
-    "Heraf aldrig mødt op",
-    "Besøgende uden visitation",
-]
+# Referred, active and never-came per offer are headline totals (the kommissorium publishes the referred
+# count, and the gap to the active count is the very finding the tracks are about), so they are shown as they
+# are everywhere; sub-groups of citizens are suppressed (docs/architecture.md, "Privacy of small groups").
+REFERRED_COUNT_COLUMNS = ["Besøgende uden visitation"]
 
 
 def usage_band_table(
@@ -167,6 +166,34 @@ def usage_band_table(
         table[name] = [*counts.astype(int).tolist(), total]
         table[f"{name}, andel"] = [*(counts / total if total else counts * np.nan).tolist(), 1.0]
     return table
+
+
+def usage_band_display(
+    usage_bands: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    threshold: int = 5,
+) -> pd.DataFrame:
+    """The usage-band table as reviewers see it: "0 visits" (referred, never came) is a headline figure and
+    shown; the split of the *active* referred citizens into 1–2, 3–9 and 10+ visits is suppressed below the
+    threshold, with the active total as the known line total (so one hidden band cannot be worked out)."""
+    from .report import suppress_small
+
+    table = usage_band_table(usage_bands, offer_ids, labels)
+    counts, shares = band_columns(table)
+    active_bands = [band for band in BANDS if band != "0"]
+    split = table.loc[active_bands].copy()
+    active_total = split[counts].sum()
+    split.loc["active"] = ["Aktive i alt", *[np.nan] * (len(table.columns) - 1)]
+    for column in counts:
+        split.loc["active", column] = int(active_total[column])
+        split.loc["active", shares[column]] = table.loc[active_bands, shares[column]].sum()
+    shown = suppress_small(split, counts, threshold, total_row="active", derived=shares)
+    shown = pd.concat(
+        [table.loc[["0"]].astype(object), shown.loc[active_bands], table.loc[["total"]].astype(object)]
+    )
+    shown.attrs = dict(split.attrs) | dict(suppress_small(split, counts, threshold, total_row="active").attrs)
+    return shown
 
 
 def band_columns(table: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
@@ -440,19 +467,12 @@ def key_figure_items(
             names,
         )
     )
-    never_texts, small = [], False
+    never_texts = []
     for offer in offer_ids:
         referred = int(table.loc[offer, "referred"])
         never = referred - int(table.loc[offer, "active"])
-        if 0 < never < threshold:
-            never_texts.append(f"<{threshold}")
-            small = True
-        else:
-            never_texts.append(fmt_pct(never / referred, 0) if referred else fmt_pct(np.nan))
-    note = f"{names}, i perioden"
-    if small:
-        note += f"; <{threshold}: færre end {threshold}"
-    items.append(("Visiterede, der aldrig mødte op", " / ".join(never_texts), note))
+        never_texts.append(fmt_pct(never / referred, 0) if referred else fmt_pct(np.nan))
+    items.append(("Visiterede, der aldrig mødte op", " / ".join(never_texts), f"{names}, i perioden"))
     return items
 
 
