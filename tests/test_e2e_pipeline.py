@@ -185,3 +185,41 @@ def test_forced_rerun_gives_identical_processed_data_and_metrics(reproduced: Pat
     assert len(before) >= 20
     _run([str(BIN / "dvc"), "repro", "--force", "clean", "demand"], reproduced)
     assert _hashes(reproduced) == before
+
+
+def test_interrupted_run_keeps_previous_outputs_recoverable_and_reruns_cleanly(reproduced: Path):
+    """Killing `dvc repro` mid-stage never leaves a half-written result in place of the previous one: DVC's
+    cache restores the previous outputs (`dvc checkout`), and the next `dvc repro` completes with the same
+    bytes as before."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    before = _hashes(reproduced)
+    process = subprocess.Popen(
+        [str(BIN / "dvc"), "repro", "--force", "clean"],
+        cwd=reproduced,
+        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    executed = reproduced / "build" / "notebooks" / "01_clean.ipynb"
+    deadline = time.monotonic() + 60
+    while executed.exists() and time.monotonic() < deadline:  # DVC removes the outputs when the stage starts
+        time.sleep(0.1)
+    time.sleep(2.0)  # the kernel is now running the cleaning
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode != 0, "the run finished before it could be interrupted"
+
+    _run([str(BIN / "dvc"), "checkout", "--force"], reproduced)
+    restored = _hashes(reproduced)
+    cached = {k: v for k, v in before.items() if not k.startswith("metrics/")}
+    assert {k: restored.get(k) for k in cached} == cached, "dvc checkout did not restore the previous outputs"
+
+    _run([str(BIN / "dvc"), "repro"], reproduced)
+    assert _hashes(reproduced) == before
+    status = _run([str(BIN / "dvc"), "status"], reproduced)
+    assert "up to date" in status.stdout.lower(), status.stdout
