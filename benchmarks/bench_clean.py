@@ -2,7 +2,8 @@
 
 Target (docs): 10 million rows in under 60 s and under 4 GiB on 2 cores. The clean stage runs in a fresh
 subprocess (`python -m attendance clean`) so that its peak resident memory (ru_maxrss of that child) is
-measured, which tracemalloc cannot do for numpy/pyarrow buffers.
+measured, which tracemalloc cannot do for numpy/pyarrow buffers. CPU seconds and the load average before the run
+are printed too: on a shared machine wall time says more about the neighbours than about the code.
 
     .venv/bin/python benchmarks/bench_clean.py [--sizes 1000000,10000000] [--keep DIR]
 """
@@ -110,12 +111,13 @@ import resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:]).returncode
 wall = time.perf_counter() - start
-print(f"{code} {wall:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{code} {wall:.3f} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.3f}")
 """
 
 
-def run_clean(raw: Path, out: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (GiB) of one `attendance clean` run in its own process."""
+def run_clean(raw: Path, out: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (GiB) and CPU seconds of one `attendance clean` run in its own process."""
     cmd = [
         sys.executable,
         "-c",
@@ -129,11 +131,11 @@ def run_clean(raw: Path, out: Path) -> tuple[float, float]:
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     last = result.stdout.strip().splitlines()[-1]
-    code, wall, maxrss_kib = last.split()
+    code, wall, maxrss_kib, cpu = last.split()
     if code != "0":
         raise SystemExit(f"clean failed:\n{result.stdout}\n{result.stderr}")
     print("   ", result.stdout.strip().splitlines()[0])
-    return float(wall), int(maxrss_kib) / 1024**2
+    return float(wall), int(maxrss_kib) / 1024**2, float(cpu)
 
 
 def main() -> int:
@@ -155,16 +157,19 @@ def main() -> int:
                 folder / "raw" if (folder / "raw" / "dataset.yaml").is_file() else make_dataset(folder, size)
             )
             generated = time.perf_counter() - started
-            wall, peak = run_clean(raw, folder)
+            load = os.getloadavg()[0]
+            wall, peak, cpu = run_clean(raw, folder)
             rows.append(
                 {
                     "visits": size,
                     "generate_s": round(generated, 1),
                     "clean_s": round(wall, 1),
+                    "cpu_s": round(cpu, 1),
                     "peak_gib": round(peak, 2),
+                    "load_before": round(load, 1),
                 }
             )
-            print(f"  {size:>11,} rows: clean {wall:6.1f} s, peak {peak:5.2f} GiB")
+            print(f"  {size:>11,} rows: clean {wall:6.1f} s wall ({cpu:.1f} s CPU), peak {peak:5.2f} GiB")
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
