@@ -157,5 +157,8 @@ def test_stage_refuses_a_name_planted_in_a_sheet_name_and_drops_comments(tmp_pat
     workbook.save(workbook_path)
     result = _run_clean(project)
     assert result.returncode == 2, result.stderr
-    assert "refused to keep output" in result.stderr and "visits.parquet" in result.stderr
-    assert name not in result.stderr
+    assert "refused to keep output" in result.stderr
+    assert name not in result.stderr and result.stderr.count("\n") == 1
+    # Every output carrying the sheet name (it is provenance in visits, quality log and accounting) is gone.
+    for output in ("visits.parquet", "quality_log.csv", "accounting.csv"):
+        assert not (project / "data" / "processed" / output).exists(), output

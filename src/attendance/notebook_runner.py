@@ -7,7 +7,10 @@ notebook), the HTML to reports/ through the project's offline template.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +30,39 @@ def select_params(keys: list[str], params: dict[str, Any], source: str = "params
     return {key: params[key] for key in keys}
 
 
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send the kernel's own console chatter (e.g. jupyter's TCP transport warning) to a log file, so the
+    console shows only the runner's one-line result; the kernel inherits file descriptor 2 from us."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "wb") as log:
+            os.dup2(log.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def execute_notebook(notebook: Path, executed: Path, parameters: dict[str, Any], cwd: Path) -> None:
     import papermill as pm
 
     executed.parent.mkdir(parents=True, exist_ok=True)
     logging.getLogger("papermill").setLevel(logging.WARNING)
+    kernel_log = executed.with_suffix(".kernel.log")
     try:
-        pm.execute_notebook(
-            str(notebook),
-            str(executed),
-            parameters=parameters,
-            cwd=str(cwd),
-            kernel_name="python3",
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-        )
+        with _stderr_to(kernel_log):
+            pm.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=parameters,
+                cwd=str(cwd),
+                kernel_name="python3",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+            )
     except pm.PapermillExecutionError as exc:
         # The executed notebook holds the traceback for the analyst; the console gets one line.
         if exc.ename == "InputError":
