@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from .columns import header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
-from .parsing import is_blank_values, parse_dates, parse_times
+from .parsing import is_blank_values, parse_date, parse_dates, parse_times
 from .pseudonym import Pseudonymiser, load_key, normalise_identifier
 from .readers import (
     RAW_VALUE_FIELDS,
@@ -568,6 +568,43 @@ def parse_visit_times(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return timed, t_in, t_out
 
 
+_DATETIME_TEXT = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}[ tT]\d{1,2}:\d{2}")
+EXCEL_TIME_ONLY_BEFORE = pd.Timestamp("1900-01-01").value  # Excel keeps a bare time on 1899-12-30/31
+
+
+def _date_part(values: pd.Series) -> np.ndarray:
+    """The date (int64 ns) of cells holding a date-time, as Excel date-time cells arrive; NAT otherwise."""
+
+    def date_of(value: Any) -> int:
+        if not isinstance(value, str) or not _DATETIME_TEXT.match(value):
+            return NAT
+        parsed = parse_date(value)
+        return NAT if parsed is None or parsed.value < EXCEL_TIME_ONLY_BEFORE else parsed.value
+
+    return _category_lookup(values, date_of).astype(np.int64)
+
+
+def quarantine_stays_across_days(
+    state: State, timed: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, max_stay_ns: int
+) -> None:
+    """Time in and out typed as date-times on different days: judged on the whole registered stay, which the
+    times of day alone would hide (7/4 9:00 → 9/4 10:00 is 49 hours, not one)."""
+    day_in = _date_part(state.df["time_in"])
+    if (day_in == NAT).all():
+        return
+    day_out = _date_part(state.df["time_out"])
+    check = state.active & timed & (day_in != NAT) & (day_out != NAT) & (day_in != day_out)
+    span = np.zeros(len(check), dtype=np.int64)
+    span[check] = day_out[check] - day_in[check] + t_out[check] - t_in[check]
+    state.drop(
+        check & (np.abs(span) > max_stay_ns),
+        QUARANTINED,
+        "implausible_duration",
+        "time_out",
+        f"time in and time out on different days: stay longer than {max_stay_ns / 3.6e12:g} hours",
+    )
+
+
 def fix_time_out_before_in(
     state: State, timed: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, how: str
 ) -> None:
@@ -986,10 +1023,11 @@ def clean_dataset(
     ref_ident = referral_identities(referrals_raw, aliases)
     keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym)
     timed, t_in, t_out = parse_visit_times(state)
+    max_stay_ns = int(params["max_stay_hours"] * 3.6e12)
+    quarantine_stays_across_days(state, timed, t_in, t_out, max_stay_ns)
     fix_time_out_before_in(state, timed, t_in, t_out, params["time_out_before_in"])
     calendar = opening_calendar(offers, dataset)
     is_open, open_ns, close_ns, why_closed = calendar.lookup(offer_idx, dates)
-    max_stay_ns = int(params["max_stay_hours"] * 3.6e12)
     imputed = impute_missing_time_out(
         state,
         timed,

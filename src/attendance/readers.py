@@ -230,7 +230,7 @@ def _opening_hours(spec: Any, file: str, offer_id: str) -> dict[int, list[tuple[
                     file=file,
                     fix='write [["09:00", "15:00"]]',
                 )
-            start, end = _hhmm(pair[0], file, where), _hhmm(pair[1], file, where)
+            start, end = _hhmm(pair[0], file, f"{where}.{day}"), _hhmm(pair[1], file, f"{where}.{day}")
             if end <= start:
                 raise InputError(
                     f"{where}.{day}: closing {end} is not after opening {start}",
@@ -372,10 +372,40 @@ def _empty_grid() -> pa.Table:
     return pa.table({})
 
 
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # OLE directory entry of an encrypted workbook
+
+
+def _check_workbook_container(path: Path, rel: str) -> None:
+    """An empty file or an OLE2 file (password-protected workbook, or an old .xls renamed) is not a zip:
+    say which, because "save it again" does not help while the password is still set."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    if not head:
+        raise InputError(
+            "the workbook is empty (0 bytes)", file=rel, fix="copy the file again from where it is kept"
+        )
+    if not head.startswith(OLE2_MAGIC):
+        return
+    if _ENCRYPTED_PACKAGE in head or _ENCRYPTED_PACKAGE in path.read_bytes():
+        raise InputError(
+            "the workbook is password-protected (encrypted), so it cannot be read",
+            file=rel,
+            fix="open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt with Password, "
+            "clear it) and save it as .xlsx",
+        )
+    raise InputError(
+        "the file is an old Excel (.xls) workbook with an .xlsx name",
+        file=rel,
+        fix="open it in Excel and save it as .xlsx (Excel Workbook)",
+    )
+
+
 def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_workbook_container(path, rel)
     try:
         workbook = openpyxl.load_workbook(path, data_only=True, read_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
@@ -461,13 +491,29 @@ def _csv_grid_arrow(path: Path, delimiter: str, width: int, encoding: str) -> pa
 
 def _csv_grid(path: Path, rel: str) -> pa.Table:
     encoding = detect_encoding(path)
+    if not encoding.startswith("utf-16"):
+        with open(path, "rb") as handle:
+            if b"\x00" in handle.read(1 << 16):
+                raise InputError(
+                    "the file is not readable text (it contains NUL bytes: UTF-16 without a byte-order mark, "
+                    "or not a CSV file at all)",
+                    file=rel,
+                    fix="open it in Excel and save it as CSV UTF-8 (or as .xlsx)",
+                )
     try:
         with open(path, encoding=encoding, newline="") as handle:
             head = [line for _, line in zip(range(200), handle, strict=False)]
     except UnicodeDecodeError:
         encoding = "cp1252"
-        with open(path, encoding=encoding, newline="") as handle:
-            head = [line for _, line in zip(range(200), handle, strict=False)]
+        try:
+            with open(path, encoding=encoding, newline="") as handle:
+                head = [line for _, line in zip(range(200), handle, strict=False)]
+        except UnicodeDecodeError:
+            raise InputError(
+                "cannot decode the file: it is neither UTF-8 nor Windows-1252 (cp1252) text",
+                file=rel,
+                fix="open it in Excel and save it as CSV UTF-8, or check that it is a CSV file at all",
+            ) from None
     if not any(line.strip() for line in head):
         return _empty_grid()
     delimiter = sniff_delimiter(head)
@@ -753,6 +799,12 @@ def _read_sheet(
     if n == 0 or grid.num_columns == 0 or sum(c.null_count for c in grid.columns) == n * grid.num_columns:
         return _blank_records(n, rel, sheet), SheetInfo(rel, sheet, "empty", n)
     header = _find_header(grid, lookup, years)
+    if header is None and is_csv and grid.num_columns == 1:
+        raise InputError(
+            "unknown layout: every line is one column, so the columns are not separated by ; , or tab",
+            file=rel,
+            fix="save the file from Excel as CSV (semicolon- or comma-separated) or as .xlsx",
+        )
     if header is None:
         raise InputError(
             f"unknown layout: no header row in the first {HEADER_SEARCH_ROWS} rows (need two known column "

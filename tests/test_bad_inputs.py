@@ -1,0 +1,256 @@
+"""The bad-input catalogue (tests/bad_inputs/): every malformed dataset ends in one actionable line and exit 2,
+or in a completed run whose accounting says exactly where every row went. See tests/bad_inputs/README.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+
+from attendance.cleaning import clean_dataset
+from attendance.cli import main
+
+HERE = Path(__file__).resolve().parent
+CATALOGUE_DIR = HERE / "bad_inputs"
+CATALOGUE = yaml.safe_load((CATALOGUE_DIR / "cases.yaml").read_text(encoding="utf-8"))["cases"]
+BY_ID = {case["id"]: case for case in CATALOGUE}
+ERROR_CASES = [c for c in CATALOGUE if c["outcome"] == "error"]
+COMPLETED_CASES = [c for c in CATALOGUE if c["outcome"] == "completes" and not c.get("generated")]
+ACCOUNTING_COLUMNS = ["file", "sheet", "rows_read", "kept", "merged", "quarantined", "ignored"]
+
+
+def _load_builder():
+    spec = importlib.util.spec_from_file_location("build_cases", CATALOGUE_DIR / "build_cases.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+builder = _load_builder()
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_key(monkeypatch, tmp_path):
+    """The catalogue's key comes from the environment (*.key files are git-ignored); no project secret."""
+    monkeypatch.setenv("ATTENDANCE_PSEUDONYM_KEY", builder.CATALOGUE_KEY)
+    monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["ATTENDANCE_PSEUDONYM_KEY"] = builder.CATALOGUE_KEY
+    return env
+
+
+def expected_line(case: dict, raw: Path) -> str:
+    return case["stderr"].replace("{raw}", str(raw))
+
+
+# --------------------------------------------------------------------------------------------- the list
+
+
+def test_catalogue_is_complete_and_matches_the_folders():
+    ids = [case["id"] for case in CATALOGUE]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 25
+    folders = {p.name for p in CATALOGUE_DIR.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))}
+    committed = {case["id"] for case in CATALOGUE if not case.get("generated")}
+    assert folders == committed
+    assert set(builder.CASES) == committed
+    for case in CATALOGUE:
+        assert case["outcome"] in ("error", "completes"), case["id"]
+        assert case["what"].strip(), case["id"]
+        if case["outcome"] == "error":
+            assert case["stderr"].startswith("attendance: error: file "), case["id"]
+            assert " — fix: " in case["stderr"], case["id"]
+        else:
+            assert case["accounting"] and "quarantine" in case, case["id"]
+            for row in case["accounting"]:
+                assert row["rows_read"] == row["kept"] + row["merged"] + row["quarantined"] + row["ignored"]
+
+
+def test_readme_lists_every_case():
+    readme = (CATALOGUE_DIR / "README.md").read_text(encoding="utf-8")
+    for case in CATALOGUE:
+        assert f"`{case['id']}`" in readme, case["id"]
+
+
+# --------------------------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("case", ERROR_CASES, ids=[c["id"] for c in ERROR_CASES])
+def test_error_case_is_one_line_and_exit_2(case, tmp_path, capsys):
+    raw = CATALOGUE_DIR / case["id"]
+    out = tmp_path / "processed"
+    code = main(["clean", str(raw), str(out), "--quarantine-dir", str(tmp_path / "quarantine")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.splitlines() == [expected_line(case, raw)]
+    assert captured.out == ""
+    assert not (out / "visits.parquet").exists()  # nothing half-written
+
+
+SUBPROCESS_CASES = ["undecodable_bytes", "password_protected_xlsx", "broken_offers_yaml_syntax"]
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "attendance", *args], capture_output=True, text=True, env=_env(), check=False
+    )
+
+
+@pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
+def test_real_process_prints_one_line_without_traceback(case_id, tmp_path):
+    raw = CATALOGUE_DIR / case_id
+    proc = _run_cli("clean", str(raw), str(tmp_path / "out"), "--quarantine-dir", str(tmp_path / "q"))
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [expected_line(BY_ID[case_id], raw)]
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_debug_shows_the_traceback_and_without_it_one_line(tmp_path):
+    raw = CATALOGUE_DIR / "no_citizen_column"
+    args = ["clean", str(raw), str(tmp_path / "out"), "--quarantine-dir", str(tmp_path / "q")]
+    debug = _run_cli("--debug", *args)
+    assert debug.returncode != 0
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "attendance.errors.InputError" in debug.stderr
+    assert "missing required column(s) citizen" in debug.stderr
+    plain = _run_cli(*args)
+    assert plain.returncode == 2
+    assert plain.stderr.splitlines() == [expected_line(BY_ID["no_citizen_column"], raw)]
+
+
+# --------------------------------------------------------------------------------------------- completed runs
+
+
+def check_completed(case: dict, result, quarantine_dir: Path) -> None:
+    accounting = pd.read_csv(result.paths["accounting"], keep_default_na=False)
+    expected = pd.DataFrame(case["accounting"], columns=ACCOUNTING_COLUMNS)
+    expected["sheet"] = expected["sheet"].astype(str)
+    key = ["file", "sheet"]
+    actual = accounting.sort_values(key).reset_index(drop=True)
+    expected = expected.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
+    quarantine = pd.read_csv(quarantine_dir / "quarantine.csv", keep_default_na=False)
+    assert quarantine["reason"].value_counts().to_dict() == case["quarantine"]
+    log = pd.read_csv(result.paths["quality_log"], keep_default_na=False)
+    counts = log["rule"].value_counts()
+    for rule, n in (case.get("log_rules") or {}).items():
+        assert counts.get(rule, 0) == n, (rule, counts.get(rule, 0), n)
+    if "visits" in case:
+        visits = pd.read_parquet(result.paths["visits"], columns=["granularity"])
+        assert visits["granularity"].value_counts().to_dict() == case["visits"]
+
+
+@pytest.mark.parametrize("case", COMPLETED_CASES, ids=[c["id"] for c in COMPLETED_CASES])
+def test_completed_case_accounts_for_every_row(case, tmp_path):
+    result = clean_dataset(CATALOGUE_DIR / case["id"], tmp_path / "processed", tmp_path / "quarantine", {})
+    check_completed(case, result, tmp_path / "quarantine")
+
+
+def test_completed_case_through_the_cli(tmp_path, capsys):
+    """The same accounting when the stage runs as the command analysts use."""
+    case = BY_ID["mixed_granularity"]
+    out, quarantine = tmp_path / "processed", tmp_path / "quarantine"
+    code = main(["clean", str(CATALOGUE_DIR / case["id"]), str(out), "--quarantine-dir", str(quarantine)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out.startswith("clean: 17 rows read -> 10 kept, 0 merged, 2 quarantined, 5 ignored")
+    accounting = pd.read_csv(out / "accounting.csv", keep_default_na=False)
+    assert int(accounting["rows_read"].sum()) == 17
+
+
+def test_million_rows_completes_and_adds_up(tmp_path):
+    case = BY_ID["million_rows"]
+    raw = tmp_path / "raw"
+    started = time.perf_counter()
+    expected_big = builder.write_million_rows(raw)
+    row = next(r for r in case["accounting"] if r["file"].endswith("stor eksport.csv"))
+    assert {k: row[k] for k in expected_big} == expected_big  # cases.yaml agrees with the generator
+    result = clean_dataset(raw, tmp_path / "processed", tmp_path / "quarantine", {})
+    check_completed(case, result, tmp_path / "quarantine")
+    assert time.perf_counter() - started < 120  # generous: ~15 s on 2 cores
+
+
+# --------------------------------------------------------------------------------------------- the fixes
+
+
+def test_cpr_numbers_never_leave_the_quarantine(tmp_path):
+    result = clean_dataset(CATALOGUE_DIR / "cpr_in_citizen", tmp_path / "processed", tmp_path / "q", {})
+    for path in (result.paths["quality_log"], result.paths["accounting"], result.paths["offers"]):
+        text = path.read_text(encoding="utf-8")
+        assert "1234" not in text and "010190" not in text
+    assert (
+        not pd.read_parquet(result.paths["visits"])
+        .astype(str)
+        .apply(lambda col: col.str.contains("010190"))
+        .any(axis=None)
+    )
+    raw_citizens = pd.read_csv(tmp_path / "q" / "quarantine.csv")["raw_citizen"].tolist()
+    assert sorted(raw_citizens) == ["Bo Berg XXXXXX-XXXX", "XXXXXX-XXXX"]
+
+
+def _base_dataset(tmp_path: Path) -> Path:
+    """The catalogue's base configuration files with an empty registrations/ folder."""
+    folder = tmp_path / "raw"
+    (folder / "registrations").mkdir(parents=True)
+    for name in ("dataset.yaml", "offers.yaml", "referrals.csv"):
+        (folder / name).write_bytes((CATALOGUE_DIR / "header_only" / name).read_bytes())
+    return folder
+
+
+def test_old_xls_renamed_to_xlsx_is_named_as_such(tmp_path, capsys):
+    """An OLE2 file that is not encrypted: an old .xls saved under an .xlsx name."""
+    folder = _base_dataset(tmp_path)
+    (folder / "registrations" / "AUC april.xlsx").write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    )
+    code = main(["clean", str(folder), str(tmp_path / "out")])
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "attendance: error: file registrations/AUC april.xlsx: the file is an old Excel (.xls) workbook with an "
+        ".xlsx name — fix: open it in Excel and save it as .xlsx (Excel Workbook)"
+    ]
+
+
+def _dataset_with_sheet(tmp_path: Path, rows: list[list]) -> Path:
+    folder = _base_dataset(tmp_path)
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Uge 16"
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(folder / "registrations" / "AUC uge 16.xlsx")
+    return folder
+
+
+def test_date_times_on_the_same_day_are_read_by_their_times(tmp_path):
+    """Only time in and time out on different days are judged as one long stay; the row's own date (here a
+    day later than the cells) is still the visit's date, and a bare Excel time is not a date."""
+    rows = [
+        ["Dato", "Navn", "Ind", "Ud"],
+        [dt.datetime(2026, 4, 15), "Bo Berg", dt.datetime(2026, 4, 14, 9), dt.datetime(2026, 4, 14, 12)],
+        [dt.datetime(2026, 4, 15), "Hanne Jensen", dt.time(10, 0), dt.datetime(2026, 4, 15, 13)],
+        [dt.datetime(2026, 4, 16), "Anders Holm", dt.datetime(2026, 4, 16, 9), dt.datetime(2026, 4, 17, 10)],
+    ]
+    raw = _dataset_with_sheet(tmp_path, rows)
+    result = clean_dataset(raw, tmp_path / "processed", tmp_path / "q", {})
+    visits = result.visits
+    assert sorted(zip(visits["start"].astype(str), visits["end"].astype(str), strict=True)) == [
+        ("2026-04-15 09:00:00", "2026-04-15 12:00:00"),
+        ("2026-04-15 10:00:00", "2026-04-15 13:00:00"),
+    ]
+    log = result.quality_log
+    long = log[log["rule"] == "implausible_duration"]
+    assert long["row"].tolist() == [4]
+    assert long["detail"].tolist() == ["time in and time out on different days: stay longer than 12 hours"]
