@@ -180,7 +180,7 @@ def test_million_rows_completes_and_adds_up(tmp_path):
     assert {k: row[k] for k in expected_big} == expected_big  # cases.yaml agrees with the generator
     result = clean_dataset(raw, tmp_path / "processed", tmp_path / "quarantine", {})
     check_completed(case, result, tmp_path / "quarantine")
-    assert time.perf_counter() - started < 120  # generous: ~15 s on 2 cores
+    assert time.perf_counter() - started < 120  # generous: ~6 s on 2 cores
 
 
 # --------------------------------------------------------------------------------------------- the fixes
