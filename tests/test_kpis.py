@@ -198,11 +198,12 @@ def test_period_kpis(visits):
     table = period_kpis(visits, OFFERS, periods, by_weekday=False).set_index(["offer_id", "period"])
     morning = table.loc[("auc", "formiddag")]
     assert morning["opening_days"] == 4
-    assert morning["occupancy_mean"] == pytest.approx((5 / 4 + 3 / 4) / 4)
+    # AUC opens 09:00–15:00: only the open hours 09–12 and 12–15 of the periods are averaged
+    assert morning["occupancy_mean"] == pytest.approx((5 / 3 + 3 / 3) / 4)
     assert morning["arrivals_per_day"] == pytest.approx(7 / 4)
     assert morning["occupancy_max_slot"] == pytest.approx(1.0)
     afternoon = table.loc[("auc", "eftermiddag")]
-    assert afternoon["occupancy_mean"] == pytest.approx((1 / 5 + 1 / 5) / 4)
+    assert afternoon["occupancy_mean"] == pytest.approx((1 / 3 + 1 / 3) / 4)
     assert afternoon["arrivals_per_day"] == pytest.approx(1 / 4)
     by_day = period_kpis(visits, OFFERS, periods).set_index(["offer_id", "day_of_week", "period"])
-    assert by_day.loc[("auc", 1, "formiddag"), "occupancy_mean"] == pytest.approx(0.75)
+    assert by_day.loc[("auc", 1, "formiddag"), "occupancy_mean"] == pytest.approx(1.0)

@@ -313,8 +313,9 @@ def period_kpis(
 ) -> pd.DataFrame:
     """Occupancy and arrivals per named period of the day (e.g. formiddag 08–12, eftermiddag 12–17).
 
-    Per offer [× weekday] × period, over opening days: `occupancy_mean` (time-averaged number present),
-    `occupancy_max_slot` (highest slot mean), `arrivals_per_day`. Why via the slot engine: a period's mean
+    Per offer [× weekday] × period, over opening days and the period's *open* slots (an hour the offer is
+    closed would pull the mean towards 0 and say nothing about demand): `occupancy_mean` (time-averaged
+    number present), `occupancy_max_slot` (highest slot mean), `arrivals_per_day`. Why via the slot engine: a period's mean
     occupancy is the mean over its equal-width slots, so slots of the greatest common divisor of the period
     boundaries give it exactly, with hillmaker's fractional convention.
     """
@@ -329,9 +330,15 @@ def period_kpis(
     bin_minutes = int(np.gcd.reduce([60, *[m for pair in bounds.values() for m in pair if m % 1440]]))
     table = _bydatetime_on_opening_days(visits, offers, bin_minutes)
     minute_of_day = table["bin_of_day"].to_numpy() * bin_minutes
+    is_open = np.zeros(len(table), dtype=bool)
+    for offer_id in offer_ids(offers):  # offers × weekdays: a handful of groups
+        for weekday in range(7):
+            rows = (table["offer_id"].to_numpy() == offer_id) & (table["day_of_week"].to_numpy() == weekday)
+            for start, end in _opening_hours(offers[offer_id], weekday):
+                is_open |= rows & (minute_of_day >= _minutes(start)) & (minute_of_day < _minutes(end))
     frames = []
     for name, (a, b) in bounds.items():  # a handful of named periods
-        inside = table[(minute_of_day >= a) & (minute_of_day < b)]
+        inside = table[(minute_of_day >= a) & (minute_of_day < b) & is_open]
         per_day = (
             inside.groupby(["offer_id", "date", "day_of_week"], sort=True)
             .agg(occupancy_mean=("occupancy", "mean"), arrivals=("arrivals", "sum"))
