@@ -645,20 +645,25 @@ def predict_daily(
     sims = simulate_days(model, n_days=n_days, scale=scale, seed=seed, opening_hours=opening_hours)
     tail = (1.0 - level) / 2.0
     grouped = sims.groupby(["offer_id", "weekday"], sort=True)
-    out = grouped.agg(
-        arrivals_mean=("arrivals", "mean"),
-        unique_mean=("unique", "mean"),
-        unique_lower=("unique", lambda s: s.quantile(tail, interpolation="lower")),
-        unique_upper=("unique", lambda s: s.quantile(1 - tail, interpolation="higher")),
-        peak_mean=("peak", "mean"),
-        peak_lower=("peak", lambda s: s.quantile(tail, interpolation="lower")),
-        peak_upper=("peak", lambda s: s.quantile(1 - tail, interpolation="higher")),
-    ).reset_index()
+    out = grouped.agg(arrivals_mean=("arrivals", "mean"), **simulated_interval_aggs(tail)).reset_index()
     out["scale"] = float(scale)
     return out
 
 
 # ------------------------------------------------------------------------------------------- validation
+
+
+def simulated_interval_aggs(tail: float) -> dict:
+    """Mean and equal-tailed interval (conservative integer quantiles) of simulated unique citizens and
+    daily peak — one definition for the demand stage and the scenario reports."""
+    return {
+        "unique_mean": ("unique", "mean"),
+        "unique_lower": ("unique", lambda s: s.quantile(tail, interpolation="lower")),
+        "unique_upper": ("unique", lambda s: s.quantile(1 - tail, interpolation="higher")),
+        "peak_mean": ("peak", "mean"),
+        "peak_lower": ("peak", lambda s: s.quantile(tail, interpolation="lower")),
+        "peak_upper": ("peak", lambda s: s.quantile(1 - tail, interpolation="higher")),
+    }
 
 
 def holdout_start(dates: pd.Series | pd.DatetimeIndex, holdout_weeks: int) -> pd.Timestamp:

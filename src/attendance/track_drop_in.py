@@ -37,7 +37,14 @@ import numpy as np
 import pandas as pd
 
 from . import staffing as staffing_module
-from .demand_model import SLOT_COLUMNS, ArrivalModel, simulate_days, slot_grid, slot_label
+from .demand_model import (
+    SLOT_COLUMNS,
+    ArrivalModel,
+    simulate_days,
+    simulated_interval_aggs,
+    slot_grid,
+    slot_label,
+)
 from .errors import InputError
 from .report import MINUS, PALETTE, fmt_number, fmt_pct, fmt_time, use_danish_axes, weekday_name
 
@@ -332,12 +339,7 @@ def daily_outlook(
     def summarise(keys: list[str]) -> pd.DataFrame:
         grouped = sims.groupby(keys, sort=True)
         out = grouped.agg(
-            unique_mean=("unique", "mean"),
-            unique_lower=("unique", lambda s: s.quantile(tail, interpolation="lower")),
-            unique_upper=("unique", lambda s: s.quantile(1 - tail, interpolation="higher")),
-            peak_mean=("peak", "mean"),
-            peak_lower=("peak", lambda s: s.quantile(tail, interpolation="lower")),
-            peak_upper=("peak", lambda s: s.quantile(1 - tail, interpolation="higher")),
+            **simulated_interval_aggs(tail),
             approved_places=("approved_places", "first"),
             share_days_over_places=("over_places", lambda s: s.astype(float).mean()),
         ).reset_index()
