@@ -53,6 +53,8 @@ def test_every_report_is_a_complete_offline_html_document(reproduced: Path):
         assert text.rstrip().lower().endswith("</html>"), report.name
         assert not EXTERNAL.search(text), f"{report.name} loads something from another host"
         assert "Traceback" not in text, f"{report.name} shows a traceback"
+        figures = len(re.findall(r"<img[^>]+src=\"data:image/png;base64,", text))
+        assert figures >= 3 or report.name == "01_clean.html", f"{report.name} has only {figures} figures"
 
 
 def test_metrics_are_readable_by_dvc(reproduced: Path):
@@ -223,3 +225,27 @@ def test_interrupted_run_keeps_previous_outputs_recoverable_and_reruns_cleanly(r
     assert _hashes(reproduced) == before
     status = _run([str(BIN / "dvc"), "status"], reproduced)
     assert "up to date" in status.stdout.lower(), status.stdout
+
+
+@pytest.mark.browser
+def test_every_report_loads_offline_in_chromium_and_is_screenshotted(reproduced: Path):
+    """What a reviewer opens: each report in headless Chromium with no network, full-page screenshot kept in
+    test-artifacts/ for a person to look at."""
+    import os
+
+    from browser import chromium_path, load_page
+
+    if chromium_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "CI must run the browser tests, but chromium is not installed (apt-get install chromium)"
+            )
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    artifacts = Path(__file__).resolve().parents[1] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    for report in sorted((reproduced / "reports").glob("*.html")):
+        assert report.stat().st_size < 5 * 1024 * 1024, f"{report.name} is over 5 MB"
+        page = load_page(report, artifacts / f"{report.stem}.png")
+        assert page.problems == [], (report.name, page.problems)
+        assert page.title, report.name
+        assert page.page_height > 2000, (report.name, page.page_height)

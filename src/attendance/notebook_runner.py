@@ -52,6 +52,21 @@ def _stderr_to(path: Path):
         os.close(saved)
 
 
+@contextlib.contextmanager
+def _inline_figures():
+    """The kernel inherits our environment; a MPLBACKEND=Agg set for tests or by the analyst's shell would
+    silently drop every figure a notebook shows with plain matplotlib, so the kernel gets Jupyter's own."""
+    saved = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = saved
+
+
 def execute_notebook(notebook: Path, executed: Path, parameters: dict[str, Any], cwd: Path) -> None:
     import papermill as pm
 
@@ -59,7 +74,7 @@ def execute_notebook(notebook: Path, executed: Path, parameters: dict[str, Any],
     logging.getLogger("papermill").setLevel(logging.WARNING)
     kernel_log = executed.with_suffix(".kernel.log")
     try:
-        with _stderr_to(kernel_log):
+        with _stderr_to(kernel_log), _inline_figures():
             pm.execute_notebook(
                 str(notebook),
                 str(executed),
