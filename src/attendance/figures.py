@@ -135,6 +135,7 @@ def occupancy_heatmap(
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
+    from matplotlib.ticker import MaxNLocator
 
     labels = dict(labels or {})
     offers = _offer_order(summary, offer_ids)
@@ -167,6 +168,9 @@ def occupancy_heatmap(
             cbar=True,
             cbar_kws={"format": danish_formatter(0), "label": colorbar_label, "shrink": 0.9},
         )
+        # Whole-number ticks: the labels are rounded to integers, so half steps would repeat ("0, 0, 1, 1").
+        ax.collections[0].colorbar.locator = MaxNLocator(integer=True)
+        ax.collections[0].colorbar.update_ticks()
         ax.set_facecolor("#f2f2f2")  # blank (closed) cells
         ax.set_title(labels.get(offer, offer))
         ax.set_yticks(np.arange(len(grid)) + 0.5, [weekday_name(d) for d in grid.index], rotation=0)
