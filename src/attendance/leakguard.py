@@ -237,10 +237,12 @@ def guard_outputs(outputs: Iterable[Path], raw_dir: Path, root: Path) -> None:
         return
     for path in {root / leak.file for leak in leaks}:
         path.unlink(missing_ok=True)
+    # Name a data file first: its column says where the identifier came from (e.g. source_sheet).
+    leaks.sort(key=lambda leak: leak.file.endswith((".ipynb", ".html")))
     first = leaks[0]
     more = f" and {len(leaks) - 1} more" if len(leaks) > 1 else ""
     raise InputError(
-        f"refused to keep output: {first.describe()}{more}; the file was removed",
-        fix="find where raw names/CPR numbers reach this output (e.g. a comment or offer field) and remove them "
-        "at the source or in the cleaning rules",
+        f"refused to keep output: {first.describe()}{more}; the leaking files were removed",
+        fix="find where raw names/CPR numbers reach this output (a sheet or file named after a person, an offer "
+        "field, a comment) and remove them at the source or in the cleaning rules",
     )
