@@ -20,6 +20,16 @@ EXTERNAL = re.compile(
     r"""<(?:script|link|img|source|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
 )
 
+# Figures each report shows today; fewer means a figure silently went missing (e.g. a lost backend).
+MIN_FIGURES = {
+    "01_clean": 0,
+    "02_demand": 4,
+    "10_fremmoedestatistik": 4,
+    "11_spor1_paragraf104": 2,
+    "12_spor2_aabent_vaerested": 3,
+    "13_spor3_beskyttet_beskaeftigelse": 2,
+}
+
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
 
@@ -54,7 +64,7 @@ def test_every_report_is_a_complete_offline_html_document(reproduced: Path):
         assert not EXTERNAL.search(text), f"{report.name} loads something from another host"
         assert "Traceback" not in text, f"{report.name} shows a traceback"
         figures = len(re.findall(r"<img[^>]+src=\"data:image/png;base64,", text))
-        assert figures >= 3 or report.name == "01_clean.html", f"{report.name} has only {figures} figures"
+        assert figures >= MIN_FIGURES[report.stem], f"{report.name} has only {figures} figures"
 
 
 def test_metrics_are_readable_by_dvc(reproduced: Path):
