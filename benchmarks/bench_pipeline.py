@@ -53,15 +53,21 @@ def timed(args: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
+def _floor_notebook(folder: Path) -> Path:
+    """A notebook whose only cell imports what the pipeline's notebooks import."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = folder / "floor.ipynb"
+    nbformat.write(nb, source)
+    return source
+
+
 def floor_seconds(notebooks: int) -> float:
     import papermill as pm
 
     with tempfile.TemporaryDirectory() as tmp:
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        source = Path(tmp) / "floor.ipynb"
-        nbformat.write(nb, source)
+        source = _floor_notebook(Path(tmp))
         start = time.perf_counter()
         for index in range(notebooks):
             pm.execute_notebook(
@@ -74,11 +80,7 @@ def floor_cli_seconds(notebooks: int) -> float:
     """The same floor as separate `papermill` processes, one per notebook — the shape of a DVC pipeline,
     where every stage is its own process and pays its own imports."""
     with tempfile.TemporaryDirectory() as tmp:
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        source = Path(tmp) / "floor.ipynb"
-        nbformat.write(nb, source)
+        source = _floor_notebook(Path(tmp))
         start = time.perf_counter()
         for index in range(notebooks):
             subprocess.run(

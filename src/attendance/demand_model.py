@@ -32,6 +32,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from .errors import InputError
 from .kpis import offer_ids, opening_days
+from .timeofday import hhmm_to_minutes, minutes_to_hhmm
 
 SLOT_COLUMNS = ["weekday", "slot_minute", "slot_end_minute"]
 RATE_COLUMNS = ["offer_id", *SLOT_COLUMNS, "slot", "rate", "family", "alpha", "unique_ratio", "bin_minutes"]
@@ -56,23 +57,8 @@ PREDICTION_COLUMNS = [
 # --------------------------------------------------------------------------------------------------- slots
 
 
-def hhmm_to_minutes(text: str) -> int:
-    """'09:30' → 570; the opening hours in offers.json are "HH:MM" strings."""
-    try:
-        hours, minutes = str(text).split(":")[:2]
-        return int(hours) * 60 + int(minutes)
-    except ValueError as exc:
-        raise InputError(
-            f"opening hour {text!r} is not HH:MM", file="offers.json", fix="write e.g. 09:30"
-        ) from exc
-
-
-def slot_label(minute: int | np.ndarray | pd.Series) -> Any:
-    """Minutes after midnight → "HH:MM" (vectorised for Series)."""
-    if isinstance(minute, pd.Series | np.ndarray):
-        values = pd.Series(np.asarray(minute, dtype=np.int64))
-        return (values // 60).map("{:02d}".format) + ":" + (values % 60).map("{:02d}".format)
-    return f"{int(minute) // 60:02d}:{int(minute) % 60:02d}"
+# The slot start as text; kept under this name because the tables call the column `slot`.
+slot_label = minutes_to_hhmm
 
 
 def opening_intervals(opening_hours: Mapping) -> pd.DataFrame:

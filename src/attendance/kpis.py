@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .occupancy import daily_peaks
+from .timeofday import hhmm_to_minutes
 
 DAILY_KPI_COLUMNS = ["offer_id", "date", "weekday", "opening_day", "unique", "visits", "peak"]
 
@@ -300,11 +301,6 @@ def usage_band_summary(bands: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
-def _minutes(text: str) -> int:
-    hours, minutes = str(text).split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def period_kpis(
     visits: pd.DataFrame,
     offers: Mapping,
@@ -319,7 +315,7 @@ def period_kpis(
     occupancy is the mean over its equal-width slots, so slots of the greatest common divisor of the period
     boundaries give it exactly, with hillmaker's fractional convention.
     """
-    bounds = {name: (_minutes(a), _minutes(b)) for name, (a, b) in periods.items()}
+    bounds = {name: (hhmm_to_minutes(a), hhmm_to_minutes(b)) for name, (a, b) in periods.items()}
     for name, (a, b) in bounds.items():
         if not 0 <= a < b <= 1440:
             from .errors import InputError
@@ -335,7 +331,9 @@ def period_kpis(
         for weekday in range(7):
             rows = (table["offer_id"].to_numpy() == offer_id) & (table["day_of_week"].to_numpy() == weekday)
             for start, end in _opening_hours(offers[offer_id], weekday):
-                is_open |= rows & (minute_of_day >= _minutes(start)) & (minute_of_day < _minutes(end))
+                is_open |= (
+                    rows & (minute_of_day >= hhmm_to_minutes(start)) & (minute_of_day < hhmm_to_minutes(end))
+                )
     frames = []
     for name, (a, b) in bounds.items():  # a handful of named periods
         inside = table[(minute_of_day >= a) & (minute_of_day < b) & is_open]

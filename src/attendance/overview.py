@@ -19,6 +19,7 @@ import pandas as pd
 from .errors import InputError
 from .figures import fmt_duration
 from .report import fmt_int, fmt_number, fmt_pct, fmt_time, weekday_name
+from .timeofday import hhmm_to_minutes
 
 BANDS = ("0", "1–2", "3–9", "10+")
 NOBREAK_DASH = "\u2060–\u2060"  # an en dash with word joiners: "09:00–12:00" stays on one line in a table
@@ -253,7 +254,7 @@ def period_table(
     rows = _in_offer_order(by_slot, offer_ids, "weekday", "slot_minute")
     result = []
     for name, (start, end) in periods.items():
-        first, last = _minutes(start), _minutes(end)
+        first, last = hhmm_to_minutes(start), hhmm_to_minutes(end)
         inside = rows[(rows["slot_minute"] >= first) & (rows["slot_minute"] < last)].copy()
         if inside.empty:
             continue
@@ -295,11 +296,6 @@ def period_table(
             )
     table = _in_offer_order(pd.DataFrame(result), offer_ids, "start") if result else pd.DataFrame(result)
     return table.drop(columns=["offer_id", "start"], errors="ignore").reset_index(drop=True)
-
-
-def _minutes(text: str) -> int:
-    hours, minutes = str(text).split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 def _bin_minutes(slot_minutes: pd.Series) -> int:
