@@ -386,27 +386,60 @@ def _git(args, cwd):
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
-def test_version_info_from_git_and_offers(tmp_path):
+def _commit(cwd, message="x"):
+    _git(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", message], cwd)
+
+
+def test_version_info_from_git_and_offers(tmp_path, monkeypatch):
+    monkeypatch.delenv("DVC_EXP_NAME", raising=False)
     _git(["init", "-q"], tmp_path)
-    (tmp_path / "a.txt").write_text("a", encoding="utf-8")
-    _git(["add", "a.txt"], tmp_path)
-    _git(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "x"], tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("a", encoding="utf-8")
+    _git(["add", "src/a.py"], tmp_path)
+    _commit(tmp_path)
+    source_commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout
     processed = tmp_path / "data" / "processed"
     processed.mkdir(parents=True)
     (processed / "offers.json").write_text(json.dumps({"_dataset": DATASET}), encoding="utf-8")
     now = dt.datetime(2026, 6, 1, 9, 5)
     info = rp.version_info(tmp_path, now=now)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout
-    assert re.fullmatch(r"[0-9a-f]{7,}", info["commit"]) and head.startswith(info["commit"])
+    assert re.fullmatch(r"[0-9a-f]{7,}", info["commit"]) and source_commit.startswith(info["commit"])
     assert info["dirty"] is False
     assert info["data_hash"] == DATASET["data_hash"] and info["synthetic"] is True
-    assert info["run_date"] == dt.date(2026, 6, 1) and info["run_time"] == "09:05"
-    (tmp_path / "a.txt").write_text("changed", encoding="utf-8")
-    assert rp.version_info(tmp_path, now=now)["dirty"] is True
-    html = rp.footer(rp.version_info(tmp_path, now=now)).data
+    # a clean run is dated by its source commit, not the clock: the same sources give the same bytes
+    assert info["run_date"] == dt.date.today() and info["run_time"] is None
+    # the pipeline's own outputs (dvc.lock, metrics) never mark the stamp as changed, nor move the commit
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'", encoding="utf-8")
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "clean.json").write_text("{}", encoding="utf-8")
+    assert rp.version_info(tmp_path, now=now)["dirty"] is False
+    _git(["add", "dvc.lock", "metrics/clean.json"], tmp_path)
+    _commit(tmp_path, "dvc.lock after a run")
+    assert rp.version_info(tmp_path, now=now)["commit"] == info["commit"]
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: {}", encoding="utf-8")
+    assert rp.version_info(tmp_path, now=now)["dirty"] is False
+    # a changed source does
+    (tmp_path / "src" / "a.py").write_text("changed", encoding="utf-8")
+    changed = rp.version_info(tmp_path, now=now)
+    assert changed["dirty"] is True and changed["run_time"] == "09:05"
+    html = rp.footer(changed).data
     assert f'data-report-commit="{info["commit"]} (med lokale ændringer)"' in html
     assert 'data-report-data-hash="3f2a9c1b7d4e"' in html
-    assert "1. juni 2026 kl. 09:05" in html
+    assert "Kørt: 1. juni 2026 kl. 09:05" in html
+    # so does a new, untracked source file (e.g. a module not committed yet)
+    (tmp_path / "src" / "a.py").write_text("a", encoding="utf-8")
+    assert rp.version_info(tmp_path, now=now)["dirty"] is False
+    (tmp_path / "src" / "b.py").write_text("b", encoding="utf-8")
+    assert rp.version_info(tmp_path, now=now)["dirty"] is True
+
+
+def test_footer_names_the_dvc_experiment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DVC_EXP_NAME", "lavere-normering")
+    info = rp.version_info(tmp_path)
+    assert info["experiment"] == "lavere-normering"
+    assert "Eksperiment: lavere-normering" in rp.footer(info).data
 
 
 def test_version_info_without_git_or_data(tmp_path, monkeypatch):

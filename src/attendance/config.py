@@ -10,9 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import InputError
+from .params import read_params
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -31,21 +30,8 @@ def project_root(start: Path | None = None) -> Path:
 
 
 def load_params(path: Path | None = None) -> dict[str, Any]:
-    path = path or project_root() / "params.yaml"
-    try:
-        with open(path, encoding="utf-8") as handle:
-            params = yaml.safe_load(handle) or {}
-    except FileNotFoundError as exc:
-        raise InputError(
-            "parameter file not found", file=str(path), fix="restore params.yaml from git"
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise InputError(
-            f"parameter file is not valid YAML ({exc.__class__.__name__})", file=str(path)
-        ) from exc
-    if not isinstance(params, dict):
-        raise InputError("parameter file must be a mapping of keys", file=str(path))
-    return params
+    """params.yaml, validated as a whole (`params.Params`), as plain values; one line names a bad key."""
+    return read_params(path or project_root() / "params.yaml").plain()
 
 
 def fill_params(namespace: dict[str, Any], keys: list[str], path: Path | None = None) -> dict[str, Any]:

@@ -165,6 +165,70 @@ def guard_against_leaks(root: Path, params: dict[str, Any], outputs: list[Path])
     guard_outputs(outputs, raw_dir, root)
 
 
+def stage_metrics(root: Path, notebook: Path) -> list[Path]:
+    """The metrics files dvc.yaml declares for the stage that runs `notebook`."""
+    return [path for path in stage_outputs(root, notebook) if path.parent == root / "metrics"]
+
+
+@contextlib.contextmanager
+def _restored_on_failure(root: Path, metrics: list[Path]):
+    """A failed stage leaves the metrics (and, inside `dvc exp run`, params.yaml) as they were.
+
+    Metrics are declared `persist: true`, so DVC does not delete them before the stage runs and the runner can
+    put back what was there. Inside a DVC experiment (DVC sets DVC_EXP_BASELINE_REV) DVC has already rewritten
+    params.yaml and earlier stages may have written new metrics: all of them go back to the experiment's
+    baseline commit, and the experiment's versions are kept in build/failed_experiment/ so nothing is lost.
+    """
+    saved = {path: path.read_bytes() if path.is_file() else None for path in metrics}
+    try:
+        yield
+    except BaseException:
+        for path, content in saved.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(content)
+        baseline = os.environ.get("DVC_EXP_BASELINE_REV")
+        if baseline:
+            restore_experiment_baseline(root, baseline)
+        raise
+
+
+def restore_experiment_baseline(root: Path, baseline: str) -> list[str]:
+    """params.yaml and metrics/*.json back to the baseline commit; the experiment's copies to build/."""
+    import subprocess
+
+    keep = root / "build" / "failed_experiment"
+    restored = []
+    tracked = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", baseline, "--", "params.yaml", "metrics"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for name in tracked.stdout.split():
+        original = subprocess.run(
+            ["git", "show", f"{baseline}:{name}"], cwd=root, capture_output=True, check=False
+        )
+        path = root / name
+        if original.returncode != 0 or (path.is_file() and path.read_bytes() == original.stdout):
+            continue
+        if path.is_file():
+            (keep / name).parent.mkdir(parents=True, exist_ok=True)
+            (keep / name).write_bytes(path.read_bytes())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(original.stdout)
+        restored.append(name)
+    if restored:
+        print(
+            f"attendance: the experiment failed; {', '.join(restored)} restored to {baseline[:7]} "
+            f"(the experiment's versions are in {keep.relative_to(root)}/)",
+            file=sys.stderr,
+        )
+    return restored
+
+
 def run_notebook(
     notebook: str | Path, keys: list[str], html: str | Path, executed_dir: str | Path = "build/notebooks"
 ) -> Path:
@@ -172,11 +236,12 @@ def run_notebook(
     notebook = (root / notebook).resolve()
     if not notebook.is_file():
         raise InputError("notebook not found", file=str(notebook))
-    params = load_params(root / "params.yaml")
-    parameters = select_params(keys, params)
-    executed = (root / executed_dir / notebook.name).resolve()
-    execute_notebook(notebook, executed, parameters, cwd=root)
-    html_path = render_html(executed, (root / html).resolve())
-    outputs = sorted({*stage_outputs(root, notebook), executed, html_path})
-    guard_against_leaks(root, params, outputs)
+    with _restored_on_failure(root, stage_metrics(root, notebook)):
+        params = load_params(root / "params.yaml")
+        parameters = select_params(keys, params)
+        executed = (root / executed_dir / notebook.name).resolve()
+        execute_notebook(notebook, executed, parameters, cwd=root)
+        html_path = render_html(executed, (root / html).resolve())
+        outputs = sorted({*stage_outputs(root, notebook), executed, html_path})
+        guard_against_leaks(root, params, outputs)
     return html_path

@@ -31,6 +31,7 @@ from pyarrow import csv as pacsv
 from .columns import REGISTRATION_FIELDS, header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
 from .parsing import parse_date, parse_dates, parse_time
+from .yamlio import load_yaml_file
 
 HEADER_SEARCH_ROWS = 30
 MIN_TICK_DATE_COLUMNS = 3
@@ -127,21 +128,9 @@ class RawRegistrations:
 # --------------------------------------------------------------------------------------------- small files
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """YAML without sexagesimal integers: an unquoted `15:00` stays the text "15:00", not the number 900."""
-
-
-_INT = "tag:yaml.org,2002:int"
-_DECIMAL_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, _DECIMAL_INT if tag == _INT else regexp) for tag, regexp in resolvers]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _load_yaml(path: Path, what: str) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)  # noqa: S506 - a SafeLoader
+        return load_yaml_file(path)
     except FileNotFoundError as exc:
         raise InputError(
             f"{what} not found", file=path.name, fix=f"add {path.name} to the dataset folder"

@@ -20,6 +20,7 @@ import html
 import io
 import json
 import math
+import os
 import re
 import subprocess
 import unicodedata
@@ -944,14 +945,22 @@ def _git(args: list[str], cwd: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+# What a report is made from. Only these count when the stamp says "med lokale ændringer": the pipeline's own
+# outputs (dvc.lock, metrics, reports) change during every run and say nothing about the code or the data.
+SOURCE_PATHS = ("src", "notebooks", "params.yaml", "dvc.yaml", "pyproject.toml", "data/raw")
+
+
 def version_info(
     root: str | Path | None = None,
     offers_path: str | Path | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """What a printed page needs to be traced to its run: git commit, data hash, run date.
+    """What a printed page needs to be traced to its run: the commit of the sources, the data hash, a date.
 
-    Tolerates a copy without git or without processed data: the fields then say so in Danish.
+    The commit is the last one that changed a source (SOURCE_PATHS), not HEAD, and a clean run is dated by that
+    commit: the same sources and data then give the same report bytes, so committing dvc.lock after a run does
+    not make the next run differ. Only uncommitted changes to the sources mark the stamp as changed (and date
+    it by the clock). Tolerates a copy without git or without processed data: the fields then say so in Danish.
     """
     if root is None:
         from .config import project_root
@@ -961,8 +970,12 @@ def version_info(
         except InputError:
             root = Path.cwd()
     root = Path(root)
-    commit = _git(["rev-parse", "--short=7", "HEAD"], root)
-    dirty = bool(_git(["status", "--porcelain", "--untracked-files=no"], root)) if commit else False
+    log = _git(["log", "-1", "--format=%h %cs", "--abbrev=7", "--", *SOURCE_PATHS], root)
+    if not log:  # no commit touches a source path (e.g. a test repository): the newest commit
+        log = _git(["log", "-1", "--format=%h %cs", "--abbrev=7"], root)
+    commit, commit_date = (log.split() + [None])[:2] if log else (None, None)
+    changed = _git(["status", "--porcelain", "--", *SOURCE_PATHS], root) if commit else None
+    dirty = bool(changed)
     offers = Path(offers_path) if offers_path is not None else root / "data" / "processed" / "offers.json"
     data_hash, dataset, synthetic = None, None, None
     try:
@@ -970,7 +983,11 @@ def version_info(
         data_hash, dataset, synthetic = info.get("data_hash"), info.get("name"), info.get("synthetic")
     except InputError:
         pass
-    now = now or dt.datetime.now()
+    if commit and not dirty and commit_date:
+        run_date, run_time = dt.date.fromisoformat(commit_date), None
+    else:
+        now = now or dt.datetime.now()
+        run_date, run_time = now.date(), now.strftime("%H:%M")
     return {
         "commit": commit or "ikke under versionsstyring",
         "commit_found": commit is not None,
@@ -978,8 +995,9 @@ def version_info(
         "data_hash": str(data_hash) if data_hash else "ukendt",
         "dataset": dataset,
         "synthetic": synthetic,
-        "run_date": now.date(),
-        "run_time": now.strftime("%H:%M"),
+        "run_date": run_date,
+        "run_time": run_time,
+        "experiment": os.environ.get("DVC_EXP_NAME") or None,
     }
 
 
@@ -992,12 +1010,14 @@ def footer(info: Mapping[str, Any] | None = None):
     data_hash = str(info["data_hash"])
     short_hash = data_hash[:12] if data_hash != "ukendt" else data_hash
     run = fmt_date(info["run_date"]) + (f" kl. {info['run_time']}" if info.get("run_time") else "")
+    when = "Kørt" if info.get("run_time") else "Kodens dato"
     dataset = f" · Datasæt: {_esc(info['dataset'])}" if info.get("dataset") else ""
+    experiment = f" · Eksperiment: {_esc(info['experiment'])}" if info.get("experiment") else ""
     return HTML(
         f'<footer class="rp-footer" data-report-commit="{_esc(commit)}" data-report-data-hash="{_esc(short_hash)}" '
         f'data-report-run-date="{_esc(run)}">'
-        f"<p><strong>Version</strong> · Programkode: {_esc(commit)} · Datagrundlag: {_esc(short_hash)}{dataset} · "
-        f"Kørt: {_esc(run)}</p>"
+        f"<p><strong>Version</strong> · Programkode: {_esc(commit)} · Datagrundlag: {_esc(short_hash)}{dataset}"
+        f"{experiment} · {when}: {_esc(run)}</p>"
         "<p>Rapporten er dannet automatisk af fremmødeanalysens pipeline. Kode og data kan genfindes ud fra "
         "versionsnummer og datagrundlag.</p></footer>"
     )

@@ -1,0 +1,103 @@
+"""params.yaml survives DVC's own `dvc exp run -S` rewrite, and bad values stop with one line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from attendance.errors import InputError
+from attendance.params import read_params, validate_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# One override per top-level group, as an analyst would type it after `dvc exp run -S`.
+OVERRIDES = {
+    "dataset": ("dataset.name=real2026", ("dataset", "name"), "real2026"),
+    "clean": ("clean.max_stay_hours=10", ("clean", "max_stay_hours"), 10),
+    "demand": ("demand.bin_minutes=60", ("demand", "bin_minutes"), 60),
+    "staffing": ("staffing.citizens_per_staff=8", ("staffing", "citizens_per_staff"), 8),
+    "report": ("report.suppress_below=10", ("report", "suppress_below"), 10),
+    "spor1": (
+        "spor1.goal_followup_hours_per_citizen_per_quarter=4.5",
+        ("spor1", "goal_followup_hours_per_citizen_per_quarter"),
+        4.5,
+    ),
+    "spor2": ("spor2.scenarios=[-0.5,0,1.0]", ("spor2", "scenarios"), [-0.5, 0, 1.0]),
+    "spor3": ("spor3.workshop_day=[08:30,14:00]", ("spor3", "workshop_day"), ["08:30", "14:00"]),
+}
+
+
+def _dvc_set_param(path: Path, override: str) -> None:
+    """Exactly what `dvc exp run -S override` does to params.yaml before it runs anything."""
+    from dvc.utils.hydra import apply_overrides
+
+    apply_overrides(str(path), [override])
+
+
+def test_every_top_level_group_has_an_override_case():
+    groups = set(yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8")))
+    assert groups == set(OVERRIDES)
+
+
+@pytest.mark.parametrize("group", sorted(OVERRIDES))
+def test_dvc_set_param_round_trip(tmp_path, group):
+    path = tmp_path / "params.yaml"
+    shutil.copy(ROOT / "params.yaml", path)
+    before = read_params(path).plain()
+    override, (section, key), expected = OVERRIDES[group]
+    _dvc_set_param(path, override)
+    text = path.read_text(encoding="utf-8")
+    after = read_params(path).plain()
+    assert after[section][key] == expected
+    after[section][key] = before[section][key]
+    assert after == before, "DVC's rewrite changed a value it was not asked to change"
+    # the rewrite really does drop quotes (the reason for the time-safe loader), and keeps the comments
+    assert "# " in text
+
+
+def test_unquoted_times_are_times_not_sexagesimal_numbers(tmp_path):
+    path = tmp_path / "params.yaml"
+    text = (ROOT / "params.yaml").read_text(encoding="utf-8").replace('"', "")
+    path.write_text(text, encoding="utf-8")
+    params = read_params(path)
+    assert params.demand.periods["eftermiddag"] == ("12:00", "17:00")
+    assert params.spor3.workshop_day == ("09:00", "15:00")
+
+
+def test_numbers_keep_the_type_they_were_written_with():
+    params = read_params(ROOT / "params.yaml").plain()
+    assert isinstance(params["staffing"]["citizens_per_staff"], int)
+    assert isinstance(params["spor3"]["min_days_per_week"], float)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("demand", "periods", {"formiddag": [720, "12:00"]}), "demand.periods.formiddag.0 = 720"),
+        (("demand", "bin_minutes", 7), "demand.bin_minutes = 7"),
+        (("staffing", "citizens_per_staff", 0), "staffing.citizens_per_staff = 0"),
+        (("spor2", "opening_rule", "average"), "spor2.opening_rule = 'average'"),
+        (("spor3", "workshop_day", ["15:00", "09:00"]), "ends (09:00) before it starts (15:00)"),
+        (("dataset", "name", "../etc"), "one folder under data/raw/"),
+        (("staffing", "citizen_per_staff", 3), "unknown key staffing.citizen_per_staff"),
+    ],
+)
+def test_bad_values_give_one_line_naming_the_key(change, expected):
+    data = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    section, key, value = change
+    data[section][key] = value
+    with pytest.raises(InputError) as info:
+        validate_params(data)
+    line = info.value.one_line()
+    assert expected in line
+    assert "params.yaml" in line and "fix:" in line and "\n" not in line
+
+
+def test_missing_section_is_named():
+    data = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    del data["spor1"]
+    with pytest.raises(InputError, match="spor1 is missing"):
+        validate_params(data)
