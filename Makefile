@@ -25,6 +25,9 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		$(BIN)/pre-commit install >/dev/null && echo "pre-commit hooks installed (local, offline)" \
+		|| echo "warning: could not install the pre-commit hooks (core.hooksPath set?)"; fi
 	@touch $(STAMP)
 
 setup: $(STAMP)

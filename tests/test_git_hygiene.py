@@ -35,14 +35,22 @@ def test_sensitive_paths_are_ignored(path: str):
 
 
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the git checkout")
-@pytest.mark.parametrize("path", ["data/raw/demo/offers.yaml", "data/raw/demo/demo_pseudonym.key", "data/raw/real.dvc"])
+@pytest.mark.parametrize(
+    "path", ["data/raw/demo/offers.yaml", "data/raw/demo/demo_pseudonym.key", "data/raw/real.dvc"]
+)
 def test_demo_data_and_dvc_pointers_are_not_ignored(path: str):
     assert not _ignored(path), f"{path} must be committable"
 
 
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the git checkout")
 def test_no_raw_data_outside_demo_is_tracked():
-    tracked = subprocess.run(["git", "-c", "core.quotePath=false", "ls-files", "data/raw"], cwd=ROOT, capture_output=True, text=True, check=True)
+    tracked = subprocess.run(
+        ["git", "-c", "core.quotePath=false", "ls-files", "data/raw"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     offenders = [
         p
         for p in tracked.stdout.splitlines()

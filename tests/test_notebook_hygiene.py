@@ -22,7 +22,9 @@ def test_notebook_has_no_outputs(path: Path):
     for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] != "code":
             continue
-        assert cell.get("outputs") == [], f"{path.name} cell {index} has stored outputs: clear them before commit"
+        assert cell.get("outputs") == [], (
+            f"{path.name} cell {index} has stored outputs: clear them before commit"
+        )
         assert cell.get("execution_count") is None, f"{path.name} cell {index} has an execution count"
 
 
@@ -36,7 +38,9 @@ def test_notebook_parameters_cell_matches_stage(path: Path):
     names = sorted(line.split("=")[0].strip() for line in source.splitlines() if "=" in line)
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     stage = next(s for s in stages.values() if f"notebooks/{path.name}" in s["cmd"])
-    assert names == sorted(stage["params"]), f"{path.name}: parameters cell {names} != stage params {stage['params']}"
+    assert names == sorted(stage["params"]), (
+        f"{path.name}: parameters cell {names} != stage params {stage['params']}"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -44,3 +48,48 @@ def test_notebook_starts_with_danish_title(path: Path):
     notebook = json.loads(path.read_text(encoding="utf-8"))
     first = notebook["cells"][0]
     assert first["cell_type"] == "markdown" and "".join(first["source"]).startswith("# ")
+
+
+def test_pre_commit_hooks_are_local_and_offline():
+    """Hooks fetched from a git host fail on a PC without network; every hook here runs a local tool."""
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert config["repos"] and all(repo["repo"] == "local" for repo in config["repos"])
+    ids = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert {"nbstripout", "ruff", "ruff-format", "no-real-data"} <= ids
+
+
+def test_pre_commit_hook_strips_outputs_and_refuses_raw_data(tmp_path):
+    """The installed hook, run as git runs it, with no network: a notebook with outputs and a real-data file
+    are both stopped."""
+    import shutil
+    import subprocess
+    import sys
+
+    def run(*args, check=True):
+        env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+        return subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, check=check, env=env)
+
+    run("git", "init", "-q")
+    run("git", "config", "user.email", "t@example.invalid")
+    run("git", "config", "user.name", "t")
+    shutil.copy(ROOT / ".pre-commit-config.yaml", tmp_path)
+    shutil.copytree(ROOT / "tools", tmp_path / "tools")
+    (tmp_path / "notebooks").mkdir()
+    notebook = json.loads(NOTEBOOKS[0].read_text(encoding="utf-8"))
+    code = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+    code["execution_count"] = 3
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["Borger Jensen\n"]}]
+    (tmp_path / "notebooks" / "nb.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    run(str(Path(sys.executable).parent / "pre-commit"), "install")
+    run("git", "add", ".")
+    first = run("git", "commit", "-qm", "with outputs", check=False)
+    assert first.returncode != 0, "the hook let a notebook with outputs through"
+    stripped = json.loads((tmp_path / "notebooks" / "nb.ipynb").read_text(encoding="utf-8"))
+    assert all(not c.get("outputs") for c in stripped["cells"] if c["cell_type"] == "code")
+    run("git", "add", ".")
+    run("git", "commit", "-qm", "stripped")  # the stripped notebook goes through
+    (tmp_path / "data" / "raw" / "real2026").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "real2026" / "marts.csv").write_text("Dato;Navn\n", encoding="utf-8")
+    run("git", "add", "-f", "data/raw/real2026/marts.csv")
+    refused = run("git", "commit", "-qm", "real data", check=False)
+    assert refused.returncode != 0 and "dvc add" in refused.stdout + refused.stderr

@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _project(tmp_path: Path, code: str) -> Path:
     (tmp_path / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
-    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "params.yaml").write_text(
+        (ROOT / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("staffing = None\nreport = None")
     params.metadata["tags"] = ["parameters"]
@@ -33,7 +35,10 @@ def _project(tmp_path: Path, code: str) -> Path:
 
 
 def test_injects_only_the_named_keys_and_renders_without_code(tmp_path, monkeypatch):
-    project = _project(tmp_path, "SECRET_CODE_MARKER = 1\nprint('svar', staffing['citizens_per_staff'] + 1, report['language'])")
+    project = _project(
+        tmp_path,
+        "SECRET_CODE_MARKER = 1\nprint('svar', staffing['citizens_per_staff'] + 1, report['language'])",
+    )
     monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(project))
     html = run_notebook("notebooks/demo.ipynb", ["staffing", "report"], "reports/demo.html")
     text = html.read_text(encoding="utf-8")
@@ -62,7 +67,17 @@ def test_unknown_params_key_names_the_fix():
 
 def test_cli_exit_code_2_and_one_line(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "attendance", "run-notebook", "notebooks/missing.ipynb", "--params", "a", "--html", "x.html"],
+        [
+            sys.executable,
+            "-m",
+            "attendance",
+            "run-notebook",
+            "notebooks/missing.ipynb",
+            "--params",
+            "a",
+            "--html",
+            "x.html",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -98,7 +113,9 @@ def test_failed_stage_leaves_its_metrics_as_they_were(tmp_path, monkeypatch):
 def test_bad_params_fail_before_anything_runs(tmp_path, monkeypatch):
     project = _project(tmp_path, "open('ran', 'w').write('x')")
     params = project / "params.yaml"
-    params.write_text(params.read_text(encoding="utf-8").replace("citizens_per_staff: 6", "citizens_per_staff: -1"))
+    params.write_text(
+        params.read_text(encoding="utf-8").replace("citizens_per_staff: 6", "citizens_per_staff: -1")
+    )
     monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(project))
     with pytest.raises(InputError, match="staffing.citizens_per_staff = -1"):
         run_notebook("notebooks/demo.ipynb", ["staffing"], "reports/demo.html")

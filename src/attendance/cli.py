@@ -62,6 +62,19 @@ def _cmd_run_notebook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import json
+
+    from .compare import exp_show_json, format_comparison, runs_from_exp_show
+
+    if args.json:
+        records = json.loads(Path(args.json).read_text(encoding="utf-8"))
+    else:
+        records = exp_show_json(["--all-commits"] if args.all_commits else [])
+    print(format_comparison(runs_from_exp_show(records), width=args.width))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="attendance", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
@@ -103,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--params", required=True, help="comma-separated top-level keys of params.yaml")
     run.add_argument("--html", required=True)
     run.set_defaults(func=_cmd_run_notebook)
+
+    compare = sub.add_parser(
+        "compare", help="DVC experiments side by side: only the parameters and key figures that differ"
+    )
+    compare.add_argument("--width", type=int, default=100, help="terminal width (default 100)")
+    compare.add_argument("--all-commits", action="store_true", help="also experiments of older commits")
+    compare.add_argument("--json", default=None, help="read `dvc exp show --json` output from a file")
+    compare.set_defaults(func=_cmd_compare)
     return parser
 
 
