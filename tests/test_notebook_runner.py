@@ -144,3 +144,17 @@ def test_failed_experiment_restores_params_and_metrics_from_its_baseline(tmp_pat
     kept = tmp_path / "build" / "failed_experiment"
     assert "citizens_per_staff: 0" in (kept / "params.yaml").read_text(encoding="utf-8")
     assert restore_experiment_baseline(tmp_path, baseline) == []  # nothing left to restore
+
+
+def test_executed_notebook_has_no_run_times_or_absolute_paths(tmp_path, monkeypatch):
+    """Two runs of the same notebook give the same bytes (DVC's lock file stays as committed)."""
+    project = _project(tmp_path, "print('svar', staffing['citizens_per_staff'])")
+    monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(project))
+    digests = []
+    for _ in range(2):
+        html = run_notebook("notebooks/demo.ipynb", ["staffing"], "reports/demo.html")
+        executed = project / "build" / "notebooks" / "demo.ipynb"
+        text = executed.read_text(encoding="utf-8")
+        assert "start_time" not in text and "iopub" not in text and str(project) not in text
+        digests.append((executed.read_bytes(), html.read_bytes()))
+    assert digests[0] == digests[1]

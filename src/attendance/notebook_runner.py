@@ -95,6 +95,32 @@ def execute_notebook(notebook: Path, executed: Path, parameters: dict[str, Any],
         ) from None
 
 
+_VOLATILE = ("duration", "start_time", "end_time")
+
+
+def normalise_executed(executed: Path, root: Path) -> None:
+    """Drop run times and absolute paths from the executed notebook, so the same sources, data and parameters
+    give the same bytes (and DVC's lock file does not change on a re-run). The cell outputs stay as they are."""
+    import json
+
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    run = notebook.get("metadata", {}).get("papermill", {})
+    for key in _VOLATILE:
+        run.pop(key, None)
+    for key in ("input_path", "output_path"):
+        if run.get(key):
+            path = Path(run[key])
+            run[key] = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    for cell in notebook.get("cells", []):
+        metadata = cell.get("metadata", {})
+        metadata.pop("execution", None)
+        if "injected-parameters" in metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives it a random id on every run
+        for key in _VOLATILE:
+            metadata.get("papermill", {}).pop(key, None)
+    executed.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def render_html(executed: Path, html: Path) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
@@ -241,6 +267,7 @@ def run_notebook(
         parameters = select_params(keys, params)
         executed = (root / executed_dir / notebook.name).resolve()
         execute_notebook(notebook, executed, parameters, cwd=root)
+        normalise_executed(executed, root)
         html_path = render_html(executed, (root / html).resolve())
         outputs = sorted({*stage_outputs(root, notebook), executed, html_path})
         guard_against_leaks(root, params, outputs)

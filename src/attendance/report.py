@@ -1296,6 +1296,7 @@ def _html_cell(nbformat, text: str, tag: str):
     output = nbformat.v4.new_output("display_data", data={"text/html": text})
     cell = nbformat.v4.new_code_cell(source="", outputs=[output])
     cell.metadata["tags"] = [tag]
+    cell.id = tag  # a fixed id (nbformat draws a random one): the same notebook renders to the same bytes
     return cell
 
 
