@@ -193,10 +193,17 @@ def _hashes(project: Path) -> dict[str, str]:
 
 
 def test_forced_rerun_gives_identical_processed_data_and_metrics(reproduced: Path):
+    """Same inputs, same bytes — the executed notebooks and reports too, so a committed dvc.lock stays as it is
+    after the next run, and the reports' stamp does not claim local changes."""
     before = _hashes(reproduced)
     assert len(before) >= 20
-    _run([str(BIN / "dvc"), "repro", "--force", "clean", "demand"], reproduced)
+    for report in (reproduced / "reports").glob("*.html"):
+        assert "med lokale ændringer" not in report.read_text(encoding="utf-8"), report.name
+    _run(["git", "add", "dvc.lock", "metrics"], reproduced)
+    _run(["git", "commit", "-qm", "lock after the first run"], reproduced)
+    _run([str(BIN / "dvc"), "repro", "--force", "clean", "demand", "report_overview"], reproduced)
     assert _hashes(reproduced) == before
+    assert _run(["git", "status", "--porcelain"], reproduced).stdout == "", "a re-run changed dvc.lock"
 
 
 def test_interrupted_run_keeps_previous_outputs_recoverable_and_reruns_cleanly(reproduced: Path):
