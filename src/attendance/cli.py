@@ -16,7 +16,9 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from .synth import write_raw_dataset
 
     try:
-        summary = write_raw_dataset(Path(args.out_dir), seed=args.seed, visits=args.visits, offers=args.offers)
+        summary = write_raw_dataset(
+            Path(args.out_dir), seed=args.seed, visits=args.visits, offers=args.offers
+        )
     except ValueError as exc:
         raise InputError(str(exc), fix="see `attendance synth --help`") from exc
     print(summary)

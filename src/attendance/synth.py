@@ -858,7 +858,9 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
     return sheets, inj.aliases
 
 
-def _layout_auc(rng, inj: _Injector, auc: pd.DataFrame, offer: dict, plan: OfferPlan, referrals) -> list[Sheet]:
+def _layout_auc(
+    rng, inj: _Injector, auc: pd.DataFrame, offer: dict, plan: OfferPlan, referrals
+) -> list[Sheet]:
     """AUC: weekly sheets with titles and totals, a serial-date sheet, and a cp1252 CSV export with a trip."""
     sheets: list[Sheet] = []
     auc_month = auc["date"].dt.month
@@ -1120,7 +1122,13 @@ def _layout_monthly(
     """
     sheets: list[Sheet] = []
     months = own["date"].dt.month
-    header = [("date", "Dato"), ("citizen", "Navn"), ("time_in", "Ind"), ("time_out", "Ud"), ("comment", "Note")]
+    header = [
+        ("date", "Dato"),
+        ("citizen", "Navn"),
+        ("time_in", "Ind"),
+        ("time_out", "Ud"),
+        ("comment", "Note"),
+    ]
     for month in sorted(set(months[~own["on_closed_day"]])):
         rows = _data_entries(rng, own[months == month])
         _exact_duplicates(inj, rows, 1)
