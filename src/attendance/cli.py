@@ -83,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument(
         "--offers",
         default=None,
-        help="which offers: a number 1-3 (the first N of auc, no17, aktivhuset) or ids, e.g. auc,aktivhuset "
-        "(default: the demo's two, auc and no17)",
+        help="which offers: a number (the first N of the synthetic offers) or offer ids separated by commas "
+        "(default: the demo's two offers; see attendance.synth.ALL_PLANS)",
     )
     synth.set_defaults(func=_cmd_synth)
 
