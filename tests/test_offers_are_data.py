@@ -129,6 +129,10 @@ def test_capacity_text_per_offer():
     assert (
         "pladstallet i Nord altså en begrænsning" in with_places
     )  # 20 % of days over in the largest scenario
+    busy = _scenarios("n", 12).assign(share_days_over_places=0.5)
+    assert "allerede med dagens efterspørgsel en begrænsning" in td.capacity_text(
+        busy, "n", "Nord", 12, 15, "90 %"
+    )
     without = td.capacity_text(_scenarios("s", None), "s", "Syd", None, 9, "90\u00a0%")
     assert without.startswith("Syd har intet godkendt pladstal")
 

@@ -623,7 +623,10 @@ def capacity_text(
         f"{share_of_days_text(today['share_days_over_places'])}. "
         + growth
         + (
-            f"Pladstallet bliver altså kun sjældent en begrænsning for et åbent værested i {name}, også i det "
+            f"Pladstallet i {name} er altså allerede med dagens efterspørgsel en begrænsning, som et åbent "
+            "værested skal tage stilling til (fx flere lokaler eller et loft over antal samtidige gæster)."
+            if today["share_days_over_places"] >= 0.05
+            else f"Pladstallet bliver altså kun sjældent en begrænsning for et åbent værested i {name}, også i det "
             "største scenarie; bemandingen betyder mere for økonomien."
             if not limiting
             else f"I det største scenarie bliver pladstallet i {name} altså en begrænsning, som et åbent værested "
