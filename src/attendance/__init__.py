@@ -1,3 +1,3 @@
-"""Fremmødeanalyse for socialpsykiatriens aktivitetstilbud (AUC og No. 17)."""
+"""Fremmødeanalyse for socialpsykiatriens aktivitets- og samværstilbud."""
 
 __version__ = "0.1.0"

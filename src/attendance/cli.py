@@ -15,7 +15,12 @@ from .errors import EXIT_INPUT_ERROR, InputError
 def _cmd_synth(args: argparse.Namespace) -> int:
     from .synth import write_raw_dataset
 
-    summary = write_raw_dataset(Path(args.out_dir), seed=args.seed, visits=args.visits)
+    try:
+        summary = write_raw_dataset(
+            Path(args.out_dir), seed=args.seed, visits=args.visits, offers=args.offers
+        )
+    except ValueError as exc:
+        raise InputError(str(exc), fix="see `attendance synth --help`") from exc
     print(summary)
     return 0
 
@@ -87,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument(
         "--visits", type=int, default=None, help="scale to about N visits, written as CSV (for benchmarks)"
+    )
+    synth.add_argument(
+        "--offers",
+        default=None,
+        help="which offers: a number (the first N of the synthetic offers) or offer ids separated by commas "
+        "(default: the demo's two offers; see attendance.synth.ALL_PLANS)",
     )
     synth.set_defaults(func=_cmd_synth)
 

@@ -8,7 +8,7 @@ and number formats, and returns the matplotlib `Figure` — ready for `report.sh
 alt=...)`. Captions and alt texts stay in the notebook: they say what the reader should see in *this* report.
 
 Offers are drawn in the order given by `offer_ids` (default: the order in the table) and named through
-`labels` ({offer_id: "AUC"}; `offer_labels(offers)` builds it from offers.json). Call
+`labels` ({offer_id: "Aktivhuset"}; `offer_labels(offers)` builds it from offers.json). Call
 `report.setup_matplotlib()` once in the notebook for the common look.
 """
 

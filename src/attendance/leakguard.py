@@ -141,7 +141,7 @@ def load_fingerprints(raw_dir: Path, root: Path) -> Fingerprints:
 def project_vocabulary(root: Path) -> set[str]:
     """Words the project's own code, notebooks and templates write: their presence is not a leak.
 
-    Initials like "NB" or "AUC" also occur in what the project itself prints (model names, offer names); a
+    Initials like "NB" or an offer name in capitals also occur in what the project itself prints (model names, offer names); a
     token the project wrote cannot have come from raw data, so it is not evidence of a leak.
     """
     words: set[str] = set()

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .errors import InputError
 from .figures import fmt_duration
-from .report import fmt_int, fmt_number, fmt_pct, fmt_time, weekday_name
+from .report import fmt_int, fmt_number, fmt_pct, fmt_time, join_da, weekday_name
 from .timeofday import hhmm_to_minutes
 
 BANDS = ("0", "1–2", "3–9", "10+")
@@ -427,7 +427,7 @@ def key_figure_items(
     """The five key figures at the top of the overview: unique citizens per opening day per offer, the
     highest concurrent attendance (vs. approved places), referred citizens and the share who never came.
 
-    Figures for two offers are shown "AUC / No. 17" in the order of `offer_ids`. The never-came share of an
+    Figures for several offers are shown "A / B / C" in the order of `offer_ids`. The never-came share of an
     offer where fewer than `threshold` (but some) referred citizens never came is shown as "<5", like the
     tables: with the referred count on the same card, a share would give the small number away.
     """
@@ -534,7 +534,7 @@ def busiest_slots(
     measure: str = "occupancy",
 ) -> list[str]:
     """One Danish sentence per offer naming the weekday and slot with the highest mean occupancy and the
-    quietest open slot, e.g. "AUC: flest til stede onsdag 11:30–12:00 (gns. 14,7 borgere) …".
+    quietest open slot, e.g. "<tilbud>: flest til stede onsdag 11:30–12:00 (gns. 14,7 borgere) …".
 
     Input: the long `occupancy_summary` (open slots of `measure`).
     """
@@ -561,3 +561,39 @@ def busiest_slots(
             f"borgere), færrest {where(low)} (gennemsnitligt {fmt_number(low['mean'])})."
         )
     return sentences
+
+
+def intro_text(
+    offers: Mapping[str, Any], offer_ids: Sequence[str], labels: Mapping[str, str] | None = None
+) -> str:
+    """The overview's opening sentence, naming every offer of the dataset (with its town where known)."""
+    named = []
+    for offer in offer_ids:
+        town = (offers.get(offer) or {}).get("town")
+        named.append(f"{_label(labels, offer)} i {town}" if town else _label(labels, offer))
+    if len(named) == 1:
+        which = "aktivitets- og samværstilbuddet"
+    else:
+        words = {2: "to", 3: "tre", 4: "fire", 5: "fem", 6: "seks"}
+        which = f"de {words.get(len(named), str(len(named)))} aktivitets- og samværstilbud"
+    return (
+        f"Rapporten samler fremmøderegistreringerne fra {which} efter servicelovens § 104 i socialpsykiatrien: "
+        f"{join_da(named)}. Den er første leverance i udviklingsprocessen: fremmødestatistik med opdeling på "
+        "tidsrum. Tallene er beregnet direkte fra de rensede registreringer; hvordan registreringerne er renset, "
+        "står i afsnittet om datakvalitet og i metodeafsnittet sidst i rapporten."
+    )
+
+
+def days_per_weekday_text(summary: pd.DataFrame) -> str:
+    """How many opening days each weekday has in the period, as "10–13" (or "12" when all are equal).
+
+    Input: the long `occupancy_summary`; its `count` is the number of dates of that weekday in the window.
+    """
+    rows = summary
+    if "open_slot" in rows.columns:
+        rows = rows[rows["open_slot"].astype(bool)]
+    counts = rows.groupby(["offer_id", "weekday"])["count"].max()
+    if counts.empty:
+        return "0"
+    low, high = int(counts.min()), int(counts.max())
+    return fmt_int(low) if low == high else f"{fmt_int(low)}–{fmt_int(high)}"

@@ -303,7 +303,7 @@ class OfferMatcher:
                 key = normalise_header(name)
                 if key:
                     self.exact.setdefault(key, offer_id)
-        # longest first, so `aucgrenaa` wins over `auc`
+        # longest first, so a long alias (`nordhuset`) wins over a short one (`nord`)
         self.by_length = sorted(self.exact.items(), key=lambda item: (-len(item[0]), item[0]))
 
     def match(self, text: Any) -> str | None:

@@ -179,6 +179,84 @@ def slot_label(start: Any, end: Any = None, minutes: int = 30) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------
+# Sentences built from the data: the offers, the slot width, synthetic or real
+# --------------------------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {2: "to", 3: "tre", 4: "fire", 5: "fem", 6: "seks", 7: "syv", 8: "otte", 9: "ni", 10: "ti"}
+
+
+def join_da(parts: Iterable[Any], conjunction: str = "og") -> str:
+    """ "A", "A og B", "A, B og C" (no Oxford comma in Danish); "" for nothing."""
+    items = [str(p) for p in parts]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def offers_list(names: Mapping[str, str] | Iterable[str]) -> str:
+    """The offers by name, in the given order: "Nord, Syd og Aktivhuset" (a mapping gives its values)."""
+    return join_da(names.values() if isinstance(names, Mapping) else names)
+
+
+def offers_phrase(names: Mapping[str, str] | Iterable[str] | int, *, definite: bool = True) -> str:
+    """How many offers a sentence is about: "tilbuddet", "begge tilbud", "de tre tilbud", "alle 11 tilbud".
+
+    `names` is the offers (ids or names) or their number. With `definite=False` the phrase has no article:
+    "ét tilbud", "to tilbud", "tre tilbud", "11 tilbud" (for "i alt i …").
+    """
+    n = names if isinstance(names, int) else len(list(names))
+    if n < 1:
+        raise ValueError("a dataset has at least one offer")
+    if not definite:
+        return "ét tilbud" if n == 1 else f"{_NUMBER_WORDS.get(n, str(n))} tilbud"
+    if n == 1:
+        return "tilbuddet"
+    if n == 2:
+        return "begge tilbud"
+    if n == 3:
+        return "de tre tilbud"
+    return f"alle {n} tilbud"
+
+
+_SLOT_WORDS = {
+    15: {"per": "kvarter", "plural": "kvarterer", "one": "et kvarter", "each": "hvert kvarter"},
+    30: {"per": "halve time", "plural": "halve timer", "one": "en halv time", "each": "hver halve time"},
+    60: {"per": "time", "plural": "timer", "one": "en time", "each": "hver time"},
+}
+
+
+def slot_words(bin_minutes: Any) -> dict[str, str]:
+    """The Danish words for a time slot of `bin_minutes` (demand.bin_minutes), so text follows the parameter.
+
+    Keys: "per" (after "pr.": "halve time"), "plural" ("halve timer"), "one" ("en halv time") and "each"
+    ("hver halve time"). Widths without a word of their own say "45 minutter" / "tidsrum på 45 minutter".
+    """
+    minutes = int(bin_minutes)
+    if minutes <= 0:
+        raise ValueError(f"a slot is a positive number of minutes, not {bin_minutes!r}")
+    if minutes in _SLOT_WORDS:
+        return dict(_SLOT_WORDS[minutes])
+    return {
+        "per": f"{minutes} minutter",
+        "plural": f"tidsrum på {minutes} minutter",
+        "one": f"et tidsrum på {minutes} minutter",
+        "each": f"hvert tidsrum på {minutes} minutter",
+    }
+
+
+def slot_width_text(bin_minutes: Any) -> str:
+    """The slot width as it follows "pr.": "kvarter" (15), "halve time" (30), "time" (60), "45 minutter"."""
+    return slot_words(bin_minutes)["per"]
+
+
+def master_data_text(synthetic: bool) -> str:
+    """Where the roster, budget and FTE figures come from, to follow "Vagtplan og budget …"."""
+    if synthetic:
+        return "er i dette datasæt opdigtede (syntetiske demodata) og kun til sammenligning"
+    return "kommer fra tilbuddenes stamdata (offers.yaml)"
+
+
+# --------------------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------------------
 
@@ -660,8 +738,8 @@ def banner(dataset_info: Mapping[str, Any] | str | Path | None = None):
             f'<aside class="rp-banner rp-banner-synthetic" role="note" {attributes}>'
             "<strong>Syntetiske data – ikke rigtige borgere.</strong> "
             "Alle tal i denne rapport er beregnet på et kunstigt datasæt, der efterligner "
-            "fremmøderegistreringerne i AUC og No. 17. Datasættet er lavet, så det gengiver tallene i "
-            "kommissoriet; det siger intet om enkelte borgere og må ikke bruges som beslutningsgrundlag."
+            "tilbuddenes fremmøderegistreringer. Datasættet er lavet til at vise og afprøve analyserne; det "
+            "siger intet om enkelte borgere og må ikke bruges som beslutningsgrundlag."
             f"{period_text}</aside>"
         )
     period_text = f"Fremmøderegistreringer {period}." if period else "Fremmøderegistreringer."

@@ -130,6 +130,28 @@ PLANS = [
         n_returns=2,
     ),
 ]
+# Offers beyond the demo's two, for testing that everything downstream loops over the offers of the dataset
+# (`attendance synth --offers 3` or `--offers auc,no17,aktivhuset`). Not calibrated to the kommissorium.
+EXTRA_PLANS = [
+    OfferPlan(
+        offer_id="aktivhuset",
+        hours={0: (570, 930), 1: (570, 930), 2: (720, 1020), 3: (570, 930)},
+        closed_dates=(dt.date(2026, 4, 22),),
+        n_referred=44,
+        n_never=7,
+        n_rare=4,
+        n_dropin=5,
+        unique_mean=15.0,
+        unique_min=8,
+        unique_max=28,
+        peak_min=6,
+        peak_max=24,
+        stay_median=180.0,
+        n_returns=3,
+    ),
+]
+ALL_PLANS = PLANS + EXTRA_PLANS
+DEFAULT_OFFERS = tuple(plan.offer_id for plan in PLANS)
 TICK_WEEK = [dt.date(2026, 3, 16) + dt.timedelta(days=i) for i in range(5)]  # No. 17, week 12
 TICK_TIMED = (600, 840)  # the one "10-14" cell of the tick list
 TRIP_DATE = dt.date(2026, 5, 23)  # a Saturday: AUC's outing to Djurs Sommerland
@@ -140,9 +162,38 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def offers_config() -> dict[str, dict]:
+def select_offers(offers: str | int | tuple[str, ...] | list[str] | None = None) -> tuple[str, ...]:
+    """The offer ids a synthetic dataset holds: None = the demo's two; N = the first N; or ids ("auc,no17").
+
+    The order is always that of ALL_PLANS, so an offer's random stream (seeded by its position) is the same in
+    every selection that holds it.
+    """
+    known = [plan.offer_id for plan in ALL_PLANS]
+    if offers is None:
+        return DEFAULT_OFFERS
+    if isinstance(offers, str) and offers.strip().isdigit():
+        offers = int(offers)
+    if isinstance(offers, int):
+        if not 1 <= offers <= len(known):
+            raise ValueError(f"--offers: a number from 1 to {len(known)}, or ids from {', '.join(known)}")
+        return tuple(known[:offers])
+    ids = [o.strip() for o in offers.split(",")] if isinstance(offers, str) else [str(o) for o in offers]
+    unknown = sorted({o for o in ids if o not in known})
+    if unknown or not ids:
+        raise ValueError(
+            f"--offers: unknown offer {', '.join(unknown) or '(none)'}; choose from {', '.join(known)}"
+        )
+    return tuple(o for o in known if o in ids)
+
+
+def _plans(offer_ids: tuple[str, ...]) -> list[tuple[int, OfferPlan]]:
+    """(position in ALL_PLANS, plan) of the selected offers: the position seeds the offer's random stream."""
+    return [(i, plan) for i, plan in enumerate(ALL_PLANS) if plan.offer_id in offer_ids]
+
+
+def offers_config(offer_ids: tuple[str, ...] = DEFAULT_OFFERS) -> dict[str, dict]:
     """offers.yaml content. Roster, FTE and budget are illustrative assumptions (see assumptions_note)."""
-    plans = {plan.offer_id: plan for plan in PLANS}
+    plans = {plan.offer_id: plan for plan in ALL_PLANS}
 
     def hours(plan: OfferPlan) -> dict[str, list]:
         return {WEEKDAYS_DA[wd]: [[_hhmm(o), _hhmm(c)]] for wd, (o, c) in sorted(plan.hours.items())}
@@ -153,7 +204,7 @@ def offers_config() -> dict[str, dict]:
             for wd, (o, c) in sorted(plan.hours.items())
         ]
 
-    return {
+    config = {
         "auc": {
             "name": "AUC",
             "aliases": ["AUC", "A.U.C.", "auc grenaa", "Aktivitets- og Udviklingscenter"],
@@ -180,7 +231,21 @@ def offers_config() -> dict[str, dict]:
             "staff_and_volunteers": ["Ulla Overgaard", "Poul Thygesen"],
             "assumptions_note": ASSUMPTIONS_NOTE,
         },
+        "aktivhuset": {
+            "name": "Aktivhuset",
+            "aliases": ["Aktivhuset", "Aktiv huset", "Aktivhus"],
+            "town": "Ørum",
+            "approved_places": 12,
+            "opening_hours": hours(plans["aktivhuset"]),
+            "closed_dates": list(plans["aktivhuset"].closed_dates),
+            "roster": roster(plans["aktivhuset"], {0: 3, 1: 3, 2: 2, 3: 3}),
+            "fte": 3.1,
+            "annual_budget_dkk": 1_900_000,
+            "staff_and_volunteers": ["Jette Kjeldsen", "Mikkel Bertelsen"],
+            "assumptions_note": ASSUMPTIONS_NOTE,
+        },
     }
+    return {offer_id: config[offer_id] for offer_id in offer_ids}
 
 
 def opening_days(plan: OfferPlan) -> list[dt.date]:
@@ -477,7 +542,8 @@ def _returns(rng, plan: OfferPlan, days, rows, lo_day, hi_day) -> list[dict]:
 def truth_figures(visits: pd.DataFrame) -> dict[str, dict[str, float]]:
     """The kommissorium's figures of the truth (per opening day; peaks from timed visits on [start, end))."""
     out = {}
-    for plan in PLANS:
+    present = set(visits["offer_id"])
+    for plan in (p for p in ALL_PLANS if p.offer_id in present):
         days = pd.DatetimeIndex([pd.Timestamp(d) for d in opening_days(plan)])
         own = visits[(visits["offer_id"] == plan.offer_id) & visits["date"].isin(days)]
         unique = own.groupby("date")["citizen"].nunique().reindex(days, fill_value=0)
@@ -501,17 +567,20 @@ def truth_figures(visits: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
-def generate_truth(seed: int = 2026) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def generate_truth(
+    seed: int = 2026, offers: tuple[str, ...] = DEFAULT_OFFERS
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The clean truth the cleaner must recover: visits, referrals and the offers configuration.
 
     visits: offer_id, date, citizen (fake full name), start, end, granularity (`timed`/`day`), on_closed_day,
     is_trip. referrals: offer_id, citizen, initials, referral_start, referral_end (NaT = open), age_band.
     """
+    config = offers_config(offers)
     taken: set[str] = set()
-    for offer in offers_config().values():
+    for offer in config.values():
         taken.update(name.lower() for name in offer["staff_and_volunteers"])
     visits, referrals = [], []
-    for index, plan in enumerate(PLANS):
+    for index, plan in _plans(offers):
         v, r = _truth_for_offer(seed, index, plan, taken)
         visits += v
         referrals += r
@@ -521,7 +590,7 @@ def generate_truth(seed: int = 2026) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         .reset_index(drop=True)
     )
     referrals_df = pd.DataFrame(referrals).sort_values(["offer_id", "citizen"]).reset_index(drop=True)
-    return visits_df, referrals_df, offers_config()
+    return visits_df, referrals_df, config
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -773,13 +842,30 @@ def _by_week(visits: pd.DataFrame) -> dict[int, pd.DataFrame]:
 
 
 def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[tuple[str, str]]]:
-    """Every registration sheet, with the defects of DESIGN.md § 3 placed where cleaning undoes them."""
-    plans = {p.offer_id: p for p in PLANS}
+    """Every registration sheet, with the defects of DESIGN.md § 3 placed where cleaning undoes them.
+
+    The demo's two offers each have their own hand-made layout (the defect floor of the tests); any other offer
+    gets the plain monthly layout of `_layout_monthly`.
+    """
+    plans = {p.offer_id: p for p in ALL_PLANS}
     inj = _Injector(rng)
     sheets: list[Sheet] = []
-    auc, no17 = truth[truth["offer_id"] == "auc"], truth[truth["offer_id"] == "no17"]
-    auc_month, no17_month = auc["date"].dt.month, no17["date"].dt.month
-    staff_auc, staff_no17 = offers["auc"]["staff_and_volunteers"], offers["no17"]["staff_and_volunteers"]
+    writers = {"auc": _layout_auc, "no17": _layout_no17}
+    for offer_id, offer in offers.items():
+        own = truth[truth["offer_id"] == offer_id]
+        writer = writers.get(offer_id, _layout_monthly)
+        sheets += writer(rng, inj, own, offer, plans[offer_id], truth.attrs.get("referrals"))
+    return sheets, inj.aliases
+
+
+def _layout_auc(
+    rng, inj: _Injector, auc: pd.DataFrame, offer: dict, plan: OfferPlan, referrals
+) -> list[Sheet]:
+    """AUC: weekly sheets with titles and totals, a serial-date sheet, and a cp1252 CSV export with a trip."""
+    sheets: list[Sheet] = []
+    auc_month = auc["date"].dt.month
+    staff_auc = offer["staff_and_volunteers"]
+    plans = {"auc": plan}
 
     # File names are ASCII ("fremmoede"), as staff often write them; `git ls-files` quotes non-ASCII paths.
     # AUC, March: one sheet per week, real Excel dates and times, title and total rows
@@ -901,6 +987,18 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
         )
     )
 
+    return sheets
+
+
+def _layout_no17(
+    rng, inj: _Injector, no17: pd.DataFrame, offer: dict, plan: OfferPlan, referrals
+) -> list[Sheet]:
+    """No. 17: a long sheet plus a tick list, weekly sheets with initials, and a sheet with offer variants."""
+    sheets: list[Sheet] = []
+    no17_month = no17["date"].dt.month
+    staff_no17 = offer["staff_and_volunteers"]
+    plans = {"no17": plan}
+
     # No. 17, March: a long sheet and week 12 as a tick list
     no17_march = no17[no17_month == 3]
     in_tick_week = no17_march["date"].dt.date.isin(TICK_WEEK)
@@ -941,7 +1039,7 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
     sheets.append(_tick_sheet(rng, no17_march[in_tick_week], ranged))
 
     # No. 17, April: nr17_2026-04.xlsx, one sheet per week, no title (offer from the file name); week 16 initials
-    initials = _referral_initials(truth.attrs["referrals"], "no17")
+    initials = _referral_initials(referrals, "no17")
     for week, visits in _by_week(no17[no17_month == 4]).items():
         rows = _data_entries(rng, visits)
         label = "Navn"
@@ -1011,7 +1109,53 @@ def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[t
             ],
         )
     )
-    return sheets, inj.aliases
+    return sheets
+
+
+def _layout_monthly(
+    rng, inj: _Injector, own: pd.DataFrame, offer: dict, plan: OfferPlan, referrals
+) -> list[Sheet]:
+    """Any further offer: one workbook per month named after the offer, a title row and a few common defects.
+
+    The offer is read from the title row (its name is an alias); the defects are ones every sheet may have:
+    an exact duplicate, swapped times, stray case, a staff row and blank rows.
+    """
+    sheets: list[Sheet] = []
+    months = own["date"].dt.month
+    header = [
+        ("date", "Dato"),
+        ("citizen", "Navn"),
+        ("time_in", "Ind"),
+        ("time_out", "Ud"),
+        ("comment", "Note"),
+    ]
+    for month in sorted(set(months[~own["on_closed_day"]])):
+        rows = _data_entries(rng, own[months == month])
+        _exact_duplicates(inj, rows, 1)
+        _swap(inj, rows, 1)
+        _case_variants(inj, rows, 1)
+        _staff_rows(rng, rows, offer["staff_and_volunteers"], 1, plan)
+        _insert_blank(rng, rows, 1)
+        month_name = MONTHS_DA[month - 1]
+        sheets.append(
+            Sheet(
+                f"{offer['name']} fremmoede {month_name} 2026.xlsx",
+                month_name.capitalize(),
+                header,
+                {"excel_date": 0.6, "dmy_dash": 0.4},
+                {"excel_time": 0.5, "dot": 0.3, "colon": 0.2},
+                [
+                    Entry(
+                        "title",
+                        text=f"Fremmøde {offer['name']} {month_name} 2026",
+                        defects=[("title_row", "title above header")],
+                    ),
+                    Entry("header"),
+                    *rows,
+                ],
+            )
+        )
+    return sheets
 
 
 def _referral_initials(referrals: pd.DataFrame, offer_id: str) -> dict[str, str]:
@@ -1174,10 +1318,18 @@ def demo_key(seed: int) -> str:
     return hashlib.sha256(f"attendance synthetic demo key, seed {seed}".encode()).hexdigest()
 
 
-def build_demo(out_dir: Path, seed: int = 2026) -> DemoBuild:
-    """Write the calibrated demo dataset into `out_dir` and return its manifest of injected defects."""
+def _join_da(parts: list[str], conjunction: str = "og") -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
+
+
+def build_demo(out_dir: Path, seed: int = 2026, offers: tuple[str, ...] = DEFAULT_OFFERS) -> DemoBuild:
+    """Write the calibrated demo dataset into `out_dir` and return its manifest of injected defects.
+
+    `offers` selects the offers (see `select_offers`); the default, the demo's two, gives the committed demo.
+    """
     out_dir = Path(out_dir)
-    truth, referrals, offers = generate_truth(seed)
+    offer_ids = select_offers(offers)
+    truth, referrals, offers = generate_truth(seed, offer_ids)
     truth.attrs["referrals"] = referrals
     rng = np.random.default_rng([seed, 7])
     sheets, aliases = _layout(rng, truth, offers)
@@ -1202,7 +1354,7 @@ def build_demo(out_dir: Path, seed: int = 2026) -> DemoBuild:
             _write_xlsx(path, content)
         written.append(path)
 
-    written += _write_metadata(out_dir, seed, offers, referrals, aliases)
+    written += _write_metadata(out_dir, seed, offers, referrals, aliases, offer_ids != DEFAULT_OFFERS)
     n_rows = sum(len(rows) for content in files.values() for _, rows in content)
     kinds = sorted({m["kind"] for m in manifest})
     on_open = truth[~truth["on_closed_day"]]
@@ -1215,27 +1367,35 @@ def build_demo(out_dir: Path, seed: int = 2026) -> DemoBuild:
             + f" ({f['min']}-{f['max']}, peaks {f['peak_max']}/{f['peak_min']})"
         )
 
+    names = {offer_id: offer["name"] for offer_id, offer in offers.items()}
+    referral_counts = ", ".join(f"{(referrals['offer_id'] == o).sum()} {name}" for o, name in names.items())
+    figures = [f"{name} {describe(o)}" for o, name in names.items()]
+    figures[0] += " unique citizens per opening day"
     summary = (
         f"Wrote the synthetic demo dataset (seed {seed}) to {out_dir}: {len(files)} registration files with "
-        f"{n_rows} raw rows, a referral list ({(referrals['offer_id'] == 'auc').sum()} AUC, "
-        f"{(referrals['offer_id'] == 'no17').sum()} No. 17) and offers.yaml. The truth behind it has "
+        f"{n_rows} raw rows, a referral list ({referral_counts}) and offers.yaml. The truth behind it has "
         f"{len(on_open)} visits on opening days plus {int(truth['on_closed_day'].sum())} on a trip; "
         "its figures, which cleaning must reproduce: "
-        f"AUC {describe('auc')} unique citizens per opening day and No. 17 {describe('no17')}. "
+        f"{_join_da(figures, 'and')}. "
         f"Injected defect kinds: {', '.join(kinds)}. All names are fake."
     )
     return DemoBuild(summary, manifest, written)
 
 
-def _write_metadata(out_dir: Path, seed: int, offers: dict, referrals: pd.DataFrame, aliases) -> list[Path]:
+def _write_metadata(
+    out_dir: Path, seed: int, offers: dict, referrals: pd.DataFrame, aliases, selected: bool = False
+) -> list[Path]:
+    where = _join_da([f"{offer['name']} ({offer['town']})" for offer in offers.values()])
+    option = f" --offers {','.join(offers)}" if selected else ""
     dataset = {
-        "name": "demo",
+        "name": out_dir.name if selected else "demo",
         "synthetic": True,
         "period_start": PERIOD_START,
         "period_end": PERIOD_END,
         "description": (
-            "Syntetiske demodata for AUC (Grenaa) og No. 17 (Auning), marts-maj 2026. Navnene er opdigtede; "
-            f"rensede giver data kommissoriets fremmødetal. Dannet med `attendance synth` (seed {seed})."
+            f"Syntetiske demodata for {where}, marts-maj 2026. Navnene er opdigtede; "
+            + ("" if selected else "rensede giver data kommissoriets fremmødetal. ")
+            + f"Dannet med `attendance synth{option}` (seed {seed})."
         ),
     }
     paths = [out_dir / "dataset.yaml", out_dir / "offers.yaml"]
@@ -1243,7 +1403,7 @@ def _write_metadata(out_dir: Path, seed: int, offers: dict, referrals: pd.DataFr
     paths[1].write_text(
         yaml.safe_dump({"offers": offers}, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8"
     )
-    offer_names = {"auc": "AUC", "no17": "No. 17"}
+    offer_names = {offer_id: offer["name"] for offer_id, offer in offers.items()}
     ref_rows = [["Tilbud", "Navn", "Initialer", "Visiteret fra", "Visiteret til", "Aldersgruppe"]]
     for r in referrals.itertuples(index=False):
         ref_rows.append(
@@ -1265,10 +1425,17 @@ def _write_metadata(out_dir: Path, seed: int, offers: dict, referrals: pd.DataFr
     return paths
 
 
-def write_raw_dataset(out_dir: Path, seed: int = 2026, visits: int | None = None) -> str:
-    """Write the raw dataset (the calibrated demo, or about `visits` visits for benchmarks); return a summary."""
+def write_raw_dataset(
+    out_dir: Path, seed: int = 2026, visits: int | None = None, offers: str | int | None = None
+) -> str:
+    """Write the raw dataset (the calibrated demo, or about `visits` visits for benchmarks); return a summary.
+
+    `offers`: None for the demo's two offers, a number (1–3) or offer ids "auc,no17,aktivhuset".
+    """
     if visits is None:
-        return build_demo(Path(out_dir), seed).summary
+        return build_demo(Path(out_dir), seed, select_offers(offers)).summary
+    if offers is not None:
+        raise ValueError("--offers applies to the calibrated demo, not to --visits")
     return write_scaled_dataset(Path(out_dir), seed, visits)
 
 

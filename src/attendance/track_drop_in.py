@@ -46,7 +46,18 @@ from .demand_model import (
     slot_label,
 )
 from .errors import InputError
-from .report import MINUS, PALETTE, fmt_number, fmt_pct, fmt_time, use_danish_axes, weekday_name
+from .report import (
+    MINUS,
+    PALETTE,
+    fmt_int,
+    fmt_number,
+    fmt_pct,
+    fmt_time,
+    join_da,
+    slot_words,
+    use_danish_axes,
+    weekday_name,
+)
 
 # rule name -> (table, column, Danish description for the report)
 OPENING_RULES: dict[str, tuple[str, str, str]] = {
@@ -549,6 +560,81 @@ def mean_interval_text(mean: float, lower: float, upper: float) -> str:
     return _no_break(f"{fmt_number(mean, 1)}\u00a0({interval_text(lower, upper)})")
 
 
+def places_text(places: float | None) -> str:
+    """An offer's approved places for a key-figure note: "30 godkendte pladser" or "intet godkendt pladstal"."""
+    if places is None or (isinstance(places, float) and np.isnan(places)):
+        return "intet godkendt pladstal"
+    return f"{fmt_int(places)} godkendte pladser"
+
+
+def places_line_text(offers: Mapping[str, Mapping], names: Mapping[str, str]) -> str:
+    """The sentence that explains the dashed places line of `plot_scenario_peaks`, from the offers' data."""
+    with_places = [names[o] for o in names if (offers.get(o) or {}).get("approved_places") is not None]
+    if not with_places:
+        return "Ingen af tilbuddene har et godkendt pladstal, så der er ingen linje for pladser."
+    lead = (
+        "Den stiplede linje er tilbuddets godkendte pladser."
+        if len(names) == 1
+        else f"Den stiplede linje er de godkendte pladser ({join_da(with_places)})."
+        if len(with_places) < len(names)
+        else "Den stiplede linje er tilbuddets godkendte pladser i hvert panel."
+    )
+    return (
+        f"{lead} Læs: jo tættere stregens top kommer på linjen, jo oftere vil der være flere end pladstallet."
+    )
+
+
+def capacity_text(
+    table: pd.DataFrame,
+    offer_id: str,
+    name: str,
+    places: float | None,
+    peak_max: float,
+    level_text: str,
+) -> str:
+    """One offer's paragraph of the capacity section: approved places against the expected daily peaks.
+
+    `table` is `scenario_table`'s first result; `peak_max` the highest concurrent attendance registered.
+    An offer without approved places gets the sentence that its capacity cannot be compared.
+    """
+    if places is None or (isinstance(places, float) and np.isnan(places)):
+        return (
+            f"{name} har intet godkendt pladstal, så kapaciteten kan ikke sammenlignes. Forventet dagsmaksimum "
+            f"for {name} står i tabellerne ovenfor og i scenarierne nedenfor; hvis {name} bliver et åbent "
+            "værested, bør der fastsættes et pladstal ud fra lokalerne."
+        )
+    own = table[(table["offer_id"] == offer_id) & (table["hours"] == "recommended")].set_index("uplift")
+    top = float(max(own.index))
+    worst = own.loc[top]
+    limiting = worst["share_days_over_places"] >= 0.05
+    growth = (
+        f"Stiger efterspørgslen {fmt_pct(top, 0)}, overskrides pladstallet på "
+        f"{share_of_days_text(worst['share_days_over_places'])} (forventet dagsmaksimum "
+        f"{fmt_number(worst['peak_mean'])}, interval {interval_text(worst['peak_lower'], worst['peak_upper'])}). "
+        if top > 0
+        else ""
+    )
+    today = own.loc[0.0]
+    return (
+        f"{name} er godkendt til {fmt_int(places)} pladser. I registreringsperioden var der højst "
+        f"{fmt_int(peak_max)} borgere til stede samtidig. Med den anbefalede åbningstid og uændret efterspørgsel "
+        f"forventes dagsmaksimum at ligge mellem {interval_text(today['peak_lower'], today['peak_upper'])} på "
+        f"{level_text} af dagene, og pladstallet overskrides på "
+        f"{share_of_days_text(today['share_days_over_places'])}. "
+        + growth
+        + (
+            f"Pladstallet i {name} er altså allerede med dagens efterspørgsel en begrænsning, som et åbent "
+            "værested skal tage stilling til (fx flere lokaler eller et loft over antal samtidige gæster)."
+            if today["share_days_over_places"] >= 0.05
+            else f"Pladstallet bliver altså kun sjældent en begrænsning for et åbent værested i {name}, også i det "
+            "største scenarie; bemandingen betyder mere for økonomien."
+            if not limiting
+            else f"I det største scenarie bliver pladstallet i {name} altså en begrænsning, som et åbent værested "
+            "skal tage stilling til (fx flere lokaler eller et loft over antal samtidige gæster)."
+        )
+    )
+
+
 def share_of_days_text(share: float) -> str:
     """How often a simulated day exceeds a limit, in words a reader can use ("under 0,1 % af dagene")."""
     if share <= 0:
@@ -650,7 +736,12 @@ def _scenario_keys(own: pd.DataFrame) -> dict[str, list[str]]:
     }
 
 
-def scenario_attendance_da(table: pd.DataFrame, offer_id: str) -> pd.DataFrame:
+def busiest_slot_column(bin_minutes: int = 30) -> str:
+    """The scenario table's column of the busiest slot, named by the slot width ("Travleste halve time, …")."""
+    return f"Travleste {slot_words(bin_minutes)['per']}, gns. til stede"
+
+
+def scenario_attendance_da(table: pd.DataFrame, offer_id: str, bin_minutes: int = 30) -> pd.DataFrame:
     """One offer's scenarios (demand change × opening hours): expected attendance, peaks and capacity."""
     own = table[table["offer_id"] == offer_id]
     out = pd.DataFrame(
@@ -664,7 +755,7 @@ def scenario_attendance_da(table: pd.DataFrame, offer_id: str) -> pd.DataFrame:
                 mean_interval_text(m, a, b)
                 for m, a, b in zip(own["peak_mean"], own["peak_lower"], own["peak_upper"], strict=True)
             ],
-            "Travleste halve time, gns. til stede": own["occupancy_mean_max"].to_numpy(),
+            busiest_slot_column(bin_minutes): own["occupancy_mean_max"].to_numpy(),
             "Dage over godkendte pladser": own["share_days_over_places"].to_numpy(),
         }
     )

@@ -1,4 +1,4 @@
-"""Spor 1 — continuing AUC and No. 17 as referred § 104 offers: who is referred and who comes, how often,
+"""Spor 1 — continuing the offers as referred § 104 offers: who is referred and who comes, how often,
 staffing matched to attendance against the current roster, the budget per citizen, and what individual goal
 follow-up (SMART goals, documentation — the inspection's critique) would cost.
 
