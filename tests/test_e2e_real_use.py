@@ -17,6 +17,8 @@ import yaml
 from project_copy import copy_project
 from project_copy import run as _run
 
+from attendance.yamlio import load_yaml_file
+
 BIN = Path(sys.executable).parent
 DVC = str(BIN / "dvc")
 
@@ -69,6 +71,12 @@ def test_readme_real_data_path_and_a_scenario_of_every_parameter_group(tmp_path)
         dataset_yaml.read_text(encoding="utf-8").replace("synthetic: true", "synthetic: false"),
         encoding="utf-8",
     )
+    offers_yaml = raw / "offers.yaml"  # the README: replace the demo's illustrative figures and their note
+    offers = load_yaml_file(offers_yaml)
+    for offer in offers["offers"].values():
+        offer["assumptions_note"] = "Kommunens budget og vagtplan 2026."
+    offers_yaml.write_text(yaml.safe_dump(offers, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert "Syntetisk" not in offers_yaml.read_text(encoding="utf-8")
     raw_before = _tree_digest(raw)
     assert _run(["git", "status", "--porcelain", "data/raw"], project).stdout == "", (
         "raw data would enter git"
@@ -147,3 +155,36 @@ def test_readme_real_data_path_and_a_scenario_of_every_parameter_group(tmp_path)
     shutil.rmtree(raw)
     _run([DVC, "pull", "data/raw/real2026.dvc"], project)
     assert _tree_digest(raw) == raw_before, "the raw data could not be restored from the remote"
+
+
+@pytest.mark.parametrize("offers", ["1", "3"], ids=["one_offer", "three_offers"])
+def test_datasets_with_one_and_three_offers_run_and_every_report_names_every_offer(tmp_path, offers):
+    """Offers are data: the whole pipeline runs on a dataset of one offer and of three, and every reviewer
+    report names every offer of the dataset (and no other)."""
+    project = copy_project(tmp_path / "project")
+    name = f"offers_{offers}"
+    _run([str(BIN / "attendance"), "synth", f"data/raw/{name}", "--offers", offers], project)
+    params = project / "params.yaml"
+    params.write_text(
+        params.read_text(encoding="utf-8").replace("name: demo ", f"name: {name} ", 1), encoding="utf-8"
+    )
+    assert load_yaml_file(params)["dataset"]["name"] == name
+    _run([DVC, "repro"], project)
+
+    offers_json = json.loads((project / "data" / "processed" / "offers.json").read_text(encoding="utf-8"))
+    names = {key: spec["name"] for key, spec in offers_json.items() if not key.startswith("_")}
+    assert len(names) == int(offers)
+    every = {
+        spec["name"] for spec in load_yaml_file(project / "data/raw/demo/offers.yaml")["offers"].values()
+    }
+    listed = load_yaml_file(project / f"data/raw/{name}/offers.yaml")["offers"]
+    reports = sorted((project / "reports").glob("1*.html"))
+    assert len(reports) >= 4
+    for report in reports:
+        text = report.read_text(encoding="utf-8")
+        for offer_name in names.values():
+            assert offer_name in text, f"{report.name} does not name {offer_name}"
+        for other in every - set(names.values()):
+            assert other not in text, f"{report.name} names {other}, which is not in this dataset"
+    metrics = json.loads((project / "metrics" / "clean.json").read_text(encoding="utf-8"))
+    assert set(names) <= set(metrics) and len(listed) == int(offers)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from attendance import staffing as staffing_module
+from attendance import track_drop_in as td
 from attendance.demand_model import ArrivalModel, predict_occupancy, simulate_days
 from attendance.errors import InputError
 from attendance.track_drop_in import (
@@ -339,3 +340,30 @@ def test_danish_tables_suppress_small_observed_counts_and_drop_capacity_without_
         scen.assign(approved_places=30.0, share_days_over_places=0.0), "no17"
     )
     assert "Dage over godkendte pladser" in with_places.columns
+
+
+def test_scenario_keys_are_dvc_friendly():
+    assert td.scenario_key(0.0) == "today"
+    assert td.scenario_key(0.2) == "plus_20pct" and td.scenario_key(-0.2) == "minus_20pct"
+    assert td.scenario_key(0.125) == "plus_12_5pct"
+    assert all("." not in td.scenario_key(u) for u in (-0.5, 0.0, 0.25, 1.0, 0.333))
+
+
+def test_scenario_metrics_follow_the_scenarios_asked_for():
+    table = pd.DataFrame(
+        {
+            "offer_id": ["x", "x", "x", "x"],
+            "uplift": [0.0, 0.0, 0.5, 0.5],
+            "hours": [td.HOURS_TODAY, td.HOURS_RECOMMENDED, td.HOURS_TODAY, td.HOURS_RECOMMENDED],
+            "peak_mean": [10.0, 9.5, 15.0, 14.25],
+            "staff_hours_week_needed": [60.0, 55.0, 80.0, 75.0],
+            "staff_budget_needed_dkk": [1e6, 9e5, 1.2e6, 1.1e6],
+        }
+    )
+    metrics = td.scenario_metrics(table)
+    assert set(metrics["x"]) == {"today", "plus_50pct"}
+    assert metrics["x"]["plus_50pct"] == {
+        "peak_mean": 14.25,
+        "staff_hours_week": 75.0,
+        "staff_budget_dkk": 1.1e6,
+    }

@@ -408,6 +408,29 @@ def scenario_table(
     return table, by_weekday
 
 
+def scenario_key(uplift: float) -> str:
+    """A metric key for a demand scenario without dots or signs (DVC joins keys with dots): 0.2 → "plus_20pct"."""
+    percent = round(abs(float(uplift)) * 100, 4)
+    if percent == 0:
+        return "today"
+    number = f"{percent:g}".replace(".", "_")
+    return f"{'plus' if uplift > 0 else 'minus'}_{number}pct"
+
+
+def scenario_metrics(table: pd.DataFrame, hours: str = HOURS_RECOMMENDED) -> dict[str, dict[str, dict]]:
+    """Per offer and demand scenario (with the recommended hours): expected daily peak, staff hours and cost,
+    so that `dvc exp run -S spor2.scenarios=…` shows its scenarios in `dvc exp show` / `attendance compare`."""
+    chosen = table[table["hours"] == hours]
+    metrics: dict[str, dict[str, dict]] = {}
+    for row in chosen.itertuples(index=False):
+        metrics.setdefault(str(row.offer_id), {})[scenario_key(row.uplift)] = {
+            "peak_mean": round(float(row.peak_mean), 4),
+            "staff_hours_week": round(float(row.staff_hours_week_needed), 4),
+            "staff_budget_dkk": round(float(row.staff_budget_needed_dkk), 2),
+        }
+    return metrics
+
+
 def scenario_label(uplift: float) -> str:
     """0.2 -> "+20 %", -0.2 -> "−20 %", 0 -> "Som i dag"."""
     if abs(float(uplift)) < 1e-12:
