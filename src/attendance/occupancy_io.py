@@ -14,7 +14,9 @@ from __future__ import annotations
 import csv
 import errno
 import os
+import queue
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,7 +129,7 @@ def _csv_batches(
     types = {start_col: stamp, end_col: stamp}
     columns = [start_col, end_col]
     if group_col is not None:
-        types[group_col] = pa.string()
+        types[group_col] = pa.dictionary(pa.int32(), pa.string())  # few distinct groups: codes straight away
         columns.append(group_col)
     reader = pacsv.open_csv(
         path,
@@ -203,6 +205,46 @@ def _bools(array: pa.Array) -> np.ndarray:
     return out if valid is None else out & valid
 
 
+def _prefetch(batches: Iterator[_Batch], depth: int = 2) -> Iterator[_Batch]:
+    """Read the next batches in a thread while this one is computed.
+
+    Why: Arrow's streaming reader parses one batch at a time; with the parse on one core and numpy on the
+    other, the two overlap instead of taking turns. `depth` batches in the queue keep memory bounded.
+    """
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        items.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            items.put(exc)
+
+    thread = threading.Thread(target=work, name="occupancy-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _to_numpy_ns(array: pa.Array) -> np.ndarray:
     """timestamp[ns] → datetime64[ns], nulls as NaT."""
     values, valid = _numpy(array, np.int64)
@@ -270,7 +312,7 @@ class _Groups:
 
     def codes(self, array: pa.Array, keep: np.ndarray) -> tuple[np.ndarray, int]:
         """Global codes of the kept rows and how many of them have no group."""
-        encoded = pc.dictionary_encode(array)
+        encoded = array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
         dictionary = encoded.dictionary
         local, valid = _numpy(encoded.indices.cast(pa.int64()), np.int64)
         if valid is not None:
@@ -284,9 +326,10 @@ class _Groups:
             values = dictionary.to_pylist()
         self.any_null |= array.null_count > 0
         kept = local[keep]
-        missing = int((kept < 0).sum())
+        counts = np.bincount(kept + 1, minlength=len(values) + 1)  # counts[0]: no group
+        missing = int(counts[0])
         mapping = np.full(len(values) + 1, -1, dtype=np.int64)  # last slot: null stays -1
-        for code in np.unique(kept[kept >= 0]):
+        for code in np.flatnonzero(counts[1:]):
             label = values[code]
             mapping[code] = self._code.setdefault(label, len(self.labels))
             if mapping[code] == len(self.labels):
@@ -452,7 +495,7 @@ def run_occupancy_files(
     if kind == "csv":
         try:
             rows, groups, problems = _accumulate(
-                _csv_batches(files[0], start_col, end_col, group_col, as_text=False),
+                _prefetch(_csv_batches(files[0], start_col, end_col, group_col, as_text=False)),
                 accumulator,
                 start_col,
                 end_col,
@@ -463,14 +506,14 @@ def run_occupancy_files(
             if group_col is None:
                 accumulator.ensure_groups(1)
             rows, groups, problems = _accumulate(
-                _csv_batches(files[0], start_col, end_col, group_col, as_text=True),
+                _prefetch(_csv_batches(files[0], start_col, end_col, group_col, as_text=True)),
                 accumulator,
                 start_col,
                 end_col,
                 group_col,
             )
     else:
-        batches = _parquet_batches(files, start_col, end_col, group_col)
+        batches = _prefetch(_parquet_batches(files, start_col, end_col, group_col))
         rows, groups, problems = _accumulate(batches, accumulator, start_col, end_col, group_col)
     _raise_first(problems, start_col, end_col, group_col, Path(input_path))
 
