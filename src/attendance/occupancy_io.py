@@ -131,17 +131,26 @@ def _csv_batches(
     if group_col is not None:
         types[group_col] = pa.dictionary(pa.int32(), pa.string())  # few distinct groups: codes straight away
         columns.append(group_col)
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=columns,
-            column_types=types,
-            null_values=NULL_VALUES,
-            strings_can_be_null=True,
-        ),
-    )
+
+    def failed(exc: pa.ArrowInvalid) -> Exception:
+        if not as_text and "conversion error to timestamp" in str(exc):
+            return _ReadAsText()
+        return InputError(f"cannot read the CSV: {exc}", file=str(path), fix="check the file")
+
+    try:  # Arrow reads the first block on opening
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=columns,
+                column_types=types,
+                null_values=NULL_VALUES,
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise failed(exc) from exc
     row = 2  # line 1 is the header
     while True:
         try:
@@ -149,9 +158,7 @@ def _csv_batches(
         except StopIteration:
             return
         except pa.ArrowInvalid as exc:
-            if not as_text and "conversion error to timestamp" in str(exc):
-                raise _ReadAsText from exc
-            raise InputError(f"cannot read the CSV: {exc}", file=str(path), fix="check the file") from exc
+            raise failed(exc) from exc
         yield _Batch(
             path,
             row,
