@@ -2,17 +2,25 @@
 
 Why a re-implementation of hillmaker: the published method (M. Isken's hillmaker) is the reference the
 municipality can cite, but hillmaker 0.8 loops over visits in Python and is far too slow for the benchmark
-sizes; this module reproduces its numbers exactly with vectorised numpy.
+sizes; this module reproduces its numbers exactly with vectorised numpy on int64 nanoseconds.
+
+Why pandas is imported inside functions: `attendance occupancy` runs on Arrow and numpy alone
+(`occupancy_io.py`), and importing pandas would cost it more than the computation itself.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DAILY_PEAK_COLUMNS = ["offer_id", "date", "peak"]
 MEASURES = ["occupancy", "arrivals", "departures"]
@@ -27,10 +35,23 @@ BYDATETIME_COLUMNS = [
     "departures",
     "occupancy",
 ]
+SLOT_KEYS = ["day_of_week", "dow_name", "bin_of_day", "bin_of_day_str"]
 PERCENTILES = (0.25, 0.5, 0.75, 0.95, 0.99)
 STAT_COLUMNS = ["count", "mean", "min", "max", "stdev", *[f"p{int(100 * p)}" for p in PERCENTILES]]
 _DOW_NAMES = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
 _NS_PER_S = 1_000_000_000
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _midnight(value) -> np.datetime64:
+    """Midnight of a window date; numpy for ISO text and dates, pandas (imported then) for anything else."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+        return np.datetime64(value.strip(), "D").astype("datetime64[ns]")
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return np.datetime64(value, "D").astype("datetime64[ns]")
+    import pandas as pd
+
+    return pd.Timestamp(value).normalize().to_datetime64().astype("datetime64[ns]")
 
 
 def _window(start_date, end_date) -> tuple[np.datetime64, np.datetime64]:
@@ -40,21 +61,170 @@ def _window(start_date, end_date) -> tuple[np.datetime64, np.datetime64]:
     arriving in that last second are outside, and departures in it are not counted. Matching it keeps parity.
     """
     try:
-        start = pd.Timestamp(start_date).normalize()
-        end = pd.Timestamp(end_date).normalize() + pd.Timedelta(86399, "s")
+        start = _midnight(start_date)
+        end = _midnight(end_date) + np.timedelta64(86399, "s")
     except (ValueError, TypeError) as exc:
         raise InputError(
             f"cannot read the window dates {start_date!r} / {end_date!r}", fix="give dates as YYYY-MM-DD"
         ) from exc
+    if np.isnat(start) or np.isnat(end):
+        raise InputError(
+            f"cannot read the window dates {start_date!r} / {end_date!r}", fix="give dates as YYYY-MM-DD"
+        )
     if end <= start:
         raise InputError(
             f"the window ends ({end_date}) before it starts ({start_date})", fix="swap --from/--to"
         )
-    return start.to_datetime64().astype("datetime64[ns]"), end.to_datetime64().astype("datetime64[ns]")
+    return start, end
+
+
+def _check_bin_minutes(bin_minutes) -> int:
+    if not isinstance(bin_minutes, int | np.integer) or bin_minutes <= 0 or 1440 % bin_minutes:
+        raise InputError(f"bin size {bin_minutes} minutes does not divide a day", fix="use e.g. 15, 30 or 60")
+    return int(bin_minutes)
+
+
+def _hillmaker_bin(delta: np.ndarray, bin_minutes: int) -> np.ndarray:
+    """Bin index of a time offset, with exactly hillmaker's arithmetic (`hmlib.bin_of_analysis_range`).
+
+    Why the odd steps: hillmaker floors to whole seconds, truncates minutes toward zero and then floors by
+    the bin size; a stop starting less than a minute before the window therefore lands in bin 0. Same steps,
+    same bins.
+    """
+    minutes = (delta.astype("timedelta64[s]") / 60.0).astype(np.int64)
+    return np.floor(minutes / bin_minutes).astype(np.int64)
+
+
+class OccupancyAccumulator:
+    """hillmaker's by-datetime measures (arrivals, departures, fractional occupancy), fed in chunks of visits.
+
+    Why chunks give the very same bits as one pass: the slot fractions are summed with `np.add.at`, which adds
+    in input order into the running totals exactly as one `np.bincount` over all visits would, and everything
+    else is an integer count. Memory is O(chunk + groups × slots), so files larger than memory stream through.
+
+    Feed it with `add(start, end, codes)`: datetime64[ns] arrays of complete visits that overlap the window
+    (`overlapping`) and do not end before they start, and each visit's group row (0, 1, … in any order).
+    """
+
+    def __init__(self, bin_minutes: int, start_date, end_date) -> None:
+        self.bin_minutes = _check_bin_minutes(bin_minutes)
+        self.window_start, self.window_end = _window(start_date, end_date)
+        self.n_bins = (
+            int(_hillmaker_bin(np.array([self.window_end - self.window_start]), self.bin_minutes)[0]) + 1
+        )
+        self.n_groups = 0
+        self._in = np.zeros(0)
+        self._out = np.zeros(0)
+        self._inner = np.zeros(0, dtype=np.int64)
+        self._arrivals = np.zeros(0, dtype=np.int64)
+        self._departures = np.zeros(0, dtype=np.int64)
+
+    def _bins(self, seconds: np.ndarray) -> np.ndarray:
+        """`_hillmaker_bin` of whole seconds from the window start, in one division where it is the same.
+
+        Why two cases: for offsets ≥ 0, floor(trunc(s / 60) / bin) = floor(s / (60 · bin)), one pass; before
+        the window, hillmaker's truncation toward zero differs, so those few take its exact steps.
+        """
+        bins = np.floor(seconds / (60.0 * self.bin_minutes)).astype(np.int64)
+        before = seconds < 0
+        if before.any():
+            minutes = (seconds[before] / 60.0).astype(np.int64)
+            bins[before] = np.floor(minutes / self.bin_minutes).astype(np.int64)
+        return bins
+
+    def overlapping(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Visits with both times that overlap the window (the others add nothing, as in hillmaker)."""
+        complete = ~(np.isnat(start) | np.isnat(end))
+        return complete & (start < self.window_end) & (end > self.window_start)
+
+    def ensure_groups(self, n_groups: int) -> None:
+        """Room for group rows 0 … n_groups - 1 (zero until visits are added to them)."""
+        extra = n_groups - self.n_groups
+        if extra <= 0:
+            return
+        self._in = np.concatenate([self._in, np.zeros(extra * self.n_bins)])
+        self._out = np.concatenate([self._out, np.zeros(extra * self.n_bins)])
+        self._inner = np.concatenate([self._inner, np.zeros(extra * (self.n_bins + 1), dtype=np.int64)])
+        self._arrivals = np.concatenate([self._arrivals, np.zeros(extra * self.n_bins, dtype=np.int64)])
+        self._departures = np.concatenate([self._departures, np.zeros(extra * self.n_bins, dtype=np.int64)])
+        self.n_groups = n_groups
+
+    def add(self, start: np.ndarray, end: np.ndarray, codes: np.ndarray | None = None) -> None:
+        """Add visits (see the class docstring); `codes` None puts them all in group row 0."""
+        if codes is None:
+            codes = np.zeros(len(start), dtype=np.int64)
+        codes = np.asarray(codes, dtype=np.int64)
+        if not len(start):
+            return
+        self.ensure_groups(int(codes.max()) + 1)
+        bin_minutes, n_bins = self.bin_minutes, self.n_bins
+        # whole seconds from the window start, floored as hillmaker floors them
+        rel_in = (start - self.window_start).astype("timedelta64[s]").view(np.int64).astype(np.float64)
+        rel_out = (end - self.window_start).astype("timedelta64[s]").view(np.int64).astype(np.float64)
+        entry_bin = self._bins(rel_in)
+        exit_bin = self._bins(rel_out)
+        bin_seconds = bin_minutes * 60
+        offset = codes * n_bins
+
+        # Fractions of the arrival and departure slots (hillmaker's in_bin_occ_frac / out_bin_occ_frac).
+        in_frac = (np.minimum(rel_out, (entry_bin + 1) * bin_seconds) - rel_in) / (bin_minutes * 60.0)
+        out_frac = (rel_out - np.maximum(rel_in, exit_bin * bin_seconds)) / (bin_minutes * 60.0)
+        use_in = (entry_bin >= 0) & (entry_bin < n_bins)
+        np.add.at(self._in, (offset + entry_bin)[use_in], in_frac[use_in])
+        use_out = (exit_bin != entry_bin) & (exit_bin >= 0) & (exit_bin < n_bins)
+        np.add.at(self._out, (offset + exit_bin)[use_out], out_frac[use_out])
+        del in_frac, out_frac, use_in, use_out
+
+        # Whole slots in between: +1 at the first, -1 after the last, per group row of width n_bins + 1.
+        first = np.maximum(entry_bin + 1, 0)
+        stop = np.minimum(exit_bin, n_bins)
+        inner = first < stop
+        row = codes[inner] * (n_bins + 1)
+        size = len(self._inner)
+        self._inner += np.bincount(row + first[inner], minlength=size)
+        self._inner -= np.bincount(row + stop[inner], minlength=size)
+        del first, stop, inner, row
+
+        arrived = start >= self.window_start  # arrivals before the window are not counted (left/outer)
+        self._arrivals += np.bincount((offset + entry_bin)[arrived], minlength=len(self._arrivals))
+        departed = end < self.window_end  # nor departures after it (right/outer)
+        self._departures += np.bincount((offset + exit_bin)[departed], minlength=len(self._departures))
+
+    def result(self, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(occupancy, arrivals, departures), each groups × slots, rows taken in `order` (default as added)."""
+        shape = (self.n_groups, self.n_bins)
+        occupancy = self._in + self._out
+        occupancy += np.cumsum(self._inner.reshape(self.n_groups, self.n_bins + 1), axis=1)[:, :-1].ravel()
+        tables = [occupancy.reshape(shape), self._arrivals.reshape(shape), self._departures.reshape(shape)]
+        if order is not None:
+            tables = [table[np.asarray(order, dtype=np.int64)] for table in tables]
+        return tables[0], tables[1], tables[2]
+
+    def slot_columns(self) -> dict[str, np.ndarray]:
+        """The window's slots: datetime, date, day_of_week, dow_name, bin_of_day, bin_of_day_str (one group)."""
+        slot = np.arange(self.n_bins)
+        step = np.timedelta64(self.bin_minutes, "m").astype("timedelta64[ns]")
+        datetimes = self.window_start + slot * step
+        dates = datetimes.astype("datetime64[D]").astype("datetime64[ns]")
+        day_of_week = (dates.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+        bin_of_day = slot % (1440 // self.bin_minutes)
+        labels = np.array(
+            [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 1440, self.bin_minutes)], dtype=object
+        )
+        return {
+            "datetime": datetimes,
+            "date": dates,
+            "day_of_week": day_of_week,
+            "dow_name": _DOW_NAMES.astype(object)[day_of_week],
+            "bin_of_day": bin_of_day,
+            "bin_of_day_str": labels[bin_of_day],
+        }
 
 
 def _as_datetimes(df: pd.DataFrame, column: str) -> np.ndarray:
     """Column as naive datetime64[ns]; text is parsed (ISO first, then day-first variants)."""
+    import pandas as pd
+
     if column not in df.columns:
         raise InputError(
             f"no column {column!r} (columns: {', '.join(map(str, df.columns))})",
@@ -75,34 +245,52 @@ def _row_label(index: pd.Index, position: int) -> int | None:
     return int(label) if isinstance(label, int | np.integer) else None
 
 
-def _parse_datetimes(values: pd.Series, column: str, index: pd.Index) -> pd.Series:
-    """Parse text timestamps; an unparseable non-empty value is an InputError naming its row."""
-    text = values.astype("string").str.strip()
+def tolerant_parse(text: pd.Series) -> pd.Series:
+    """Timestamps from stripped text: ISO 8601 first, then pandas' mixed formats read day-first; NaT if
+    neither reads a value. The one text rule for timestamps, whether the visits come as a DataFrame or a file.
+    """
+    import pandas as pd
+
     parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
     retry = parsed.isna() & text.notna() & (text != "")
     if retry.any():
         parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", dayfirst=True)
-    bad = parsed.isna() & text.notna() & (text != "")
-    if bad.any():
-        position = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"cannot read {int(bad.sum())} timestamp(s), first {text.iloc[position]!r}",
-            row=_row_label(index, position),
-            column=column,
-            fix="use YYYY-MM-DD HH:MM",
-        )
     return parsed
 
 
-def _hillmaker_bin(delta: np.ndarray, bin_minutes: int) -> np.ndarray:
-    """Bin index of a time offset, with exactly hillmaker's arithmetic (`hmlib.bin_of_analysis_range`).
+def _parse_datetimes(values: pd.Series, column: str, index: pd.Index) -> pd.Series:
+    """Parse text timestamps; an unparseable non-empty value is an InputError naming its row."""
+    text = values.astype("string").str.strip()
+    parsed = tolerant_parse(text)
+    bad = parsed.isna() & text.notna() & (text != "")
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise unreadable_error(int(bad.sum()), text.iloc[position], _row_label(index, position), column)
+    return parsed
 
-    Why the odd steps: hillmaker floors to whole seconds, truncates minutes toward zero and then floors by
-    the bin size; a stop starting less than a minute before the window therefore lands in bin 0. Same steps,
-    same bins.
-    """
-    minutes = (delta.astype("timedelta64[s]") / 60.0).astype(np.int64)
-    return np.floor(minutes / bin_minutes).astype(np.int64)
+
+def unreadable_error(
+    count: int, first: str, row: int | None, column: str, file: str | None = None
+) -> InputError:
+    """The one error for timestamps no rule reads (shared by the DataFrame and file paths)."""
+    return InputError(
+        f"cannot read {count} timestamp(s), first {first!r}",
+        file=file,
+        row=row,
+        column=column,
+        fix="use YYYY-MM-DD HH:MM",
+    )
+
+
+def backwards_error(count: int, row: int | None, column: str, file: str | None = None) -> InputError:
+    """The one error for visits that end before they start (shared by the DataFrame and file paths)."""
+    return InputError(
+        f"{count} visit(s) end before they start",
+        file=file,
+        row=row,
+        column=column,
+        fix="clean the data (swap or drop such visits) first",
+    )
 
 
 def occupancy_by_datetime(
@@ -126,22 +314,17 @@ def occupancy_by_datetime(
     Why difference arrays: the slots strictly between arrival and departure all get 1, so a +1/-1 pair per
     stop and one cumulative sum replace expanding every stop into its slots — memory O(stops + slots).
     """
-    if not isinstance(bin_minutes, int | np.integer) or bin_minutes <= 0 or 1440 % bin_minutes:
-        raise InputError(f"bin size {bin_minutes} minutes does not divide a day", fix="use e.g. 15, 30 or 60")
-    window_start, window_end = _window(start_date, end_date)
+    import pandas as pd
+
+    accumulator = OccupancyAccumulator(bin_minutes, start_date, end_date)
     start = _as_datetimes(df, start_col)
     end = _as_datetimes(df, end_col)
     complete = ~(np.isnat(start) | np.isnat(end))
     backwards = complete & (end < start)
     if backwards.any():
         position = int(np.flatnonzero(backwards)[0])
-        raise InputError(
-            f"{int(backwards.sum())} visit(s) end before they start",
-            row=_row_label(df.index, position),
-            column=end_col,
-            fix="clean the data (swap or drop such visits) first",
-        )
-    keep = complete & (start < window_end) & (end > window_start)
+        raise backwards_error(int(backwards.sum()), _row_label(df.index, position), end_col)
+    keep = accumulator.overlapping(start, end)
     if group_col is not None:
         if group_col not in df.columns:
             raise InputError(f"no group column {group_col!r}", column=group_col, fix="name the right column")
@@ -150,124 +333,93 @@ def occupancy_by_datetime(
             raise InputError(f"{int((codes < 0).sum())} visits have no {group_col}", column=group_col)
     else:
         codes, groups = np.zeros(int(keep.sum()), dtype=np.int64), np.array([None])
-    start, end = start[keep], end[keep]
-    del keep
-
-    bins_per_day = 1440 // bin_minutes
-    n_bins = int(_hillmaker_bin(np.array([window_end - window_start]), bin_minutes)[0]) + 1
+    accumulator.ensure_groups(len(groups))
+    accumulator.add(start[keep], end[keep], codes)
+    occupancy, arrivals, departures = accumulator.result()
     n_groups = len(groups)
-    entry_delta = start - window_start
-    exit_delta = end - window_start
-    entry_bin = _hillmaker_bin(entry_delta, bin_minutes)
-    exit_bin = _hillmaker_bin(exit_delta, bin_minutes)
-    rel_in = entry_delta.astype("timedelta64[s]").astype(np.float64)
-    rel_out = exit_delta.astype("timedelta64[s]").astype(np.float64)
-    del entry_delta, exit_delta
-    bin_seconds = bin_minutes * 60
-    offset = codes.astype(np.int64) * n_bins
-
-    # Fractions of the arrival and departure slots (hillmaker's in_bin_occ_frac / out_bin_occ_frac).
-    in_frac = (np.minimum(rel_out, (entry_bin + 1) * bin_seconds) - rel_in) / (bin_minutes * 60.0)
-    out_frac = (rel_out - np.maximum(rel_in, exit_bin * bin_seconds)) / (bin_minutes * 60.0)
-    size = n_groups * n_bins
-    use_in = (entry_bin >= 0) & (entry_bin < n_bins)
-    occupancy = np.bincount((offset + entry_bin)[use_in], weights=in_frac[use_in], minlength=size)
-    use_out = (exit_bin != entry_bin) & (exit_bin >= 0) & (exit_bin < n_bins)
-    occupancy += np.bincount((offset + exit_bin)[use_out], weights=out_frac[use_out], minlength=size)
-    del in_frac, out_frac, use_in, use_out
-
-    # Whole slots in between: +1 at the first, -1 after the last, per group row of width n_bins + 1.
-    first = np.maximum(entry_bin + 1, 0)
-    stop = np.minimum(exit_bin, n_bins)
-    inner = first < stop
-    row = codes.astype(np.int64)[inner] * (n_bins + 1)
-    diff = np.bincount(row + first[inner], minlength=n_groups * (n_bins + 1)).astype(np.int64)
-    diff -= np.bincount(row + stop[inner], minlength=n_groups * (n_bins + 1))
-    del first, stop, inner, row
-    occupancy += np.cumsum(diff.reshape(n_groups, n_bins + 1), axis=1)[:, :n_bins].ravel()
-
-    arrived = start >= window_start  # arrivals before the window are not counted (hillmaker's left/outer)
-    arrivals = np.bincount((offset + entry_bin)[arrived], minlength=size)
-    departed = end < window_end  # nor departures after it (right/outer)
-    departures = np.bincount((offset + exit_bin)[departed], minlength=size)
-
-    slot = np.arange(n_bins)
-    datetimes = window_start + slot * np.timedelta64(bin_minutes, "m").astype("timedelta64[ns]")
-    dates = datetimes.astype("datetime64[D]").astype("datetime64[ns]")
-    day_of_week = (dates.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
-    bin_of_day = slot % bins_per_day
-    labels = np.array([f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 1440, bin_minutes)])
+    columns = {name: np.tile(values, n_groups) for name, values in accumulator.slot_columns().items()}
     frame = pd.DataFrame(
         {
-            "datetime": np.tile(datetimes, n_groups),
-            "date": np.tile(dates, n_groups),
-            "day_of_week": np.tile(day_of_week, n_groups),
-            "dow_name": np.tile(_DOW_NAMES[day_of_week], n_groups),
-            "bin_of_day": np.tile(bin_of_day, n_groups),
-            "bin_of_day_str": np.tile(labels[bin_of_day], n_groups),
-            "arrivals": arrivals.astype(np.int64),
-            "departures": departures.astype(np.int64),
-            "occupancy": occupancy,
+            **columns,
+            "arrivals": arrivals.ravel(),
+            "departures": departures.ravel(),
+            "occupancy": occupancy.ravel(),
         }
     )
     if group_col is not None:
-        frame.insert(0, group_col, np.repeat(np.asarray(groups, dtype=object), n_bins))
+        frame.insert(0, group_col, np.repeat(np.asarray(groups, dtype=object), accumulator.n_bins))
     frame.attrs["group_col"] = group_col
     frame.attrs["bin_minutes"] = bin_minutes
     return frame
+
+
+def slot_statistics(key_code: np.ndarray, n_keys: int, values: np.ndarray, percentiles=PERCENTILES) -> dict:
+    """count, mean, min, max, stdev (ddof 1; NaN for one value) and percentiles of `values` per key code.
+
+    Why no groupby-apply: the percentiles come from one sort of all values by (key, value) and index
+    arithmetic within each key's block, so the cost does not grow with a Python call per slot. Sums run in
+    row order, so the same rows in the same order give the same bits on every path.
+    """
+    count = np.bincount(key_code, minlength=n_keys)
+    total = np.bincount(key_code, weights=values, minlength=n_keys)
+    mean = total / count
+    squares = np.bincount(key_code, weights=(values - mean[key_code]) ** 2, minlength=n_keys)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stdev = np.sqrt(squares / (count - 1))
+    stdev[count < 2] = np.nan
+    order = np.lexsort((values, key_code))
+    ordered = values[order]
+    block_start = np.cumsum(count) - count
+    stats = {
+        "count": count,
+        "mean": mean,
+        "min": ordered[block_start],
+        "max": ordered[block_start + count - 1],
+        "stdev": stdev,
+    }
+    for p in percentiles:
+        position = (count - 1) * p
+        low = np.floor(position).astype(np.int64)
+        high = np.minimum(low + 1, count - 1)
+        frac = position - low
+        a = ordered[block_start + low]
+        b = ordered[block_start + high]
+        stats[f"p{int(100 * p)}"] = a + (b - a) * frac
+    return stats
 
 
 def summarize(bydatetime: pd.DataFrame, percentiles=PERCENTILES) -> pd.DataFrame:
     """Statistics per measure × day of week × slot [× group] over the window's dates, as hillmaker 0.8 does.
 
     count, mean, min, max, sample standard deviation (ddof 1; NaN for a single date) and linearly
-    interpolated percentiles. Why no groupby-apply: the percentiles come from one sort of all values by
-    (key, value) and index arithmetic within each key's block, so the cost does not grow with a Python call
-    per slot.
+    interpolated percentiles (`slot_statistics`).
     """
+    import pandas as pd
+
     group_col = bydatetime.attrs.get("group_col")
     if group_col is None:
         extra = [c for c in bydatetime.columns if c not in BYDATETIME_COLUMNS]
         group_col = extra[0] if extra else None
-    keys = ([group_col] if group_col else []) + ["day_of_week", "dow_name", "bin_of_day", "bin_of_day_str"]
+    keys = ([group_col] if group_col else []) + SLOT_KEYS
     grouped = bydatetime.groupby(keys, sort=True, observed=True)
     key_code = grouped.ngroup().to_numpy()
     key_frame = grouped.size().index.to_frame(index=False)
     n_keys = len(key_frame)
-    count = np.bincount(key_code, minlength=n_keys)
     frames = []
     for measure in MEASURES:  # three measures, each fully vectorised
         values = bydatetime[measure].to_numpy(dtype=np.float64)
         stats = key_frame.copy()
         stats.insert(0, "measure", measure)
-        total = np.bincount(key_code, weights=values, minlength=n_keys)
-        mean = total / count
-        squares = np.bincount(key_code, weights=(values - mean[key_code]) ** 2, minlength=n_keys)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stdev = np.sqrt(squares / (count - 1))
-        stdev[count < 2] = np.nan
-        order = np.lexsort((values, key_code))
-        ordered = values[order]
-        block_start = np.concatenate([[0], np.cumsum(count)[:-1]])
-        stats["count"] = count
-        stats["mean"] = mean
-        stats["min"] = ordered[block_start]
-        stats["max"] = ordered[block_start + count - 1]
-        stats["stdev"] = stdev
-        for p in percentiles:
-            position = (count - 1) * p
-            low = np.floor(position).astype(np.int64)
-            high = np.minimum(low + 1, count - 1)
-            frac = position - low
-            a = ordered[block_start + low]
-            b = ordered[block_start + high]
-            stats[f"p{int(100 * p)}"] = a + (b - a) * frac
+        for name, column in slot_statistics(key_code, n_keys, values, percentiles).items():
+            stats[name] = column
         frames.append(stats)
     return pd.concat(frames, ignore_index=True)
 
 
 def read_visits_file(path: Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file of visits; anything else is an InputError."""
+    """Read a CSV or Parquet file of visits into pandas; anything else is an InputError."""
+    import pandas as pd
+
     suffix = path.suffix.lower()
     if suffix in {".parquet", ".pq"}:
         return pd.read_parquet(path)
@@ -294,29 +446,24 @@ def run_occupancy_cli(
     out: Path,
     bydatetime: Path | None,
 ) -> str:
-    """`attendance occupancy`: visits file → summary CSV (and by-datetime CSV); returns a one-line message."""
-    frame = read_visits_file(Path(input_path))
-    # number rows as the file does, so errors point at the line to fix (CSV line 1 is the header)
-    frame.index = pd.RangeIndex(len(frame)) + (
-        2 if Path(input_path).suffix.lower() in {".csv", ".txt"} else 1
+    """`attendance occupancy`: visits file(s) → summary CSV (and by-datetime CSV); returns a one-line message.
+
+    Why a separate module does the work: the command streams Arrow batches through `OccupancyAccumulator`
+    without pandas (`occupancy_io.py`); the numbers are the ones `occupancy_by_datetime` and `summarize` give.
+    """
+    from .occupancy_io import run_occupancy_files
+
+    return run_occupancy_files(
+        Path(input_path),
+        start_col,
+        end_col,
+        bin_minutes,
+        start_date,
+        end_date,
+        group_col,
+        Path(out),
+        bydatetime,
     )
-    try:
-        table = occupancy_by_datetime(frame, start_col, end_col, bin_minutes, start_date, end_date, group_col)
-    except InputError as exc:  # name the file in the one-line message
-        raise InputError(
-            exc.message, file=str(input_path), row=exc.row, column=exc.column, fix=exc.fix
-        ) from exc
-    summary = summarize(table)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    summary.to_csv(out, index=False)
-    message = f"wrote {out} ({len(summary)} rows) from {len(frame)} visits, {bin_minutes}-minute slots"
-    if bydatetime is not None:
-        bydatetime = Path(bydatetime)
-        bydatetime.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(bydatetime, index=False)
-        message += f"; by date and slot: {bydatetime} ({len(table)} rows)"
-    return message
 
 
 def instantaneous_daily_peak(starts: pd.Series | np.ndarray, ends: pd.Series | np.ndarray) -> int:
@@ -325,6 +472,8 @@ def instantaneous_daily_peak(starts: pd.Series | np.ndarray, ends: pd.Series | n
     Why half-open: a citizen leaving at 10:00 and another arriving at 10:00 were never there together, so
     departures at an instant are applied before arrivals at that instant.
     """
+    import pandas as pd
+
     starts = pd.to_datetime(pd.Series(starts)).to_numpy("datetime64[ns]")
     ends = pd.to_datetime(pd.Series(ends)).to_numpy("datetime64[ns]")
     keep = ~(np.isnat(starts) | np.isnat(ends)) & (ends > starts)
@@ -342,6 +491,8 @@ def _peaks(timed: pd.DataFrame) -> pd.DataFrame:
     Events are sorted by group, time and then delta (-1 before +1), so the running sum after each event
     never exceeds the true count at that instant and reaches it after the instant's last arrival.
     """
+    import pandas as pd
+
     n = len(timed)
     grouped = timed.groupby(["offer_id", "date"], sort=True, observed=True)
     group = grouped.ngroup().to_numpy()
@@ -368,6 +519,8 @@ def daily_peaks(visits: pd.DataFrame) -> pd.DataFrame:
     placed at an instant. Zero-length and incomplete visits are never present and are ignored. Dates with no
     timed visit are absent here; per-opening-day KPIs fill them with 0.
     """
+    import pandas as pd
+
     timed = visits.loc[:, ["offer_id", "date", "start", "end"]]
     timed = timed[timed["start"].notna() & timed["end"].notna() & (timed["end"] > timed["start"])]
     if timed.empty:
