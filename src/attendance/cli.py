@@ -27,14 +27,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_clean(args: argparse.Namespace) -> int:
     from .cleaning import clean_dataset
-    from .config import load_params
+    from .params import read_section
 
-    params = load_params(Path(args.params)) if args.params else {}
     result = clean_dataset(
         Path(args.raw_dir),
         Path(args.out_dir),
         quarantine_dir=Path(args.quarantine_dir) if args.quarantine_dir else None,
-        params=params.get("clean", {}),
+        params=read_section(Path(args.params), "clean") if args.params else {},
     )
     print(result.summary())
     return 0

@@ -34,7 +34,7 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _files(section: Mapping[str, Any] | None, strip_prefix: str = "") -> dict[str, Any]:
-    """{'metrics/spor2.json': {'data': {...}}} → {'spor2.auc.peak': …} (file name without folder/suffix)."""
+    """{'metrics/spor2.json': {'data': {...}}} → {'spor2.<offer>.peak': …} (file name without folder/suffix)."""
     flat: dict[str, Any] = {}
     for path, content in (section or {}).items():
         data = (content or {}).get("data") or {}

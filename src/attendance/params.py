@@ -172,10 +172,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _error_line(exc: ValidationError, file: str) -> InputError:
+def _error_line(exc: ValidationError, file: str, prefix: tuple[str, ...] = ()) -> InputError:
     """The first validation error as one line naming the key (`demand.periods.formiddag.0`) and the fix."""
     error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"])
+    key = ".".join(str(part) for part in (*prefix, *error["loc"]))
     kind = error["type"]
     if kind == "missing":
         message, fix = f"{key} is missing", f"add {key} (see the commented params.yaml in git)"
@@ -196,12 +196,30 @@ def validate_params(data: Any, file: str = "params.yaml") -> Params:
         raise _error_line(exc, file) from None
 
 
+def validate_section(data: Any, name: str, file: str = "params.yaml") -> dict[str, Any]:
+    """One section (e.g. `clean` for `attendance clean --params`), validated like the whole file."""
+    model = Params.model_fields[name].annotation
+    section = (data or {}).get(name) if isinstance(data, dict) else None
+    if section is None:
+        raise InputError(
+            f"{name} is missing", file=file, fix=f"add a {name}: section (see params.yaml in git)"
+        )
+    try:
+        return _plain(model.model_validate(section).model_dump())
+    except ValidationError as exc:
+        raise _error_line(exc, file, prefix=(name,)) from None
+
+
 def read_params(path: Path) -> Params:
     """params.yaml → Params, or one InputError line naming the file and key."""
+    return validate_params(_read_yaml(path), file=Path(path).name)
+
+
+def _read_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        data = load_yaml_file(path)
+        return load_yaml_file(path)
     except FileNotFoundError as exc:
         raise InputError(
             "parameter file not found", file=str(path), fix="restore params.yaml from git"
@@ -214,4 +232,8 @@ def read_params(path: Path) -> Params:
             row=mark.line + 1 if mark else None,
             fix="check indentation, colons and quoting (save as UTF-8)",
         ) from exc
-    return validate_params(data, file=Path(path).name)
+
+
+def read_section(path: Path, name: str) -> dict[str, Any]:
+    """One section of a parameter file that need not hold the others (the CLI's `--params`)."""
+    return validate_section(_read_yaml(path), name, file=Path(path).name)
