@@ -44,6 +44,14 @@ def test_notebook_parameters_cell_matches_stage(path: Path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_valid_nbformat(path: Path):
+    """papermill refuses an invalid notebook (e.g. a kernelspec without display_name) only when the stage runs."""
+    import nbformat
+
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_starts_with_danish_title(path: Path):
     notebook = json.loads(path.read_text(encoding="utf-8"))
     first = notebook["cells"][0]
@@ -86,6 +94,9 @@ def test_pre_commit_hook_strips_outputs_and_refuses_raw_data(tmp_path):
     assert first.returncode != 0, "the hook let a notebook with outputs through"
     stripped = json.loads((tmp_path / "notebooks" / "nb.ipynb").read_text(encoding="utf-8"))
     assert all(not c.get("outputs") for c in stripped["cells"] if c["cell_type"] == "code")
+    import nbformat
+
+    nbformat.validate(nbformat.from_dict(stripped))  # the hook must not strip what papermill needs
     run("git", "add", ".")
     run("git", "commit", "-qm", "stripped")  # the stripped notebook goes through
     (tmp_path / "data" / "raw" / "real2026").mkdir(parents=True)
