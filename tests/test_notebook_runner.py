@@ -147,8 +147,17 @@ def test_failed_experiment_restores_params_and_metrics_from_its_baseline(tmp_pat
 
 
 def test_executed_notebook_has_no_run_times_or_absolute_paths(tmp_path, monkeypatch):
-    """Two runs of the same notebook give the same bytes (DVC's lock file stays as committed)."""
+    """Two runs of the same committed notebook give the same bytes (DVC's lock file stays as committed).
+
+    Committed, because an uncommitted source is stamped with the clock ("Kørt … kl. HH:MM") on purpose."""
+    import subprocess
+
     project = _project(tmp_path, "print('svar', staffing['citizens_per_staff'])")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    (project / ".gitignore").write_text("build/\nreports/\n", encoding="utf-8")
+    subprocess.run(["git", "add", "."], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "sources", "--no-verify"], cwd=project, check=True)
     monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(project))
     digests = []
     for _ in range(2):
@@ -157,4 +166,5 @@ def test_executed_notebook_has_no_run_times_or_absolute_paths(tmp_path, monkeypa
         text = executed.read_text(encoding="utf-8")
         assert "start_time" not in text and "iopub" not in text and str(project) not in text
         digests.append((executed.read_bytes(), html.read_bytes()))
+        assert "Kodens dato" in html.read_text(encoding="utf-8")  # dated by the commit, not the clock
     assert digests[0] == digests[1]
