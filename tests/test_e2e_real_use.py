@@ -125,6 +125,9 @@ def test_readme_real_data_path_and_a_scenario_of_every_parameter_group(tmp_path)
         if content.get("data") != baseline["metrics"].get(path, {}).get("data")
     ]
     assert changed_metrics, "no metric changed although staffing and demand parameters did"
+    # every track has key figures that move with its parameters (a track without metrics hides its scenarios)
+    tracks = {"metrics/demand.json", "metrics/spor1.json", "metrics/spor2.json", "metrics/spor3.json"}
+    assert tracks <= set(changed_metrics), sorted(tracks - set(changed_metrics))
 
     compared = _run([str(BIN / "attendance"), "compare"], project).stdout
     assert "staffing.citizens_per_staff" in compared and "alle-grupper" in compared
