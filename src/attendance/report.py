@@ -1389,3 +1389,19 @@ def _print_stamp(stamps: Mapping[str, str]) -> str:
         parts.append(f"Kørt: {stamps['run-date']}")
     text = html.unescape(" · ".join(parts))
     return re.sub(r"[^\w .,:()·–-]", "", text)
+
+
+def fmt_mio(amount: Any, decimals: int = 2) -> str:
+    """490123 -> "0,49 mio. kr." — amounts rounded for reviewers (metrics keep the exact figure)."""
+    if _is_missing(amount):
+        return MISSING
+    return f"{fmt_number(float(amount) / 1e6, decimals)} mio. kr."
+
+
+def fmt_mio_change(amount: Any, decimals: int = 2) -> str:
+    """A change in millions with its sign: "+0,12 mio. kr." / "−0,49 mio. kr." / "±0,00 mio. kr."."""
+    if _is_missing(amount):
+        return MISSING
+    rounded = round(float(amount) / 1e6, decimals)
+    sign = "+" if rounded > 0 else (MINUS if rounded < 0 else "\u00b1")
+    return f"{sign}{fmt_number(abs(rounded), decimals)} mio. kr."

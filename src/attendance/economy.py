@@ -1,0 +1,166 @@
+"""One economy model for today and for every track: what an offer costs per year.
+
+Why one model: the track reports used to cost three different things (the whole budget, wages in opening hours
+only, one workshop leader's wage), so their savings could not be compared. Here every cost is
+
+    staff hours per week = hours on the floor (staff on duty × open hours)
+                         + preparation/closing (`economy.prep_minutes_per_day` per member of staff on duty a day)
+                         + documentation hours (individual follow-up, where the track requires it)
+    management           = `economy.management_share` × those hours
+    hourly cost          = `staffing.cost_per_fte_dkk` / net hours per årsværk,
+    net hours per årsværk = `staffing.fte_hours_per_year` × (1 − `economy.absence_factor`)   (holiday, sickness)
+    annual cost          = (staff hours + management) × 52 × hourly cost + premises + running costs
+
+Premises and running costs come from offers.yaml (`premises_dkk_per_year`, `running_costs_dkk_per_year`);
+an offer without them gets 0 and `assumptions` says so. Today's cost is costed from today's roster (which
+already includes the time before opening and after closing, so no preparation is added to it); a track's cost
+from that track's staffing. Amounts are exact here and in the metrics; reports round them with
+`report.fmt_mio`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .errors import InputError
+from .staffing import WEEKS_PER_YEAR, roster_hours_per_week, roster_shifts
+
+COST_FIELDS = ("premises_dkk_per_year", "running_costs_dkk_per_year")
+
+
+@dataclass(frozen=True)
+class CostBasis:
+    """The shared cost parameters (from `staffing` and `economy` in params.yaml)."""
+
+    cost_per_fte_dkk: float
+    fte_hours_per_year: float
+    absence_factor: float
+    management_share: float
+    prep_minutes_per_day: float
+
+    @property
+    def net_hours_per_fte(self) -> float:
+        """Hours an årsværk actually works: the gross hours net of holiday and absence."""
+        return self.fte_hours_per_year * (1.0 - self.absence_factor)
+
+    @property
+    def hourly_cost_dkk(self) -> float:
+        """Cost of one worked staff hour."""
+        return self.cost_per_fte_dkk / self.net_hours_per_fte
+
+    def replace(self, **changes) -> CostBasis:
+        return CostBasis(**{**self.__dict__, **changes})
+
+
+def cost_basis(staffing: Mapping, economy: Mapping) -> CostBasis:
+    """CostBasis from the `staffing` and `economy` sections of params.yaml."""
+    absence = float(economy["absence_factor"])
+    if not 0 <= absence < 1:
+        raise InputError(
+            f"economy.absence_factor must be at least 0 and below 1 (got {absence})",
+            file="params.yaml",
+            fix="set economy.absence_factor to e.g. 0.15",
+        )
+    return CostBasis(
+        cost_per_fte_dkk=float(staffing["cost_per_fte_dkk"]),
+        fte_hours_per_year=float(staffing["fte_hours_per_year"]),
+        absence_factor=absence,
+        management_share=float(economy["management_share"]),
+        prep_minutes_per_day=float(economy["prep_minutes_per_day"]),
+    )
+
+
+def other_costs(offer: Mapping) -> dict[str, float]:
+    """Premises and running costs per year from the offer's master data; missing → 0."""
+    out = {}
+    for key in COST_FIELDS:
+        value = offer.get(key)
+        out[key] = 0.0 if value is None else float(value)
+    return out
+
+
+def missing_cost_fields(offers: Mapping, offer_ids) -> list[str]:
+    """'<offer name>: husleje' etc. for every premises/running cost the master data lack (costed as 0)."""
+    labels = {"premises_dkk_per_year": "husleje", "running_costs_dkk_per_year": "øvrig drift"}
+    return [
+        f"{offers[o].get('name', o)}: {labels[key]}"
+        for o in offer_ids
+        for key in COST_FIELDS
+        if offers[o].get(key) is None
+    ]
+
+
+def prep_hours_per_week(staff_on_duty_per_day: Mapping[int, float] | list[float], basis: CostBasis) -> float:
+    """Preparation and closing per week: prep minutes × the staff on duty on each opening day."""
+    values = (
+        staff_on_duty_per_day.values()
+        if isinstance(staff_on_duty_per_day, Mapping)
+        else staff_on_duty_per_day
+    )
+    return float(sum(float(v) for v in values)) * basis.prep_minutes_per_day / 60.0
+
+
+def annual_cost(
+    *,
+    floor_hours_week: float,
+    basis: CostBasis,
+    prep_hours_week: float = 0.0,
+    documentation_hours_week: float = 0.0,
+    premises_dkk: float = 0.0,
+    running_dkk: float = 0.0,
+) -> dict[str, float]:
+    """The annual cost of one offer's staffing (see the module docstring), every part kept exact."""
+    direct = float(floor_hours_week) + float(prep_hours_week) + float(documentation_hours_week)
+    management = direct * basis.management_share
+    staff_hours_week = direct + management
+    hours_year = staff_hours_week * WEEKS_PER_YEAR
+    staff_cost = hours_year * basis.hourly_cost_dkk
+    return {
+        "floor_hours_week": float(floor_hours_week),
+        "prep_hours_week": float(prep_hours_week),
+        "documentation_hours_week": float(documentation_hours_week),
+        "management_hours_week": management,
+        "staff_hours_week": staff_hours_week,
+        "staff_hours_year": hours_year,
+        "fte": hours_year / basis.net_hours_per_fte,
+        "staff_cost_dkk": staff_cost,
+        "premises_dkk": float(premises_dkk),
+        "running_dkk": float(running_dkk),
+        "total_cost_dkk": staff_cost + float(premises_dkk) + float(running_dkk),
+    }
+
+
+def today_cost(offers: Mapping, offer_id: str, basis: CostBasis) -> dict[str, float]:
+    """Today's annual cost of an offer from its roster (the roster already holds preparation and closing)."""
+    other = other_costs(offers[offer_id])
+    return annual_cost(
+        floor_hours_week=roster_hours_per_week(offers, offer_id),
+        basis=basis,
+        premises_dkk=other["premises_dkk_per_year"],
+        running_dkk=other["running_costs_dkk_per_year"],
+    )
+
+
+def roster_days_per_week(offers: Mapping, offer_id: str) -> int:
+    """Weekdays with at least one rostered shift."""
+    shifts = roster_shifts(offers, offer_id)
+    return int(shifts.loc[shifts["staff"] > 0, "weekday"].nunique())
+
+
+def today_table(offers: Mapping, offer_ids, basis: CostBasis) -> dict[str, dict[str, float]]:
+    """today_cost for every offer, plus the stated budget and FTE from the master data."""
+    out = {}
+    for offer_id in offer_ids:
+        row = today_cost(offers, offer_id, basis)
+        row["annual_budget_dkk"] = _number(offers[offer_id].get("annual_budget_dkk"))
+        row["fte_stated"] = _number(offers[offer_id].get("fte"))
+        out[offer_id] = row
+    return out
+
+
+def _number(value) -> float:
+    try:
+        return float(value) if value is not None else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")
