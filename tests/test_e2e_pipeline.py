@@ -28,6 +28,7 @@ MIN_FIGURES = {
     "11_spor1_paragraf104": 2,
     "12_spor2_aabent_vaerested": 3,
     "13_spor3_beskyttet_beskaeftigelse": 2,
+    "20_beslutningsgrundlag": 1,
 }
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -56,7 +57,7 @@ def test_every_declared_output_exists(reproduced: Path):
 
 def test_every_report_is_a_complete_offline_html_document(reproduced: Path):
     reports = sorted((reproduced / "reports").glob("*.html"))
-    assert len(reports) == 6
+    assert len(reports) == 7
     for report in reports:
         text = report.read_text(encoding="utf-8")
         assert text.lstrip().lower().startswith("<!doctype html>"), report.name
@@ -72,6 +73,7 @@ def test_metrics_are_readable_by_dvc(reproduced: Path):
     text = json.dumps(shown)
     assert "unique_per_day_mean" in text
     assert "metrics/demand.json" in text
+    assert "metrics/decision.json" in text and "total_cost_dkk" in text
 
 
 def test_second_repro_is_up_to_date(reproduced: Path):

@@ -86,7 +86,9 @@ RISKS_DA = {
 }
 # Which referred citizens need a new decision (revisitation) under each choice, by usage band.
 AFFECTED_BANDS = {
-    "paragraph_104": ("0", "1–2"),  # the referral is reconsidered for those who never or rarely come
+    # the referral is reconsidered for those who never came; those who came get individual goals. (Who came
+    # rarely is in spor 1's band table; adding them here would let a suppressed band be computed back.)
+    "paragraph_104": ("0",),
     "drop_in": tuple(USAGE_BANDS),  # the referral ends for everyone
     "workshop_103": tuple(USAGE_BANDS),  # the § 104 offer ends; a few move to § 103, the others elsewhere
     "drop_in_and_workshop_103": tuple(USAGE_BANDS),
@@ -573,3 +575,76 @@ def plot_tornado(table: pd.DataFrame, model_names: Mapping[str, str], fmt_value,
     )
     fig.tight_layout()
     return fig
+
+
+def affected_table_da(totals: pd.DataFrame, model_names: Mapping[str, str], fmt_int) -> pd.DataFrame:
+    """Per model: referred citizens who need a new decision, split into those who never came and those who
+    came — both public figures (referred − active and active), so no suppressed band can be computed back."""
+    came = totals[[f"affected_{band}" for band in USAGE_BANDS if band != "0"]].sum(axis=1)
+    return pd.DataFrame(
+        {
+            "Model": [model_names[k] for k in totals["model"]],
+            "Kom ikke i perioden (0 besøg)": [fmt_int(v) for v in totals["affected_0"]],
+            "Kom en eller flere gange": [fmt_int(v) for v in came],
+            "I alt, der skal revisiteres": [fmt_int(v) for v in totals["referred_affected"]],
+        }
+    )
+
+
+_REPORT = {
+    "10": "Fremmødestatistik",
+    "11": "Spor 1",
+    "12": "Spor 2",
+    "13": "Spor 3",
+    "20": "Beslutningsgrundlag",
+}
+GROUP = "For arbejdsgruppen"
+QUESTIONS_DA = {
+    # question: (spor 1, spor 2, spor 3)
+    "Formål": (GROUP, GROUP, GROUP),
+    "Målgruppe": (
+        "Spor 1: visiterede og aktive borgere, brugsmønstre",
+        "Spor 2: hvem kommer hvornår; nye brugere: for arbejdsgruppen",
+        "Spor 3: målgruppens størrelse og følsomhed",
+    ),
+    "Organisering": (
+        "Spor 1: normering pr. tidsrum; øvrigt for arbejdsgruppen",
+        "Spor 2: anbefalet åbningstid",
+        "Spor 3: værkstedsdag og pladser; øvrigt for arbejdsgruppen",
+    ),
+    "Faglig tilgang": (GROUP, GROUP, GROUP),
+    "Økonomi": (
+        "Beslutningsgrundlag: samlet udgift, ændring og følsomhed",
+        "Beslutningsgrundlag: samlet udgift, ændring og følsomhed",
+        "Beslutningsgrundlag: samlet udgift, ændring og følsomhed",
+    ),
+    "Bemanding": (
+        "Spor 1: normering tilpasset fremmødet",
+        "Spor 2: personale i scenarierne",
+        "Spor 3: værkstedsledere",
+    ),
+    "Dokumentation": (
+        "Spor 1 og Beslutningsgrundlag: timer til opfølgning på mål",
+        "Beslutningsgrundlag: ingen dokumentation på borgerniveau",
+        "Beslutningsgrundlag: timer til opfølgning på mål",
+    ),
+    "Snitflader": (
+        f"{GROUP} (gruppebostøtte, andre § 104-tilbud)",
+        f"{GROUP} (gruppebostøtte, § 104-tilbud, civilsamfundet)",
+        f"{GROUP} (beskæftigelsesområdet)",
+    ),
+    "Implementering": (
+        "Beslutningsgrundlag: revisitation; kommunikation: for arbejdsgruppen",
+        "Beslutningsgrundlag: revisitation; kommunikation: for arbejdsgruppen",
+        "Beslutningsgrundlag: revisitation; kommunikation: for arbejdsgruppen",
+    ),
+}
+
+
+def question_map_da() -> pd.DataFrame:
+    """The kommissorium's questions per track (rows) and where the reports answer them — or that data on
+    attendance cannot, and the working group must."""
+    return pd.DataFrame(
+        [(q, *answers) for q, answers in QUESTIONS_DA.items()],
+        columns=["Spørgsmål", *TRACK_NAMES_DA.values()],
+    )

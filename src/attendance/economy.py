@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
+
 from .errors import InputError
 from .staffing import WEEKS_PER_YEAR, roster_hours_per_week, roster_shifts
 
@@ -164,3 +166,91 @@ def _number(value) -> float:
         return float(value) if value is not None else float("nan")
     except (TypeError, ValueError):
         return float("nan")
+
+
+def opening_hours_per_week(offers: Mapping, offer_id: str) -> float:
+    """The offer's weekly opening hours (every weekday's intervals summed)."""
+    from .timeofday import hhmm_to_minutes
+
+    total = 0
+    for intervals in (offers[offer_id].get("opening_hours") or {}).values():
+        for start, end in intervals or []:
+            total += max(0, hhmm_to_minutes(end) - hhmm_to_minutes(start))
+    return total / 60.0
+
+
+def today_overview(today: pd.DataFrame, offers: Mapping, headline: pd.DataFrame) -> pd.DataFrame:
+    """Today's staffing and economy per offer and in total (the kommissorium's first task).
+
+    `today` is `decision.today` (or any frame with offer_id and the `today_cost` columns); `headline` the
+    demand stage's headline KPIs indexed by offer_id (referred, active, visits, unique_per_day_mean). Costs
+    per citizen divide the annual cost by the citizens of the period; costs per visit and per opening hour
+    divide by the period's visits and opening hours scaled to a year (× 365 / the period's days).
+    """
+    from .staffing import period_days
+
+    days = period_days(offers)
+    rows = []
+    for record in today.to_dict("records"):
+        o = record["offer_id"]
+        places = offers[o].get("approved_places")
+        rows.append(
+            {
+                "offer_id": o,
+                "name": offers[o].get("name", o),
+                "roster_hours_week": record["floor_hours_week"],
+                "fte_roster": record["fte"],
+                "fte_stated": record["fte_stated"],
+                "annual_budget_dkk": record["annual_budget_dkk"],
+                "total_cost_dkk": record["total_cost_dkk"],
+                "referred": float(headline.loc[o, "referred"]),
+                "active": float(headline.loc[o, "active"]),
+                "visits_year": float(headline.loc[o, "visits"]) * 365.0 / days,
+                "opening_hours_year": opening_hours_per_week(offers, o) * WEEKS_PER_YEAR,
+                "unique_per_day_mean": float(headline.loc[o, "unique_per_day_mean"]),
+                "approved_places": float(places) if places is not None else float("nan"),
+            }
+        )
+    out = pd.DataFrame(rows)
+    total = out.drop(columns=["offer_id", "name"]).sum(min_count=1)
+    total["unique_per_day_mean"] = float("nan")  # a mean per offer: not added across offers
+    total["approved_places"] = float("nan")
+    out = pd.concat(
+        [out, pd.DataFrame([{"offer_id": "_total", "name": "I alt", **total}])], ignore_index=True
+    )
+    out["cost_per_referred_dkk"] = out["total_cost_dkk"] / out["referred"].where(out["referred"] > 0)
+    out["cost_per_active_dkk"] = out["total_cost_dkk"] / out["active"].where(out["active"] > 0)
+    out["cost_per_visit_dkk"] = out["total_cost_dkk"] / out["visits_year"].where(out["visits_year"] > 0)
+    out["cost_per_opening_hour_dkk"] = out["total_cost_dkk"] / out["opening_hours_year"].where(
+        out["opening_hours_year"] > 0
+    )
+    out["place_occupancy"] = out["unique_per_day_mean"] / out["approved_places"]
+    return out
+
+
+def today_overview_da(overview: pd.DataFrame, fmt) -> pd.DataFrame:
+    """`today_overview` as a Danish table: measures as rows, offers (and I alt) as columns. `fmt` is the
+    report module (fmt_number, fmt_int, fmt_mio, fmt_dkk, fmt_pct)."""
+    rows = {
+        "Vagtplan, personaletimer pr. uge": lambda r: fmt.fmt_number(r["roster_hours_week"], 1),
+        "Årsværk efter vagtplan (inkl. ledelse, efter fravær)": lambda r: fmt.fmt_number(r["fte_roster"], 1),
+        "Årsværk oplyst i stamdata": lambda r: fmt.fmt_number(r["fte_stated"], 1),
+        "Budget pr. år (oplyst)": lambda r: fmt.fmt_mio(r["annual_budget_dkk"]),
+        "Udgift pr. år på fælles grundlag": lambda r: fmt.fmt_mio(r["total_cost_dkk"]),
+        "Visiterede borgere": lambda r: fmt.fmt_int(r["referred"]),
+        "Aktive borgere": lambda r: fmt.fmt_int(r["active"]),
+        "Udgift pr. visiteret borger": lambda r: fmt.fmt_dkk(r["cost_per_referred_dkk"], 0),
+        "Udgift pr. aktiv borger": lambda r: fmt.fmt_dkk(r["cost_per_active_dkk"], 0),
+        "Udgift pr. besøg": lambda r: fmt.fmt_dkk(r["cost_per_visit_dkk"], 0),
+        "Udgift pr. åbningstime": lambda r: fmt.fmt_dkk(r["cost_per_opening_hour_dkk"], 0),
+        "Unikke borgere pr. åbningsdag af godkendte pladser": lambda r: (
+            "–"
+            if pd.isna(r["place_occupancy"])
+            else f"{fmt.fmt_number(r['unique_per_day_mean'], 1)} af {fmt.fmt_int(r['approved_places'])} "
+            f"({fmt.fmt_pct(r['place_occupancy'], 0)})"
+        ),
+    }
+    records = overview.to_dict("records")
+    table = pd.DataFrame({r["name"]: [f(r) for f in rows.values()] for r in records}, index=list(rows))
+    table.index.name = "Nøgletal"
+    return table.reset_index()

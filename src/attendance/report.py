@@ -1116,11 +1116,15 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:[a-z][a-z0-9+.-]*:)?//[^)\s>]+)>?
 _MD_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(\s*<?([a-z][a-z0-9+.-]*:[^)\s>]+|//[^)\s>]+)>?[^)]*\)", re.I)
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>", re.I)
 _BARE_URL = re.compile(r"(?<![\w/\"'<=`])((?:https?|ftp)://|www\.)([^\s<>\"')]*[^\s<>\"').,;:!?])", re.I)
+_SIBLING_REPORT = r"\d{2}_[a-z0-9_]+\.html(?:#[a-z0-9_-]*)?"  # another report of the set, same folder
 _HTML_LINK = re.compile(
-    r"<a\b[^>]*\bhref\s*=\s*([\"'])(?!#|mailto:|data:)([^\"']*)\1[^>]*>(.*?)</a>", re.S | re.I
+    r"<a\b[^>]*\bhref\s*=\s*([\"'])(?!#|mailto:|data:|"
+    + _SIBLING_REPORT
+    + r"[\"'])([^\"']*)\1[^>]*>(.*?)</a>",
+    re.S | re.I,
 )
 _CSS_URL = re.compile(r"url\(\s*([\"']?)(?!data:|#)([^\"')]+)\1\s*\)", re.I)
-_LOCAL_URL = re.compile(r"^(#|data:|mailto:)", re.I)
+_LOCAL_URL = re.compile(r"^(#|data:|mailto:|" + _SIBLING_REPORT + r"$)", re.I)
 
 
 def slugify(text: str) -> str:
@@ -1134,7 +1138,9 @@ def slugify(text: str) -> str:
 def external_urls(html_text: str) -> list[str]:
     """Every URL in `html_text` that a browser would load or follow to somewhere outside the file.
 
-    Allowed: `#anchors`, `data:` URIs and `mailto:`. Everything else in src/href/url() — other hosts, but
+    Allowed: `#anchors`, `data:` URIs, `mailto:` and links to another report of the set by its file name
+    (`20_beslutningsgrundlag.html`: nothing is loaded when the report opens; the link works where the reports
+    lie together in one folder). Everything else in src/href/url() — other hosts, but
     also relative and file: paths, which break as soon as the report is forwarded by e-mail — is listed.
     """
     found = [m.group(3) for m in _URL_ATTR.finditer(html_text) if not _LOCAL_URL.match(m.group(3))]
@@ -1405,3 +1411,29 @@ def fmt_mio_change(amount: Any, decimals: int = 2) -> str:
     rounded = round(float(amount) / 1e6, decimals)
     sign = "+" if rounded > 0 else (MINUS if rounded < 0 else "\u00b1")
     return f"{sign}{fmt_number(abs(rounded), decimals)} mio. kr."
+
+
+# The reports of the set, in reading order: (file stem, short Danish title). `report_links` links them.
+REPORT_SET = [
+    ("10_fremmoedestatistik", "Fremmødestatistik"),
+    ("11_spor1_paragraf104", "Spor 1: § 104"),
+    ("12_spor2_aabent_vaerested", "Spor 2: åbent værested"),
+    ("13_spor3_beskyttet_beskaeftigelse", "Spor 3: § 103"),
+    ("20_beslutningsgrundlag", "Beslutningsgrundlag"),
+]
+
+
+def report_links(current: str):
+    """A line of links to the other reports of the set (relative file names: they open offline when the
+    reports lie in the same folder, as `dvc repro` writes them to reports/)."""
+    from IPython.display import HTML
+
+    parts = [
+        f"<strong>{_esc(title)}</strong>" if stem == current else f'<a href="{stem}.html">{_esc(title)}</a>'
+        for stem, title in REPORT_SET
+    ]
+    return HTML(
+        '<nav class="rp-report-links" aria-label="Rapporterne">Rapporterne: '
+        + " · ".join(parts)
+        + ' <span class="rp-note">(filerne skal ligge i samme mappe)</span></nav>'
+    )
