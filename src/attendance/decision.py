@@ -135,12 +135,22 @@ class Settings:
 
 
 def settings_from_params(params: Mapping) -> Settings:
+    """Settings from params.yaml's sections; a track report passes only the sections its stage declares
+    (spor 2 has no follow-up hours: a drop-in place documents nothing per citizen)."""
+    spor1, spor3 = params.get("spor1") or {}, params.get("spor3") or {}
     return Settings(
         staffing=dict(params["staffing"]),
         basis=eco.cost_basis(params["staffing"], params["economy"]),
-        followup_hours_per_quarter=float(params["spor1"]["goal_followup_hours_per_citizen_per_quarter"]),
-        participants_per_supervisor=float(params["spor3"]["participants_per_supervisor"]),
+        followup_hours_per_quarter=float(spor1.get("goal_followup_hours_per_citizen_per_quarter", 0.0)),
+        participants_per_supervisor=float(spor3.get("participants_per_supervisor", float("nan"))),
     )
+
+
+def track_cost(inputs: DecisionInputs, track: str, settings: Settings) -> tuple[pd.DataFrame, dict]:
+    """One track on every offer, as the decision report costs it: per offer rows and the totals (with
+    today's cost and the change) — the shared figures a track report's headline shows."""
+    per_offer, totals = evaluate(inputs, {track: dict.fromkeys(inputs.offer_ids, track)}, settings)
+    return per_offer, totals.iloc[0].to_dict()
 
 
 def load_inputs(processed: Path, params: Mapping) -> DecisionInputs:
@@ -160,27 +170,36 @@ def load_inputs(processed: Path, params: Mapping) -> DecisionInputs:
     bands = pd.read_parquet(demand_dir / "usage_bands.parquet")
     visits = pd.read_parquet(processed / "visits.parquet")
     bin_minutes = int(params["demand"]["bin_minutes"])
-    spor2, spor3 = params["spor2"], params["spor3"]
 
-    slots = td.slot_measures(offers, summary, prediction, rule=spor2["opening_rule"], bin_minutes=bin_minutes)
-    slots = td.recommend_opening_hours(
-        slots,
-        threshold=float(spor2["opening_threshold"]),
-        min_hours_per_day=float(spor2["min_opening_hours_per_day"]),
-    )
-    recommended = td.opening_hours_mapping(slots, "recommended")
-    shifted, _ = td.shift_models(models, recommended)
+    # a track report loads only what its own track needs (spor 1 has no spor2/spor3 parameters)
+    recommended, shifted = {}, {}
+    if "spor2" in params:
+        spor2 = params["spor2"]
+        slots = td.slot_measures(
+            offers, summary, prediction, rule=spor2["opening_rule"], bin_minutes=bin_minutes
+        )
+        slots = td.recommend_opening_hours(
+            slots,
+            threshold=float(spor2["opening_threshold"]),
+            min_hours_per_day=float(spor2["min_opening_hours_per_day"]),
+        )
+        recommended = td.opening_hours_mapping(slots, "recommended")
+        shifted, _ = td.shift_models(models, recommended)
 
-    regularity = te.citizen_regularity(visits, offers, spor3["workshop_day"])
-    members = te.target_group(regularity, spor3)
-    presence = te.presence_by_slot(
-        visits,
-        offers,
-        members,
-        spor3["workshop_day"],
-        bin_minutes,
-        float(params["staffing"]["occupancy_quantile"]),
-    )
+    presence, member_counts = pd.DataFrame(columns=["offer_id"]), {}
+    if "spor3" in params:
+        spor3 = params["spor3"]
+        regularity = te.citizen_regularity(visits, offers, spor3["workshop_day"])
+        members = te.target_group(regularity, spor3)
+        presence = te.presence_by_slot(
+            visits,
+            offers,
+            members,
+            spor3["workshop_day"],
+            bin_minutes,
+            float(params["staffing"]["occupancy_quantile"]),
+        )
+        member_counts = {o: int((members["offer_id"] == o).sum()) for o in offer_ids}
     return DecisionInputs(
         offers=offers,
         offer_ids=offer_ids,
@@ -188,7 +207,7 @@ def load_inputs(processed: Path, params: Mapping) -> DecisionInputs:
         shifted=dict(shifted),
         recommended_hours=recommended,
         presence=presence,
-        members={o: int((members["offer_id"] == o).sum()) for o in offer_ids},
+        members=member_counts,
         headline=headline,
         band_counts=tr.band_counts(bands),
         level=float(params["demand"]["interval"]),
@@ -330,8 +349,7 @@ SUMMED = [
 
 def today(inputs: DecisionInputs, settings: Settings) -> pd.DataFrame:
     """Today's cost per offer on the shared basis (from the roster), with the stated budget and FTE."""
-    table = eco.today_table(inputs.offers, inputs.offer_ids, settings.basis)
-    out = pd.DataFrame.from_dict(table, orient="index").rename_axis("offer_id").reset_index()
+    out = eco.today_frame(inputs.offers, inputs.offer_ids, settings.basis)
     for column in ("referred", "active", "visits"):
         out[column] = out["offer_id"].map(inputs.headline[column]).astype(float)
     return out
@@ -510,8 +528,8 @@ def comparison_table_da(
             "Samlet udgift pr. år": fmt_mio(today_table["total_cost_dkk"].sum()),
             "Ændring fra i dag": "–",
             "Dokumentation, timer pr. år": "–",
-            "Lovgrundlag": LEGAL_BASIS_DA["paragraph_104"],
-            "Risici": "Tilsynet: tilbuddene fungerer som væresteder, ikke som målrettede § 104-tilbud.",
+            "Lovgrundlag": "Som i dag",
+            "Risici": "–",
         }
     }
     for row in totals.to_dict("records"):
@@ -534,7 +552,13 @@ def comparison_table_da(
     return table.reset_index()
 
 
-def plot_tornado(table: pd.DataFrame, model_names: Mapping[str, str], fmt_value, palette: Sequence[str]):
+def plot_tornado(
+    table: pd.DataFrame,
+    model_names: Mapping[str, str],
+    fmt_value,
+    palette: Sequence[str],
+    use_danish_axes=None,
+):
     """One panel per model: the total cost at each assumption's low and high value around the base cost."""
     import matplotlib.pyplot as plt
 
@@ -565,6 +589,8 @@ def plot_tornado(table: pd.DataFrame, model_names: Mapping[str, str], fmt_value,
             f"{model_names[model]} (grundberegning {fmt_value('mio', base)})", loc="left", fontsize=10
         )
         ax.set_xlabel("Samlet udgift pr. år, mio. kr.")
+        if use_danish_axes is not None:
+            use_danish_axes(ax, y=False, decimals=2)
     from matplotlib.patches import Patch
 
     axes[0, 0].legend(

@@ -144,6 +144,12 @@ def today_cost(offers: Mapping, offer_id: str, basis: CostBasis) -> dict[str, fl
     )
 
 
+def today_frame(offers: Mapping, offer_ids, basis: CostBasis) -> pd.DataFrame:
+    """`today_table` as a DataFrame with an offer_id column — the one source of "today's cost"."""
+    table = today_table(offers, offer_ids, basis)
+    return pd.DataFrame.from_dict(table, orient="index").rename_axis("offer_id").reset_index()
+
+
 def roster_days_per_week(offers: Mapping, offer_id: str) -> int:
     """Weekdays with at least one rostered shift."""
     shifts = roster_shifts(offers, offer_id)

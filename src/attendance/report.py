@@ -1437,3 +1437,25 @@ def report_links(current: str):
         + " · ".join(parts)
         + ' <span class="rp-note">(filerne skal ligge i samme mappe)</span></nav>'
     )
+
+
+def shared_figures(figures: Mapping[str, Any]):
+    """The figures this report shares with other reports (referred, active, visits, today's cost, the
+    tracks' and models' costs), exact, in a hidden element: tests/test_cross_report.py checks that every
+    report says the same. Nothing is shown; the visible text comes from the same numbers."""
+    import json
+
+    from IPython.display import HTML
+
+    payload = json.dumps({k: float(v) for k, v in figures.items()}, sort_keys=True)
+    return HTML(f'<div class="rp-shared-figures" hidden data-shared-figures="{html.escape(payload)}"></div>')
+
+
+def read_shared_figures(html_text: str) -> dict[str, float]:
+    """The shared figures embedded by `shared_figures` in a rendered report (merged if there are several)."""
+    import json
+
+    out: dict[str, float] = {}
+    for match in re.finditer(r'data-shared-figures="([^"]*)"', html_text):
+        out.update(json.loads(html.unescape(match.group(1))))
+    return out
