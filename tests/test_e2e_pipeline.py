@@ -83,7 +83,7 @@ def test_second_repro_is_up_to_date(reproduced: Path):
     assert "up to date" in status.stdout.lower(), status.stdout
 
 
-def test_spor2_parameter_change_touches_only_the_spor2_stage(reproduced: Path):
+def test_spor2_parameter_change_touches_only_the_spor2_and_decision_stages(reproduced: Path):
     params_path = reproduced / "params.yaml"
     original = params_path.read_text(encoding="utf-8")
     params = yaml.safe_load(original)
@@ -95,7 +95,7 @@ def test_spor2_parameter_change_touches_only_the_spor2_stage(reproduced: Path):
         assert changed != original
         params_path.write_text(changed, encoding="utf-8")
         status = json.loads(_run([str(BIN / "dvc"), "status", "--json"], reproduced).stdout)
-        assert sorted(status) == ["report_spor2"], status
+        assert sorted(status) == ["report_decision", "report_spor2"], status  # decision costs the drop-in
     finally:
         params_path.write_text(original, encoding="utf-8")
 
@@ -268,3 +268,10 @@ def test_every_report_loads_offline_in_chromium_and_is_screenshotted(reproduced:
         assert page.problems == [], (report.name, page.problems)
         assert page.title, report.name
         assert page.page_height > 2000, (report.name, page.page_height)
+
+
+def test_figures_agree_across_reports(reproduced: Path):
+    """Referred, active, visits, today's cost and each track's and model's cost: one value in every report."""
+    from test_cross_report import check_reports
+
+    check_reports(reproduced / "reports", reproduced / "metrics" / "decision.json")

@@ -1456,6 +1456,7 @@ def read_shared_figures(html_text: str) -> dict[str, float]:
     import json
 
     out: dict[str, float] = {}
-    for match in re.finditer(r'data-shared-figures="([^"]*)"', html_text):
-        out.update(json.loads(html.unescape(match.group(1))))
+    # the renderer may re-quote the attribute ('…' instead of "…")
+    for match in re.finditer(r"""data-shared-figures=(["'])(.*?)\1""", html_text, re.S):
+        out.update(json.loads(html.unescape(match.group(2))))
     return out
