@@ -114,3 +114,27 @@ def test_fmt_mio_rounds_for_reviewers():
     assert rp.fmt_mio_change(-594702) == "\u22120,59 mio. kr."
     assert rp.fmt_mio_change(120000) == "+0,12 mio. kr."
     assert rp.fmt_mio_change(1000) == "\u00b10,00 mio. kr."
+
+
+def test_offers_yaml_premises_and_running_costs_are_optional(tmp_path):
+    from attendance.readers import read_offers
+
+    (tmp_path / "offers.yaml").write_text(
+        "offers:\n  a: {name: Huset, premises_dkk_per_year: 250000}\n  b: {name: Stuen}\n",
+        encoding="utf-8",
+    )
+    offers = read_offers(tmp_path)
+    assert offers["a"].public_dict()["premises_dkk_per_year"] == 250000.0
+    assert offers["a"].running_costs_dkk_per_year is None
+    assert offers["b"].public_dict()["premises_dkk_per_year"] is None
+
+
+def test_offers_yaml_amount_that_is_not_a_number_is_one_line(tmp_path):
+    from attendance.readers import read_offers
+
+    (tmp_path / "offers.yaml").write_text(
+        'offers:\n  a: {name: Huset, running_costs_dkk_per_year: "180.000 kr."}\n', encoding="utf-8"
+    )
+    with pytest.raises(InputError) as info:
+        read_offers(tmp_path)
+    assert "a.running_costs_dkk_per_year" in info.value.one_line()
