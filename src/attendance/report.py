@@ -1406,11 +1406,12 @@ def _print_stamp(stamps: Mapping[str, str]) -> str:
     return re.sub(r"[^\w .,:()·–-]", "", text)
 
 
-def fmt_mio(amount: Any, decimals: int = 2) -> str:
-    """490123 -> "0,49 mio. kr." — amounts rounded for reviewers (metrics keep the exact figure)."""
+def fmt_mio(amount: Any, decimals: int = 2, unit: bool = True) -> str:
+    """490123 -> "0,49 mio. kr." — amounts rounded for reviewers (metrics keep the exact figure).
+    `unit=False` gives "0,49 mio." for a key-figure card whose label names the unit."""
     if _is_missing(amount):
         return MISSING
-    return f"{fmt_number(float(amount) / 1e6, decimals)} mio. kr."
+    return f"{fmt_number(float(amount) / 1e6, decimals)} mio." + (" kr." if unit else "")
 
 
 def fmt_mio_change(amount: Any, decimals: int = 2) -> str:
