@@ -492,7 +492,7 @@ def metrics(today_table: pd.DataFrame, totals: pd.DataFrame, tracks: pd.DataFram
 
 
 def model_description(choices: Mapping[str, str], names: Mapping[str, str]) -> str:
-    """'AUC: åbent værested · No. 17: § 104 …' — or one phrase when every offer gets the same choice."""
+    """'<tilbud>: åbent værested · <tilbud>: § 104 …' — or one phrase when every offer gets the same choice."""
     distinct = set(choices.values())
     if len(distinct) == 1:
         return f"Alle tilbud: {CHOICE_LABELS_DA[distinct.pop()]}"
