@@ -53,6 +53,10 @@ def check_reports(reports_dir: Path, metrics_path: Path) -> dict[str, dict[str, 
     today = figures["20_beslutningsgrundlag"]["today_cost_dkk"]
     for stem in REPORTS:
         assert rp.fmt_mio(today) in texts[stem], f"{stem} does not show today's cost {rp.fmt_mio(today)}"
+    for stem, shared in figures.items():
+        if "today_cost_per_active_dkk" in shared:
+            shown = rp.fmt_dkk(shared["today_cost_per_active_dkk"])
+            assert shown in texts[stem], f"{stem} does not show today's cost per active citizen {shown}"
     for stem, track in REPORTS.items():
         if track:
             cost = figures[stem][f"track.{track}.total_cost_dkk"]
