@@ -95,6 +95,15 @@ def test_numbers_keep_the_type_they_were_written_with():
         (("spor3", "workshop_day", ["15:00", "09:00"]), "ends (09:00) before it starts (15:00)"),
         (("dataset", "name", "../etc"), "one folder under data/raw/"),
         (("staffing", "citizen_per_staff", 3), "unknown key staffing.citizen_per_staff"),
+        (("economy", "absence_factor", 1), "economy.absence_factor = 1"),
+        (
+            ("decision", "models", [{"key": "a", "name": "A", "default": "drop_in"}] * 2),
+            "model key 'a' is used twice",
+        ),
+        (
+            ("decision", "models", [{"key": "a", "name": "A", "default": "værested"}]),
+            "decision.models.0.default = 'værested'",
+        ),
     ],
 )
 def test_bad_values_give_one_line_naming_the_key(change, expected):
