@@ -28,6 +28,7 @@ MIN_FIGURES = {
     "11_spor1_paragraf104": 2,
     "12_spor2_aabent_vaerested": 3,
     "13_spor3_beskyttet_beskaeftigelse": 2,
+    "20_beslutningsgrundlag": 1,
 }
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -56,7 +57,7 @@ def test_every_declared_output_exists(reproduced: Path):
 
 def test_every_report_is_a_complete_offline_html_document(reproduced: Path):
     reports = sorted((reproduced / "reports").glob("*.html"))
-    assert len(reports) == 6
+    assert len(reports) == 7
     for report in reports:
         text = report.read_text(encoding="utf-8")
         assert text.lstrip().lower().startswith("<!doctype html>"), report.name
@@ -72,6 +73,7 @@ def test_metrics_are_readable_by_dvc(reproduced: Path):
     text = json.dumps(shown)
     assert "unique_per_day_mean" in text
     assert "metrics/demand.json" in text
+    assert "metrics/decision.json" in text and "total_cost_dkk" in text
 
 
 def test_second_repro_is_up_to_date(reproduced: Path):
@@ -81,7 +83,7 @@ def test_second_repro_is_up_to_date(reproduced: Path):
     assert "up to date" in status.stdout.lower(), status.stdout
 
 
-def test_spor2_parameter_change_touches_only_the_spor2_stage(reproduced: Path):
+def test_spor2_parameter_change_touches_only_the_spor2_and_decision_stages(reproduced: Path):
     params_path = reproduced / "params.yaml"
     original = params_path.read_text(encoding="utf-8")
     params = yaml.safe_load(original)
@@ -93,7 +95,7 @@ def test_spor2_parameter_change_touches_only_the_spor2_stage(reproduced: Path):
         assert changed != original
         params_path.write_text(changed, encoding="utf-8")
         status = json.loads(_run([str(BIN / "dvc"), "status", "--json"], reproduced).stdout)
-        assert sorted(status) == ["report_spor2"], status
+        assert sorted(status) == ["report_decision", "report_spor2"], status  # decision costs the drop-in
     finally:
         params_path.write_text(original, encoding="utf-8")
 
@@ -266,3 +268,10 @@ def test_every_report_loads_offline_in_chromium_and_is_screenshotted(reproduced:
         assert page.problems == [], (report.name, page.problems)
         assert page.title, report.name
         assert page.page_height > 2000, (report.name, page.page_height)
+
+
+def test_figures_agree_across_reports(reproduced: Path):
+    """Referred, active, visits, today's cost and each track's and model's cost: one value in every report."""
+    from test_cross_report import check_reports
+
+    check_reports(reproduced / "reports", reproduced / "metrics" / "decision.json")

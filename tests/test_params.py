@@ -19,6 +19,18 @@ OVERRIDES = {
     "clean": ("clean.max_stay_hours=10", ("clean", "max_stay_hours"), 10),
     "demand": ("demand.bin_minutes=60", ("demand", "bin_minutes"), 60),
     "staffing": ("staffing.citizens_per_staff=8", ("staffing", "citizens_per_staff"), 8),
+    "economy": ("economy.absence_factor=0.2", ("economy", "absence_factor"), 0.2),
+    "decision": (
+        "decision.sensitivity.demand_change=[-0.3,0.6]",
+        ("decision", "sensitivity"),
+        {
+            "citizens_per_staff": [4, 8],
+            "min_staff_on_duty": [1, 2],
+            "followup_hours_per_quarter": [1.5, 6],
+            "demand_change": [-0.3, 0.6],
+            "absence_factor": [0.1, 0.2],
+        },
+    ),
     "report": ("report.suppress_below=10", ("report", "suppress_below"), 10),
     "spor1": (
         "spor1.goal_followup_hours_per_citizen_per_quarter=4.5",
@@ -83,6 +95,15 @@ def test_numbers_keep_the_type_they_were_written_with():
         (("spor3", "workshop_day", ["15:00", "09:00"]), "ends (09:00) before it starts (15:00)"),
         (("dataset", "name", "../etc"), "one folder under data/raw/"),
         (("staffing", "citizen_per_staff", 3), "unknown key staffing.citizen_per_staff"),
+        (("economy", "absence_factor", 1), "economy.absence_factor = 1"),
+        (
+            ("decision", "models", [{"key": "a", "name": "A", "default": "drop_in"}] * 2),
+            "model key 'a' is used twice",
+        ),
+        (
+            ("decision", "models", [{"key": "a", "name": "A", "default": "værested"}]),
+            "decision.models.0.default = 'værested'",
+        ),
     ],
 )
 def test_bad_values_give_one_line_naming_the_key(change, expected):

@@ -11,7 +11,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-EXPECTED_STAGES = {"clean", "demand", "report_overview", "report_spor1", "report_spor2", "report_spor3"}
+EXPECTED_STAGES = {
+    "clean",
+    "demand",
+    "report_overview",
+    "report_spor1",
+    "report_spor2",
+    "report_spor3",
+    "report_decision",
+}
 
 
 def _cmd_args(stage: dict) -> dict:
@@ -56,9 +64,10 @@ def test_declared_dependencies_exist():
                 assert (ROOT / dep).exists(), f"{name}: dependency {dep} does not exist"
 
 
-def test_spor2_parameters_are_read_only_by_the_spor2_stage():
+def test_spor2_parameters_are_read_only_by_the_spor2_and_decision_stages():
+    # the decision report costs its drop-in model with spor 2's recommended opening hours
     readers = [name for name, stage in DVC["stages"].items() if "spor2" in stage["params"]]
-    assert readers == ["report_spor2"]
+    assert readers == ["report_spor2", "report_decision"]
 
 
 def test_dvc_analytics_switched_off():

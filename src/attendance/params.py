@@ -109,6 +109,45 @@ class StaffingParams(_Section):
     cost_per_fte_dkk: Annotated[Number, Field(ge=0)]
 
 
+class EconomyParams(_Section):
+    absence_factor: Annotated[Number, Field(ge=0, lt=1)]
+    prep_minutes_per_day: Annotated[Number, Field(ge=0, le=600)]
+    management_share: Annotated[Number, Field(ge=0, le=1)]
+
+
+Choice = Literal["paragraph_104", "drop_in", "workshop_103", "drop_in_and_workshop_103"]
+Pair = Annotated[list[Number], Field(min_length=2, max_length=2)]
+
+
+class DecisionModel(_Section):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+    name: Annotated[str, Field(min_length=1)]
+    default: Choice
+    overrides: dict[str, Choice] = Field(default_factory=dict)
+
+
+class DecisionSensitivity(_Section):
+    citizens_per_staff: Pair
+    min_staff_on_duty: Pair
+    followup_hours_per_quarter: Pair
+    demand_change: Pair
+    absence_factor: Pair
+
+
+class DecisionParams(_Section):
+    models: Annotated[list[DecisionModel], Field(min_length=1, max_length=6)]
+    sensitivity: DecisionSensitivity
+
+    @field_validator("models")
+    @classmethod
+    def _unique_keys(cls, value: list[DecisionModel]) -> list[DecisionModel]:
+        keys = [model.key for model in value]
+        doubles = sorted({k for k in keys if keys.count(k) > 1})
+        if doubles:
+            raise ValueError(f"model key {doubles[0]!r} is used twice; give every model its own key")
+        return value
+
+
 class ReportParams(_Section):
     suppress_below: Annotated[int, Field(ge=1)]
     language: Literal["da"]
@@ -147,10 +186,12 @@ class Params(_Section):
     clean: CleanParams
     demand: DemandParams
     staffing: StaffingParams
+    economy: EconomyParams
     report: ReportParams
     spor1: Spor1Params
     spor2: Spor2Params
     spor3: Spor3Params
+    decision: DecisionParams
 
     @model_validator(mode="before")
     @classmethod

@@ -74,6 +74,10 @@ class Offer:
     annual_budget_dkk: float | None
     staff_and_volunteers: list[str]
     assumptions_note: str | None
+    premises_dkk_per_year: float | None = (
+        None  # rent etc.; optional (the economy model costs a missing one as 0)
+    )
+    running_costs_dkk_per_year: float | None = None  # activities, materials, transport; optional
 
     def public_dict(self) -> dict[str, Any]:
         """What goes to offers.json: everything but the staff names (personal data too)."""
@@ -89,6 +93,8 @@ class Offer:
             "roster": self.roster,
             "fte": self.fte,
             "annual_budget_dkk": self.annual_budget_dkk,
+            "premises_dkk_per_year": self.premises_dkk_per_year,
+            "running_costs_dkk_per_year": self.running_costs_dkk_per_year,
             "assumptions_note": self.assumptions_note,
         }
 
@@ -289,8 +295,24 @@ def read_offers(raw_dir: Path) -> dict[str, Offer]:
             annual_budget_dkk=spec.get("annual_budget_dkk"),
             staff_and_volunteers=[str(s) for s in staff],
             assumptions_note=spec.get("assumptions_note"),
+            premises_dkk_per_year=_optional_amount(spec, "premises_dkk_per_year", file, offer_id),
+            running_costs_dkk_per_year=_optional_amount(spec, "running_costs_dkk_per_year", file, offer_id),
         )
     return offers
+
+
+def _optional_amount(spec: dict, key: str, file: str, offer_id: str) -> float | None:
+    """An optional amount in kroner per year (premises, running costs): a number ≥ 0, or absent."""
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise InputError(
+            f"{offer_id}.{key} = {value!r} is not an amount in kroner",
+            file=file,
+            fix=f"write {key} as a number without thousands separators, e.g. 250000, or leave it out",
+        )
+    return float(value)
 
 
 class OfferMatcher:

@@ -773,6 +773,15 @@ PARAM_LABELS: dict[str, str] = {
     "staffing.occupancy_quantile": "Der planlægges efter denne fraktil af forventet fremmøde",
     "staffing.fte_hours_per_year": "Timer pr. årsværk",
     "staffing.cost_per_fte_dkk": "Omkostning pr. årsværk (antagelse, kr.)",
+    "economy.absence_factor": "Ferie og fravær, andel af årsværkets timer",
+    "economy.prep_minutes_per_day": "Forberedelse og oprydning pr. medarbejder på vagt pr. dag (minutter)",
+    "economy.management_share": "Ledelse og administration, andel oven i personaletimerne",
+    "decision.models": "Modeller (valg pr. tilbud)",
+    "decision.sensitivity.citizens_per_staff": "Følsomhed: borgere pr. medarbejder (lav, høj)",
+    "decision.sensitivity.min_staff_on_duty": "Følsomhed: mindst på vagt (lav, høj)",
+    "decision.sensitivity.followup_hours_per_quarter": "Følsomhed: opfølgningstimer pr. borger pr. kvartal",
+    "decision.sensitivity.demand_change": "Følsomhed: ændring i efterspørgsel (lav, høj)",
+    "decision.sensitivity.absence_factor": "Følsomhed: fravær (lav, høj)",
     "report.suppress_below": "Tal om færre borgere end dette vises som «<N»",
     "report.language": "Rapportsprog",
     "spor1.goal_followup_hours_per_citizen_per_quarter": "Timer til opfølgning på mål pr. borger pr. kvartal",
@@ -1116,11 +1125,15 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:[a-z][a-z0-9+.-]*:)?//[^)\s>]+)>?
 _MD_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(\s*<?([a-z][a-z0-9+.-]*:[^)\s>]+|//[^)\s>]+)>?[^)]*\)", re.I)
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>", re.I)
 _BARE_URL = re.compile(r"(?<![\w/\"'<=`])((?:https?|ftp)://|www\.)([^\s<>\"')]*[^\s<>\"').,;:!?])", re.I)
+_SIBLING_REPORT = r"\d{2}_[a-z0-9_]+\.html(?:#[a-z0-9_-]*)?"  # another report of the set, same folder
 _HTML_LINK = re.compile(
-    r"<a\b[^>]*\bhref\s*=\s*([\"'])(?!#|mailto:|data:)([^\"']*)\1[^>]*>(.*?)</a>", re.S | re.I
+    r"<a\b[^>]*\bhref\s*=\s*([\"'])(?!#|mailto:|data:|"
+    + _SIBLING_REPORT
+    + r"[\"'])([^\"']*)\1[^>]*>(.*?)</a>",
+    re.S | re.I,
 )
 _CSS_URL = re.compile(r"url\(\s*([\"']?)(?!data:|#)([^\"')]+)\1\s*\)", re.I)
-_LOCAL_URL = re.compile(r"^(#|data:|mailto:)", re.I)
+_LOCAL_URL = re.compile(r"^(#|data:|mailto:|" + _SIBLING_REPORT + r"$)", re.I)
 
 
 def slugify(text: str) -> str:
@@ -1134,7 +1147,9 @@ def slugify(text: str) -> str:
 def external_urls(html_text: str) -> list[str]:
     """Every URL in `html_text` that a browser would load or follow to somewhere outside the file.
 
-    Allowed: `#anchors`, `data:` URIs and `mailto:`. Everything else in src/href/url() — other hosts, but
+    Allowed: `#anchors`, `data:` URIs, `mailto:` and links to another report of the set by its file name
+    (`20_beslutningsgrundlag.html`: nothing is loaded when the report opens; the link works where the reports
+    lie together in one folder). Everything else in src/href/url() — other hosts, but
     also relative and file: paths, which break as soon as the report is forwarded by e-mail — is listed.
     """
     found = [m.group(3) for m in _URL_ATTR.finditer(html_text) if not _LOCAL_URL.match(m.group(3))]
@@ -1389,3 +1404,69 @@ def _print_stamp(stamps: Mapping[str, str]) -> str:
         parts.append(f"Kørt: {stamps['run-date']}")
     text = html.unescape(" · ".join(parts))
     return re.sub(r"[^\w .,:()·–-]", "", text)
+
+
+def fmt_mio(amount: Any, decimals: int = 2, unit: bool = True) -> str:
+    """490123 -> "0,49 mio. kr." — amounts rounded for reviewers (metrics keep the exact figure).
+    `unit=False` gives "0,49 mio." for a key-figure card whose label names the unit."""
+    if _is_missing(amount):
+        return MISSING
+    return f"{fmt_number(float(amount) / 1e6, decimals)} mio." + (" kr." if unit else "")
+
+
+def fmt_mio_change(amount: Any, decimals: int = 2) -> str:
+    """A change in millions with its sign: "+0,12 mio. kr." / "−0,49 mio. kr." / "±0,00 mio. kr."."""
+    if _is_missing(amount):
+        return MISSING
+    rounded = round(float(amount) / 1e6, decimals)
+    sign = "+" if rounded > 0 else (MINUS if rounded < 0 else "\u00b1")
+    return f"{sign}{fmt_number(abs(rounded), decimals)} mio. kr."
+
+
+# The reports of the set, in reading order: (file stem, short Danish title). `report_links` links them.
+REPORT_SET = [
+    ("10_fremmoedestatistik", "Fremmødestatistik"),
+    ("11_spor1_paragraf104", "Spor 1: § 104"),
+    ("12_spor2_aabent_vaerested", "Spor 2: åbent værested"),
+    ("13_spor3_beskyttet_beskaeftigelse", "Spor 3: § 103"),
+    ("20_beslutningsgrundlag", "Beslutningsgrundlag"),
+]
+
+
+def report_links(current: str):
+    """A line of links to the other reports of the set (relative file names: they open offline when the
+    reports lie in the same folder, as `dvc repro` writes them to reports/)."""
+    from IPython.display import HTML
+
+    parts = [
+        f"<strong>{_esc(title)}</strong>" if stem == current else f'<a href="{stem}.html">{_esc(title)}</a>'
+        for stem, title in REPORT_SET
+    ]
+    return HTML(
+        '<nav class="rp-report-links" aria-label="Rapporterne">Rapporterne: '
+        + " · ".join(parts)
+        + ' <span class="rp-note">(filerne skal ligge i samme mappe)</span></nav>'
+    )
+
+
+def shared_figures(figures: Mapping[str, Any]):
+    """The figures this report shares with other reports (referred, active, visits, today's cost, the
+    tracks' and models' costs), exact, in a hidden element: tests/test_cross_report.py checks that every
+    report says the same. Nothing is shown; the visible text comes from the same numbers."""
+    import json
+
+    from IPython.display import HTML
+
+    payload = json.dumps({k: float(v) for k, v in figures.items()}, sort_keys=True)
+    return HTML(f'<div class="rp-shared-figures" hidden data-shared-figures="{html.escape(payload)}"></div>')
+
+
+def read_shared_figures(html_text: str) -> dict[str, float]:
+    """The shared figures embedded by `shared_figures` in a rendered report (merged if there are several)."""
+    import json
+
+    out: dict[str, float] = {}
+    # the renderer may re-quote the attribute ('…' instead of "…")
+    for match in re.finditer(r"""data-shared-figures=(["'])(.*?)\1""", html_text, re.S):
+        out.update(json.loads(html.unescape(match.group(2))))
+    return out

@@ -71,7 +71,8 @@ WEEKDAYS_DA = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "s
 WEEKDAYS_SHORT = ["man", "tir", "ons", "tor", "fre", "lør", "søn"]
 
 ASSUMPTIONS_NOTE = (
-    "Syntetiske demodata. Åbningstider, vagtplan, årsværk og budget er illustrative antagelser, ikke "
+    "Syntetiske demodata. Åbningstider, vagtplan, årsværk, budget, husleje og driftsudgifter er illustrative "
+    "antagelser, ikke "
     "kommunens tal; kun antal visiterede, godkendte pladser og fremmødetallene følger kommissoriet."
 )
 
@@ -192,7 +193,8 @@ def _plans(offer_ids: tuple[str, ...]) -> list[tuple[int, OfferPlan]]:
 
 
 def offers_config(offer_ids: tuple[str, ...] = DEFAULT_OFFERS) -> dict[str, dict]:
-    """offers.yaml content. Roster, FTE and budget are illustrative assumptions (see assumptions_note)."""
+    """offers.yaml content. Roster, FTE, budget, premises and running costs are illustrative assumptions (see
+    assumptions_note)."""
     plans = {plan.offer_id: plan for plan in ALL_PLANS}
 
     def hours(plan: OfferPlan) -> dict[str, list]:
@@ -215,6 +217,8 @@ def offers_config(offer_ids: tuple[str, ...] = DEFAULT_OFFERS) -> dict[str, dict
             "roster": roster(plans["auc"], {0: 4, 1: 4, 2: 4, 3: 4, 4: 3}),
             "fte": 5.6,
             "annual_budget_dkk": 3_400_000,
+            "premises_dkk_per_year": 420_000,
+            "running_costs_dkk_per_year": 180_000,
             "staff_and_volunteers": ["Lone Bruun", "Bent Skov", "Gitte Damgaard"],
             "assumptions_note": ASSUMPTIONS_NOTE,
         },
@@ -228,6 +232,8 @@ def offers_config(offer_ids: tuple[str, ...] = DEFAULT_OFFERS) -> dict[str, dict
             "roster": roster(plans["no17"], {0: 2, 1: 2, 2: 2, 3: 2, 4: 2}),
             "fte": 2.4,
             "annual_budget_dkk": 1_450_000,
+            "premises_dkk_per_year": 150_000,
+            "running_costs_dkk_per_year": 90_000,
             "staff_and_volunteers": ["Ulla Overgaard", "Poul Thygesen"],
             "assumptions_note": ASSUMPTIONS_NOTE,
         },
@@ -241,6 +247,8 @@ def offers_config(offer_ids: tuple[str, ...] = DEFAULT_OFFERS) -> dict[str, dict
             "roster": roster(plans["aktivhuset"], {0: 3, 1: 3, 2: 2, 3: 3}),
             "fte": 3.1,
             "annual_budget_dkk": 1_900_000,
+            "premises_dkk_per_year": 210_000,
+            "running_costs_dkk_per_year": 110_000,
             "staff_and_volunteers": ["Jette Kjeldsen", "Mikkel Bertelsen"],
             "assumptions_note": ASSUMPTIONS_NOTE,
         },

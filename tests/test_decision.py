@@ -1,0 +1,198 @@
+"""Models as a choice per offer: composition of staff, documentation, cost and the referred affected.
+
+The tracks' own staffing functions are tested in their modules; here `_staff_plan` and `_workshop_plan` are
+replaced by fixed plans so every figure can be computed by hand.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from attendance import decision as de
+from attendance import economy as eco
+from attendance.errors import InputError
+
+BASIS = eco.cost_basis(
+    {"cost_per_fte_dkk": 520000, "fte_hours_per_year": 1300},
+    {"absence_factor": 0.0, "prep_minutes_per_day": 60, "management_share": 0.0},
+)  # 400 kr. per hour, no management: every figure below is easy to check
+
+
+def _inputs() -> de.DecisionInputs:
+    offers = {
+        "a": {
+            "name": "Huset",
+            "roster": [{"weekday": 0, "start": "09:00", "end": "19:00", "staff": 2}],  # 20 h/week
+            "premises_dkk_per_year": 10_000,
+            "running_costs_dkk_per_year": 0,
+        },
+        "b": {
+            "name": "Stuen",
+            "roster": [{"weekday": 1, "start": "09:00", "end": "14:00", "staff": 1}],
+        },  # 5 h
+    }
+    bands = pd.DataFrame(
+        {
+            "offer_id": ["a"] * 4 + ["b"] * 4,
+            "band": ["0", "1–2", "3–9", "10+"] * 2,
+            "citizens": [4, 3, 2, 1, 1, 0, 0, 5],
+        }
+    )
+    headline = pd.DataFrame({"referred": [10, 6], "active": [6, 5], "visits": [50, 40]}, index=["a", "b"])
+    return de.DecisionInputs(
+        offers=offers,
+        offer_ids=["a", "b"],
+        models={"a": "model-a", "b": "model-b"},
+        shifted={"a": "shifted-a", "b": "shifted-b"},
+        recommended_hours={"a": {}, "b": {}},
+        presence=pd.DataFrame(columns=["offer_id"]),
+        members={"a": 2, "b": 0},
+        headline=headline,
+        band_counts=bands,
+        level=0.9,
+    )
+
+
+SETTINGS = de.Settings(
+    staffing={"citizens_per_staff": 6, "min_staff_on_duty": 1, "occupancy_quantile": 0.9},
+    basis=BASIS,
+    followup_hours_per_quarter=13,  # 13 × 4 / 52 = 1 hour per citizen per week
+    participants_per_supervisor=5,
+)
+
+
+@pytest.fixture
+def fixed_plans(monkeypatch):
+    """§ 104 / drop-in: 10 floor hours a week on 2 days with 1 on duty; a workshop: 6 hours on day 0."""
+
+    def staff_plan(model, inputs, settings, opening_hours=None):
+        hours = 10.0 if str(model).startswith("model") else 8.0  # drop-in (shifted models) needs less
+        return hours * (1 + settings.demand_change), {0: 1.0, 1: 1.0}
+
+    def workshop_plan(offer_id, inputs, settings):
+        return (6.0, {0: 1.0}) if inputs.members.get(offer_id) else (0.0, {})
+
+    monkeypatch.setattr(de, "_staff_plan", staff_plan)
+    monkeypatch.setattr(de, "_workshop_plan", workshop_plan)
+
+
+def test_paragraph_104_adds_preparation_and_goal_follow_up(fixed_plans):
+    row = de.offer_option(_inputs(), "a", "paragraph_104", SETTINGS)
+    # floor 10 + prep 2 days × 1 staff × 1 h = 2 + documentation 6 active × 1 h = 6 → 18 h/week
+    assert row["prep_hours_week"] == pytest.approx(2.0)
+    assert row["documentation_hours_week"] == pytest.approx(6.0)
+    assert row["staff_hours_week"] == pytest.approx(18.0)
+    assert row["documentation_hours_year"] == pytest.approx(312.0)  # 6 × 13 × 4
+    # 18 × 52 = 936 h × 400 kr. = 374.400 + premises 10.000
+    assert row["staff_cost_dkk"] == pytest.approx(374_400)
+    assert row["total_cost_dkk"] == pytest.approx(384_400)
+    assert row["fte"] == pytest.approx(936 / 1300)
+    assert row["citizens_served"] == 6
+    # only those who never came are revisited under § 104
+    assert row["referred_affected"] == 4 and row["affected_1–2"] == 0
+
+
+def test_drop_in_documents_nothing_and_ends_every_referral(fixed_plans):
+    row = de.offer_option(_inputs(), "a", "drop_in", SETTINGS)
+    assert row["documentation_hours_week"] == 0
+    assert row["staff_hours_week"] == pytest.approx(10.0)  # 8 floor + 2 prep
+    assert row["referred_affected"] == 10
+
+
+def test_combination_adds_the_workshop_on_the_same_days(fixed_plans):
+    row = de.offer_option(_inputs(), "a", "drop_in_and_workshop_103", SETTINGS)
+    # floor 8 + 6; prep: day 0 has 1 + 1 on duty, day 1 has 1 → 3 h; documentation 2 members × 1 h
+    assert row["floor_hours_week"] == pytest.approx(14.0)
+    assert row["prep_hours_week"] == pytest.approx(3.0)
+    assert row["documentation_hours_week"] == pytest.approx(2.0)
+    assert row["citizens_served"] == 6  # the drop-in's active citizens (the workshop's are among them)
+    workshop_only = de.offer_option(_inputs(), "a", "workshop_103", SETTINGS)
+    assert workshop_only["citizens_served"] == 2
+    assert workshop_only["staff_hours_week"] == pytest.approx(6 + 1 + 2)
+
+
+def test_evaluate_totals_and_change_from_today(fixed_plans):
+    inputs = _inputs()
+    resolved = de.resolve_models(
+        [{"key": "m", "name": "M", "default": "drop_in", "overrides": {"b": "paragraph_104"}}], ["a", "b"]
+    )
+    assert resolved == {"m": {"a": "drop_in", "b": "paragraph_104"}}
+    per_offer, totals = de.evaluate(inputs, resolved, SETTINGS)
+    # a: drop-in 10 h/week; b: § 104 10 + 2 + 5 active × 1 = 17 h/week → 27 h × 52 × 400 = 561.600 + 10.000
+    row = totals.iloc[0]
+    assert row["staff_hours_week"] == pytest.approx(27.0)
+    assert row["total_cost_dkk"] == pytest.approx(571_600)
+    # today: rosters 20 + 5 = 25 h/week × 52 × 400 = 520.000 + 10.000 premises
+    assert row["today_cost_dkk"] == pytest.approx(530_000)
+    assert row["change_dkk"] == pytest.approx(41_600)
+    assert row["referred_affected"] == 10 + 1
+
+
+def test_an_override_naming_an_absent_offer_is_one_line():
+    spec = [{"key": "m", "name": "M", "default": "drop_in", "overrides": {"auc": "workshop_103"}}]
+    with pytest.raises(InputError) as info:
+        de.resolve_models(spec, ["no17"])
+    line = info.value.one_line()
+    assert "'auc'" in line and "offers: no17" in line and "\n" not in line
+
+
+def test_sensitivity_moves_one_assumption_at_a_time(fixed_plans):
+    inputs = _inputs()
+    resolved = {"m": {"a": "paragraph_104", "b": "paragraph_104"}}
+    table = de.sensitivity(
+        inputs, resolved, SETTINGS, {"demand_change": [-0.5, 0.5], "followup_hours_per_quarter": [0, 26]}
+    ).set_index("parameter")
+    # base: a 18 h, b 10 + 2 + 5 = 17 h → 35 h/week → 728.000 + 10.000
+    assert table.loc["demand_change", "base_cost_dkk"] == pytest.approx(738_000)
+    # demand −50 %: floor 5 + 5, active 3 + 2.5 → 10 + 4 + 5.5 = 19.5 h → 405.600 + 10.000
+    assert table.loc["demand_change", "cost_low_dkk"] == pytest.approx(415_600)
+    # follow-up 0: 35 − 11 = 24 h → 499.200 + 10.000; 26 h/quarter: 35 + 11 = 46 h → 956.800 + 10.000
+    assert table.loc["followup_hours_per_quarter", "cost_low_dkk"] == pytest.approx(509_200)
+    assert table.loc["followup_hours_per_quarter", "cost_high_dkk"] == pytest.approx(966_800)
+    ranges = de.sensitivity_ranges(table.reset_index()).set_index("model")
+    assert ranges.loc["m", "min_cost_dkk"] == pytest.approx(415_600)
+
+
+def test_absence_factor_raises_the_hourly_cost():
+    varied = de._vary(SETTINGS, "absence_factor", 0.2)
+    assert varied.basis.hourly_cost_dkk == pytest.approx(520000 / (1300 * 0.8))
+    assert SETTINGS.basis.hourly_cost_dkk == pytest.approx(400)
+
+
+def test_metrics_keep_exact_figures():
+    today = pd.DataFrame(
+        {"total_cost_dkk": [1.0, 2.004], "staff_hours_week": [1, 2], "fte": [0.1, 0.2], "active": [3, 4]}
+    )
+    totals = pd.DataFrame(
+        [
+            {
+                "model": "m",
+                "total_cost_dkk": 5.5,
+                "change_dkk": 2.496,
+                "staff_hours_week": 7,
+                "fte": 0.3,
+                "citizens_served": 7,
+            }
+        ]
+    )
+    out = de.metrics(today, totals, totals.assign(model="drop_in"))
+    assert out["today"]["total_cost_dkk"] == 3.0
+    assert out["models"]["m"]["change_dkk"] == 2.5
+    assert set(out["tracks"]) == {"drop_in"}
+
+
+def test_question_map_covers_every_question_of_the_kommissorium():
+    table = de.question_map_da()
+    assert list(table["Spørgsmål"]) == [
+        "Formål",
+        "Målgruppe",
+        "Organisering",
+        "Faglig tilgang",
+        "Økonomi",
+        "Bemanding",
+        "Dokumentation",
+        "Snitflader",
+        "Implementering",
+    ]
+    assert table.shape[1] == 4 and table.notna().all().all()
