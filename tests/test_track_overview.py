@@ -265,3 +265,18 @@ def test_kommissorium_table_on_the_demo_data():
     assert list(table["Højeste samtidige fremmøde"]) == [24, 11]
     assert list(table["Laveste samtidige fremmøde*"]) == [5, 5]
     assert list(table["Visiterede borgere"]) == [61, 18]
+
+
+def test_closed_day_visits_text_explains_two_visit_counts():
+    """1.086 visits with times vs 1.078 on opening days: the table of all visits must say why."""
+    visits = pd.DataFrame(
+        {
+            "offer_id": ["a", "a", "a", "b", "b"],
+            "granularity": ["timed", "timed", "day", "timed", "timed"],
+            "on_closed_day": [True, False, True, False, False],
+        }
+    )
+    text = ov.closed_day_visits_text(visits, ["a", "b"], {"a": "Huset", "b": "Stedet"})
+    assert "Huset 1" in text and "Stedet" not in text and "lukkedage" in text
+    assert "Huset 2" in ov.closed_day_visits_text(visits, ["a", "b"], {"a": "Huset"}, granularity=None)
+    assert ov.closed_day_visits_text(visits[~visits["on_closed_day"]], ["a", "b"]) == ""

@@ -527,6 +527,30 @@ def stay_table(
     )
 
 
+def closed_day_visits_text(
+    visits: pd.DataFrame,
+    offer_ids: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+    granularity: str | None = "timed",
+) -> str:
+    """Why a table of all visits shows more than the kommissorium's count, which is of opening days only.
+
+    Without it the same offer shows two visit counts (e.g. 1.086 with times, 1.078 on opening days) and the
+    reader cannot tell which is wrong. Empty when no visit fell on a closed day.
+    """
+    rows = visits[visits["on_closed_day"].astype(bool)]
+    if granularity is not None:
+        rows = rows[rows["granularity"] == granularity]
+    counts = rows.groupby("offer_id").size()
+    parts = [f"{_label(labels, o)} {fmt_int(counts[o])}" for o in offer_ids if counts.get(o, 0)]
+    if not parts:
+        return ""
+    return (
+        "Tabellen tæller alle registrerede besøg, også besøg på lukkedage (ture og arrangementer: "
+        f"{join_da(parts)}). Kommissoriets nøgletal tæller kun besøg på åbningsdage og er derfor lidt lavere."
+    )
+
+
 def busiest_slots(
     summary: pd.DataFrame,
     offer_ids: Sequence[str] | None = None,
