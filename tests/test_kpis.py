@@ -190,7 +190,12 @@ def test_usage_bands(visits, referrals):
     assert "I" not in bands.index  # referral ended before the period
     summary = usage_band_summary(bands.reset_index())
     auc = summary[summary["offer_id"] == "auc"].set_index("band")["citizens"]
-    assert auc.to_dict() == {"0": 2, "1–2": 5, "3–9": 1, "10+": 0}
+    unreferred = int((~bands["referred"] & (bands["offer_id"] == "auc")).sum())
+    assert auc.to_dict() == {"0": 2, "1–2": 5 - unreferred, "3–9": 1, "10+": 0}  # referred citizens only
+    rows = summary[summary["offer_id"] == "auc"].set_index("band")
+    assert rows["unreferred_visitors"].sum() == unreferred and rows.loc["1–2", "unreferred_visitors"] >= 1
+    assert rows["share"].sum() == pytest.approx(1.0)
+    assert rows.loc["0", "share"] == pytest.approx(2 / rows["citizens"].sum())
 
 
 def test_period_kpis(visits):
