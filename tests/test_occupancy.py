@@ -14,9 +14,9 @@ from attendance.occupancy import (
     STAT_COLUMNS,
     daily_peaks,
     occupancy_by_datetime,
-    run_occupancy_cli,
     summarize,
 )
+from attendance.occupancy_io import run_occupancy_files
 
 hm = pytest.importorskip("hillmaker")
 from hillmaker.bydatetime import make_bydatetime  # noqa: E402
@@ -228,9 +228,9 @@ def test_cli_csv_and_parquet(tmp_path):
     parquet = tmp_path / "visits.parquet"
     visits.to_parquet(parquet)
     out_csv, out_pq, bydt = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "bydt.csv"
-    message = run_occupancy_cli(csv, "arrive", "depart", 30, *WINDOW, "group", out_csv, bydt)
+    message = run_occupancy_files(csv, "arrive", "depart", 30, *WINDOW, "group", out_csv, bydt)
     assert "wrote" in message and "\n" not in message
-    run_occupancy_cli(parquet, "arrive", "depart", 30, *WINDOW, "group", out_pq, None)
+    run_occupancy_files(parquet, "arrive", "depart", 30, *WINDOW, "group", out_pq, None)
     a, b = pd.read_csv(out_csv), pd.read_csv(out_pq)
     assert len(a) == 3 * 2 * 7 * 48
     pd.testing.assert_frame_equal(a, b)
@@ -272,7 +272,7 @@ def test_cli_names_the_file_line_of_a_backwards_visit(tmp_path):
         "s;e\n2026-03-02 09:00;2026-03-02 10:00\n2026-03-02 12:00;2026-03-02 11:00\n", encoding="utf-8"
     )
     with pytest.raises(InputError) as info:
-        run_occupancy_cli(path, "s", "e", 60, "2026-03-02", "2026-03-08", None, tmp_path / "o.csv", None)
+        run_occupancy_files(path, "s", "e", 60, "2026-03-02", "2026-03-08", None, tmp_path / "o.csv", None)
     assert (
         info.value.row == 3 and info.value.file == str(path) and "end before they start" in info.value.message
     )

@@ -40,9 +40,9 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_occupancy(args: argparse.Namespace) -> int:
-    from .occupancy import run_occupancy_cli
+    from .occupancy_io import run_occupancy_files
 
-    message = run_occupancy_cli(
+    message = run_occupancy_files(
         input_path=Path(args.input),
         start_col=args.start_col,
         end_col=args.end_col,

@@ -435,37 +435,6 @@ def _looks_semicolon(path: Path) -> bool:
     return header.count(";") > header.count(",")
 
 
-def run_occupancy_cli(
-    input_path: Path,
-    start_col: str,
-    end_col: str,
-    bin_minutes: int,
-    start_date: str,
-    end_date: str,
-    group_col: str | None,
-    out: Path,
-    bydatetime: Path | None,
-) -> str:
-    """`attendance occupancy`: visits file(s) → summary CSV (and by-datetime CSV); returns a one-line message.
-
-    Why a separate module does the work: the command streams Arrow batches through `OccupancyAccumulator`
-    without pandas (`occupancy_io.py`); the numbers are the ones `occupancy_by_datetime` and `summarize` give.
-    """
-    from .occupancy_io import run_occupancy_files
-
-    return run_occupancy_files(
-        Path(input_path),
-        start_col,
-        end_col,
-        bin_minutes,
-        start_date,
-        end_date,
-        group_col,
-        Path(out),
-        bydatetime,
-    )
-
-
 def instantaneous_daily_peak(starts: pd.Series | np.ndarray, ends: pd.Series | np.ndarray) -> int:
     """Maximum number of visits present at the same instant, a visit being present on [start, end).
 
