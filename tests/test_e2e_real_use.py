@@ -128,6 +128,10 @@ def test_readme_real_data_path_and_a_scenario_of_every_parameter_group(tmp_path)
     # every track has key figures that move with its parameters (a track without metrics hides its scenarios)
     tracks = {"metrics/demand.json", "metrics/spor1.json", "metrics/spor2.json", "metrics/spor3.json"}
     assert tracks <= set(changed_metrics), sorted(tracks - set(changed_metrics))
+    # ... and every model of the decision report is costed again (staffing.citizens_per_staff is in the set)
+    models = data["metrics"]["metrics/decision.json"]["data"]["models"]
+    before = baseline["metrics"]["metrics/decision.json"]["data"]["models"]
+    assert models and all(models[m]["total_cost_dkk"] != before[m]["total_cost_dkk"] for m in models)
 
     compared = _run([str(BIN / "attendance"), "compare"], project).stdout
     assert "staffing.citizens_per_staff" in compared and "alle-grupper" in compared
