@@ -136,6 +136,8 @@ def test_debug_shows_the_traceback_and_without_it_one_line(tmp_path):
 
 def check_completed(case: dict, result, quarantine_dir: Path) -> None:
     accounting = pd.read_csv(result.paths["accounting"], keep_default_na=False)
+    # the cases list the registration files' lines (test_every_file_is_accounted checks the rest)
+    accounting = accounting[accounting["file"].str.startswith("registrations/")][ACCOUNTING_COLUMNS]
     expected = pd.DataFrame(case["accounting"], columns=ACCOUNTING_COLUMNS)
     expected["sheet"] = expected["sheet"].astype(str)
     key = ["file", "sheet"]
@@ -155,8 +157,14 @@ def check_completed(case: dict, result, quarantine_dir: Path) -> None:
 
 @pytest.mark.parametrize("case", COMPLETED_CASES, ids=[c["id"] for c in COMPLETED_CASES])
 def test_completed_case_accounts_for_every_row(case, tmp_path):
-    result = clean_dataset(CATALOGUE_DIR / case["id"], tmp_path / "processed", tmp_path / "quarantine", {})
+    raw = CATALOGUE_DIR / case["id"]
+    result = clean_dataset(raw, tmp_path / "processed", tmp_path / "quarantine", case.get("params") or {})
     check_completed(case, result, tmp_path / "quarantine")
+    # every file of the dataset folder appears in accounting.csv, read or not (with a note saying why not)
+    accounting = pd.read_csv(result.paths["accounting"], keep_default_na=False)
+    on_disk = {p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file()}
+    assert on_disk == set(accounting["file"])
+    assert (accounting.loc[~accounting["file"].str.startswith("registrations/"), "note"] != "").all()
 
 
 def test_completed_case_through_the_cli(tmp_path, capsys):

@@ -49,6 +49,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "max_stay_hours": 12,
     "merge_gap_minutes": 0,
     "trip_keywords": ["tur", "udflugt", "sommerland", "museum", "skov", "strand", "biograf"],
+    "include_hidden_sheets": False,
 }
 CHOICES = {
     "missing_time_out": ("closing_time", "median_stay", "quarantine"),
@@ -77,7 +78,7 @@ NS_PER_DAY = 86_400_000_000_000
 CPR_PATTERN = re.compile(r"(?<!\d)\d{6}\s?-?\s?\d{4}(?!\d)")
 STAFF_COMMENT = re.compile(r"\b(?:personale|frivillig)", re.IGNORECASE)
 LOG_COLUMNS = ["file", "sheet", "row", "column", "rule", "action", "detail"]
-ACCOUNTING_COLUMNS = ["file", "sheet", "rows_read", "kept", "merged", "quarantined", "ignored"]
+ACCOUNTING_COLUMNS = ["file", "sheet", "rows_read", "kept", "merged", "quarantined", "ignored", "note"]
 VISIT_COLUMNS = [
     "visit_id", "offer_id", "date", "citizen_key", "start", "end", "granularity", "on_closed_day", "is_trip",
     "flags", "source_file", "source_sheet", "source_row",
@@ -148,6 +149,10 @@ def check_params(params: dict[str, Any] | None) -> dict[str, Any]:
             "clean.trip_keywords must be a list of words", file="params.yaml", fix="e.g. [tur, udflugt]"
         )
     merged["trip_keywords"] = [k.strip() for k in keywords]
+    if not isinstance(merged["include_hidden_sheets"], bool):
+        raise InputError(
+            "clean.include_hidden_sheets must be true or false", file="params.yaml", fix="e.g. false"
+        )
     return merged
 
 
@@ -244,7 +249,8 @@ class QualityLog:
 
 
 RULE_ORDER = (
-    "unsupported_file", "title_row", "header_row", "blank_row", "total_row", "no_marks", "offer_alias",
+    "dataset_file", "unsupported_file", "skipped_file", "hidden_sheet", "sheet_layout", "unread_column",
+    "date_order", "title_row", "header_row", "blank_row", "total_row", "no_marks", "offer_alias",
     "staff_or_volunteer", "cpr_in_citizen", "missing_citizen", "unparseable_date", "date_outside_period",
     "name_variant", "initials_resolved", "ambiguous_initials", "unparseable_time", "time_out_before_time_in",
     "missing_time_out", "implausible_duration", "outside_opening_hours", "closed_day", "exact_duplicate",
@@ -1001,14 +1007,19 @@ def clean_dataset(
     key = load_key(raw_dir)
     aliases = read_citizen_aliases(raw_dir)
     referrals_raw = read_referrals(raw_dir, offers, dataset)
-    raw = read_registrations(raw_dir, offers, dataset)
+    raw = read_registrations(raw_dir, offers, dataset, params["include_hidden_sheets"])
     pa.default_memory_pool().release_unused()  # hand the CSV reader's buffers back before cleaning
     registrations, _ = load_column_aliases(raw_dir)
     lookup = header_lookup(registrations)
 
     state = State(raw)
-    for skipped in raw.skipped_files:
-        state.log.add_sheet(skipped, "", "unsupported_file", "ignored", "not .xlsx or .csv")
+    for skipped in raw.skipped:
+        if skipped.rule != "dataset_file":
+            state.log.add_sheet(skipped.file, skipped.sheet, skipped.rule, "ignored", skipped.note)
+    for file, sheet in raw.hidden_read:
+        state.log.add_sheet(
+            file, sheet, "hidden_sheet", "read", "hidden sheet read (clean.include_hidden_sheets)"
+        )
     ignore_title_and_header_rows(state, lookup)
     ignore_blank_rows(state)
     ignore_total_rows(state)
@@ -1192,11 +1203,18 @@ def _accounting(state: State, raw: RawRegistrations) -> pd.DataFrame:
     counted.insert(0, "file", [k[0] for k in log.sheet_keys])
     counted.insert(1, "sheet", [k[1] for k in log.sheet_keys])
     sheets = pd.DataFrame(
-        [(s.file, s.sheet, s.rows_read) for s in raw.sheets], columns=["file", "sheet", "rows_read"]
+        [(s.file, s.sheet, s.rows_read, "hidden sheet, read" if s.hidden else "") for s in raw.sheets],
+        columns=["file", "sheet", "rows_read", "note"],
     )
-    table = sheets.merge(counted, on=["file", "sheet"], how="left").fillna(0)
+    table = sheets.merge(counted, on=["file", "sheet"], how="left")
+    # files and sheets not read: one line each, 0 rows, with why (every file of the folder is accounted)
+    skipped = pd.DataFrame(
+        [(s.file, s.sheet, 0, s.note) for s in raw.skipped], columns=["file", "sheet", "rows_read", "note"]
+    )
+    if len(skipped):
+        table = pd.concat([table, skipped], ignore_index=True)
     for name in ("rows_read", *STATUS_NAMES):
-        table[name] = table[name].astype(np.int64)
+        table[name] = table[name].fillna(0).astype(np.int64)
     broken = table["rows_read"] != table[list(STATUS_NAMES)].sum(axis=1)
     if broken.any() or int(table["rows_read"].sum()) != len(state.df):
         bad = table[broken].head(1).to_dict("records")

@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -78,6 +79,7 @@ class CleanParams(_Section):
     max_stay_hours: Annotated[Number, Field(gt=0)]
     merge_gap_minutes: Annotated[int, Field(ge=0)]
     trip_keywords: list[str]
+    include_hidden_sheets: StrictBool = False
 
 
 class DemandParams(_Section):

@@ -47,7 +47,15 @@ WEEKDAYS = {
     "lørdag": 5, "lør": 5, "saturday": 5, "søndag": 6, "søn": 6, "sunday": 6,
 }  # fmt: skip
 RAW_VALUE_FIELDS = ("date", "citizen", "time_in", "time_out", "comment", "offer")
-REGISTRATION_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt"}
+REGISTRATION_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".csv", ".txt"}
+# Cell texts in a tick list (or a time-in cell) that say the citizen was NOT there: not visits, logged as
+# `absence_mark`. `X` is a visit (the usual tick); `0`, `-` and an empty cell are no mark at all.
+ABSENCE_MARKS = frozenset(
+    {
+        "/", "\\", "syg", "sygdom", "sygemeldt", "afbud", "afb", "meldt afbud", "fri", "ferie", "fravær",
+        "udeblevet", "udeblev", "ude", "ikke mødt", "ikke kommet", "mødte ikke", "kom ikke", "aflyst", "lukket",
+    }
+)  # fmt: skip
 CATEGORY_COLUMNS = (
     "file",
     "sheet",
@@ -116,13 +124,32 @@ class SheetInfo:
     headers: dict[str, str] = field(default_factory=dict)  # field -> header text as written in the sheet
     sheet_offer: str | None = None
     offer_source: str | None = None  # title row | sheet name | file name
+    hidden: bool = False  # a hidden sheet read because clean.include_hidden_sheets is true
+    weekday_column: str | None = None  # a `Dag` column of weekday names beside the date (checked, not read)
+    time_range_column: str | None = None  # one `Tid` column holding ranges like 9.30-14 (split in two)
+    unread_columns: list[str] = field(default_factory=list)  # headers (or letters) of columns not read
+
+
+@dataclass
+class Skipped:
+    """A file or sheet that is not read, with why: it still gets a line in accounting.csv."""
+
+    file: str
+    sheet: str
+    rule: str  # quality-log rule: unsupported_file | skipped_file | hidden_sheet | dataset_file
+    note: str
 
 
 @dataclass
 class RawRegistrations:
     records: pd.DataFrame
     sheets: list[SheetInfo]
-    skipped_files: list[str]
+    skipped: list[Skipped] = field(default_factory=list)
+    hidden_read: list[tuple[str, str]] = field(default_factory=list)  # hidden sheets read (param on)
+
+    @property
+    def skipped_files(self) -> list[str]:
+        return [s.file for s in self.skipped if s.rule == "unsupported_file"]
 
 
 # --------------------------------------------------------------------------------------------- small files
@@ -390,7 +417,49 @@ def _check_workbook_container(path: Path, rel: str) -> None:
     )
 
 
-def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table]]:
+_FORMULA_CELL = re.compile(rb"<f[ >/]")
+
+
+def _check_formula_values(path: Path, rel: str, workbook: Any) -> None:
+    """A formula cell without a saved result (a file written by a program, never opened in Excel) reads as
+    empty: stop instead of guessing the value. Only workbooks holding formulas are opened a second time."""
+    import openpyxl
+
+    with zipfile.ZipFile(path) as archive:
+        has_formulas = any(
+            name.startswith("xl/worksheets/") and _FORMULA_CELL.search(archive.read(name))
+            for name in archive.namelist()
+        )
+    if not has_formulas:
+        return
+    formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            source = formulas[sheet.title]
+            for row in source.iter_rows():
+                for cell in row:
+                    value = getattr(cell, "value", None)
+                    is_formula = (isinstance(value, str) and value.startswith("=")) or (
+                        value is not None
+                        and not isinstance(value, str | int | float | bool | dt.date | dt.time | dt.timedelta)
+                    )
+                    if is_formula and sheet.cell(row=cell.row, column=cell.column).value is None:
+                        raise InputError(
+                            "a formula cell has no saved value (the file was written by a program and never "
+                            "calculated), so its value is unknown",
+                            file=rel,
+                            sheet=sheet.title,
+                            row=cell.row,
+                            column=cell.column_letter,
+                            fix="open the file in Excel (or LibreOffice) and save it, so the formula results are "
+                            "stored; or type the values instead of formulas",
+                        )
+    finally:
+        formulas.close()
+
+
+def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table, bool]]:
+    """(sheet name, grid, hidden?) for every sheet, in workbook order."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -405,18 +474,70 @@ def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table]]:
         ) from exc
     grids = []
     try:
+        _check_formula_values(path, rel, workbook)
         for sheet in workbook.worksheets:
+            hidden = sheet.sheet_state != "visible"
             if sheet.max_row < 1 or sheet.max_column < 1:
-                grids.append((sheet.title, _empty_grid()))
+                grids.append((sheet.title, _empty_grid(), hidden))
                 continue
             rows = list(
                 sheet.iter_rows(
                     min_row=1, min_col=1, max_row=sheet.max_row, max_col=sheet.max_column, values_only=True
                 )
             )
-            grids.append((sheet.title, _grid_from_rows(rows)))
+            grids.append((sheet.title, _grid_from_rows(rows), hidden))
     finally:
         workbook.close()
+    return grids
+
+
+def _ods_hidden_tables(path: Path) -> set[str]:
+    """Names of the tables of an .ods file whose style says `table:display="false"` (hidden sheets)."""
+    from odf.namespaces import TABLENS
+    from odf.opendocument import load
+
+    document = load(str(path))
+    hidden_styles = set()
+    for style in document.automaticstyles.childNodes:
+        for child in getattr(style, "childNodes", []):
+            if child.attributes.get((TABLENS, "display")) == "false":
+                hidden_styles.add(
+                    style.attributes.get(("urn:oasis:names:tc:opendocument:xmlns:style:1.0", "name"))
+                )
+    names = set()
+    for table in document.spreadsheet.childNodes:
+        if table.attributes.get((TABLENS, "style-name")) in hidden_styles:
+            names.add(table.attributes.get((TABLENS, "name")))
+    return names
+
+
+def _ods_grids(path: Path, rel: str) -> list[tuple[str, pa.Table, bool]]:
+    """An OpenDocument spreadsheet (LibreOffice): every sheet's stored cell values, via pandas and odfpy."""
+    try:
+        import odf  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - odfpy is a dependency
+        raise InputError(
+            "cannot read .ods files: the odfpy package is not installed",
+            file=rel,
+            fix="run `make setup` (installs odfpy), or save the file as .xlsx",
+        ) from exc
+    if path.stat().st_size == 0:
+        raise InputError(
+            "the workbook is empty (0 bytes)", file=rel, fix="copy the file again from where it is kept"
+        )
+    try:
+        frames = pd.read_excel(path, engine="odf", sheet_name=None, header=None, dtype=object)
+        hidden = _ods_hidden_tables(path)
+    except Exception as exc:  # odfpy raises many kinds of errors on a broken file
+        raise InputError(
+            f"cannot read the OpenDocument spreadsheet ({exc.__class__.__name__})",
+            file=rel,
+            fix="open it in LibreOffice or Excel and save it again (as .ods or .xlsx)",
+        ) from exc
+    grids = []
+    for name, frame in frames.items():
+        rows = [tuple(r) for r in frame.itertuples(index=False, name=None)]
+        grids.append((str(name), _grid_from_rows(rows) if rows else _empty_grid(), str(name) in hidden))
     return grids
 
 
@@ -847,53 +968,112 @@ def concat_records(tables: list[pa.Table]) -> pd.DataFrame:
     return frame
 
 
-def registration_files(raw_dir: Path) -> tuple[list[Path], list[str]]:
-    folder = Path(raw_dir) / "registrations"
+DATASET_FILES = {
+    "dataset.yaml": "dataset description",
+    "offers.yaml": "the offers",
+    "referrals.xlsx": "the referral list",
+    "referrals.xlsm": "the referral list",
+    "referrals.csv": "the referral list",
+    "citizen_aliases.csv": "citizen name variants",
+    "columns.yaml": "extra header names",
+}
+
+
+def registration_files(raw_dir: Path) -> tuple[list[Path], list[Skipped]]:
+    """The registration files to read, and every other file of the dataset folder with why it is not read
+    (so that every file appears in accounting.csv)."""
+    raw_dir = Path(raw_dir)
+    folder = raw_dir / "registrations"
     if not folder.is_dir():
         raise InputError(
             "the dataset has no registrations/ folder",
             file=str(raw_dir),
             fix="put the attendance files in registrations/",
         )
-    files, skipped = [], []
+    files: list[Path] = []
+    skipped: list[Skipped] = []
     for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(raw_dir).as_posix()):
-        if not path.is_file() or path.name.startswith((".", "~$")):
+        if not path.is_file():
             continue
+        rel = path.relative_to(raw_dir).as_posix()
         suffix = path.suffix.casefold()
+        if path.name.startswith("~$"):
+            skipped.append(
+                Skipped(rel, "", "skipped_file", "Excel lock file (the workbook is open somewhere)")
+            )
+            continue
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            skipped.append(Skipped(rel, "", "skipped_file", "hidden file (name starts with a dot)"))
+            continue
         if suffix == ".xls":
             raise InputError(
                 "old Excel format (.xls) cannot be read",
-                file=path.relative_to(raw_dir).as_posix(),
+                file=rel,
                 fix="open it in Excel and save it as .xlsx",
             )
         if suffix in REGISTRATION_SUFFIXES:
             files.append(path)
         else:
-            skipped.append(path.relative_to(raw_dir).as_posix())
+            skipped.append(
+                Skipped(rel, "", "unsupported_file", f"not a registration file ({suffix or 'no suffix'})")
+            )
     if not files:
         raise InputError(
             "registrations/ holds no .xlsx or .csv files", file=str(raw_dir), fix="add the registration files"
         )
+    for path in sorted(raw_dir.rglob("*"), key=lambda p: p.relative_to(raw_dir).as_posix()):
+        rel = path.relative_to(raw_dir).as_posix()
+        if not path.is_file() or rel.startswith("registrations/"):
+            continue
+        if path.suffix == ".key":
+            note = "pseudonymisation key (not data)"
+        elif rel in DATASET_FILES:
+            note = f"dataset configuration: {DATASET_FILES[rel]}"
+        else:
+            note = "not read: only registrations/ holds attendance files"
+        skipped.append(Skipped(rel, "", "dataset_file", note))
     return files, skipped
 
 
-def read_registrations(raw_dir: Path, offers: dict[str, Offer], dataset: Dataset) -> RawRegistrations:
-    """Every sheet of every registration file as records with provenance; layout and offer detected."""
+def read_registrations(
+    raw_dir: Path, offers: dict[str, Offer], dataset: Dataset, include_hidden_sheets: bool = False
+) -> RawRegistrations:
+    """Every sheet of every registration file as records with provenance; layout and offer detected.
+
+    Hidden sheets are not read unless `include_hidden_sheets` (clean.include_hidden_sheets); either way they
+    are accounted for and logged (`hidden_sheet`).
+    """
     raw_dir = Path(raw_dir)
     table, _ = load_column_aliases(raw_dir)
     lookup = header_lookup(table)
     matcher = OfferMatcher(offers)
     files, skipped = registration_files(raw_dir)
-    frames, sheets = [], []
+    frames, sheets, hidden_read = [], [], []
     for path in files:
         rel = path.relative_to(raw_dir).as_posix()
-        is_csv = path.suffix.casefold() in {".csv", ".txt"}
-        grids = [("", _csv_grid(path, rel))] if is_csv else _xlsx_grids(path, rel)
-        for sheet, grid in grids:
+        suffix = path.suffix.casefold()
+        is_csv = suffix in {".csv", ".txt"}
+        if is_csv:
+            grids = [("", _csv_grid(path, rel), False)]
+        elif suffix == ".ods":
+            grids = _ods_grids(path, rel)
+        else:
+            grids = _xlsx_grids(path, rel)
+        for sheet, grid, hidden in grids:
+            if hidden and not include_hidden_sheets:
+                skipped.append(
+                    Skipped(
+                        rel, sheet, "hidden_sheet", "hidden sheet, not read (clean.include_hidden_sheets)"
+                    )
+                )
+                continue
             records, info = _read_sheet(grid, rel, sheet, is_csv, lookup, matcher, dataset.years)
+            info.hidden = hidden
+            if hidden:
+                hidden_read.append((rel, sheet))
             frames.append(records)
             sheets.append(info)
-    return RawRegistrations(concat_records(frames), sheets, skipped)
+    return RawRegistrations(concat_records(frames), sheets, skipped, hidden_read)
 
 
 # --------------------------------------------------------------------------------------------- referrals
@@ -918,8 +1098,8 @@ def read_referrals(raw_dir: Path, offers: dict[str, Offer], dataset: Dataset) ->
     _, table = load_column_aliases(raw_dir)
     lookup = header_lookup(table)
     matcher = OfferMatcher(offers)
-    grids = [("", _csv_grid(path, rel))] if path.suffix == ".csv" else _xlsx_grids(path, rel)
-    for sheet, grid in grids:
+    grids = [("", _csv_grid(path, rel), False)] if path.suffix == ".csv" else _xlsx_grids(path, rel)
+    for sheet, grid, _hidden in grids:
         if grid.num_rows == 0:
             continue
         for index, cells in enumerate(_row_texts(grid, HEADER_SEARCH_ROWS)):
@@ -1067,6 +1247,7 @@ __all__ = [
     "OfferMatcher",
     "RawRegistrations",
     "SheetInfo",
+    "Skipped",
     "read_citizen_aliases",
     "read_dataset",
     "read_offers",
