@@ -25,9 +25,18 @@ import pyarrow.parquet as pq
 
 from .columns import header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
-from .parsing import is_blank_values, parse_date, parse_dates, parse_times
+from .parsing import (
+    date_order_evidence,
+    is_blank_values,
+    parse_date,
+    parse_dates,
+    parse_times,
+    weekday_name,
+    weekday_prefix,
+)
 from .pseudonym import Pseudonymiser, load_key, normalise_identifier
 from .readers import (
+    ABSENCE_MARKS,
     RAW_VALUE_FIELDS,
     TOTAL_WORDS,
     Dataset,
@@ -70,13 +79,18 @@ FLAG_RULES = (
     "name_variant",
     "initials_resolved",
     "offer_alias",
+    "afternoon_hour",
 )
 FLAG_BIT = {name: np.uint16(1 << i) for i, name in enumerate(FLAG_RULES)}
 NAT = np.iinfo(np.int64).min
 NS_PER_MINUTE = 60_000_000_000
 NS_PER_DAY = 86_400_000_000_000
 CPR_PATTERN = re.compile(r"(?<!\d)\d{6}\s?-?\s?\d{4}(?!\d)")
-STAFF_COMMENT = re.compile(r"\b(?:personale|frivillig)", re.IGNORECASE)
+# Staff and volunteers are recognised by the name field only: listed in offers.yaml, or marked there with a
+# prefix (`Personale: Ida`, `Frivillig - Ole`) or the bare word. Words in a comment never decide it.
+STAFF_PREFIX = re.compile(
+    r"^\s*(?:personale|frivillig|medarbejder|ansat|praktikant)(?:\s*[:\-–]|\s*$)", re.IGNORECASE
+)
 LOG_COLUMNS = ["file", "sheet", "row", "column", "rule", "action", "detail"]
 ACCOUNTING_COLUMNS = ["file", "sheet", "rows_read", "kept", "merged", "quarantined", "ignored", "note"]
 VISIT_COLUMNS = [
@@ -222,14 +236,16 @@ class QualityLog:
             )
         )
 
-    def add_sheet(self, file: str, sheet: str, rule: str, action: str, detail: str) -> None:
+    def add_sheet(
+        self, file: str, sheet: str, rule: str, action: str, detail: str, column: str = "", row: Any = pd.NA
+    ) -> None:
         self.parts.append(
             pd.DataFrame(
                 {
                     "file": [file],
                     "sheet": [sheet],
-                    "row": [pd.NA],
-                    "column": [""],
+                    "row": [row],
+                    "column": [column],
                     "rule": [rule],
                     "action": [action],
                     "detail": [detail],
@@ -250,11 +266,12 @@ class QualityLog:
 
 RULE_ORDER = (
     "dataset_file", "unsupported_file", "skipped_file", "hidden_sheet", "sheet_layout", "unread_column",
-    "date_order", "title_row", "header_row", "blank_row", "total_row", "no_marks", "offer_alias",
-    "staff_or_volunteer", "cpr_in_citizen", "missing_citizen", "unparseable_date", "date_outside_period",
-    "name_variant", "initials_resolved", "ambiguous_initials", "unparseable_time", "time_out_before_time_in",
-    "missing_time_out", "implausible_duration", "outside_opening_hours", "closed_day", "exact_duplicate",
-    "overlapping_visits", "day_only",
+    "date_order", "title_row", "header_row", "blank_row", "total_row", "no_marks", "absence_mark",
+    "offer_alias", "staff_or_volunteer", "cpr_in_citizen", "missing_citizen", "date_filled_down",
+    "unparseable_date", "weekday_mismatch", "date_outside_period", "name_variant", "initials_resolved",
+    "ambiguous_initials", "unparseable_time", "afternoon_hour", "time_out_before_time_in", "missing_time_out",
+    "implausible_duration", "outside_opening_hours", "entirely_outside_opening_hours", "closed_day",
+    "exact_duplicate", "overlapping_visits", "day_only",
 )  # fmt: skip
 
 
@@ -348,6 +365,59 @@ def ignore_unmarked_rows(state: State) -> None:
     )
 
 
+def _is_absence(value: Any) -> bool:
+    return value is not None and " ".join(str(value).casefold().split()).rstrip(".") in ABSENCE_MARKS
+
+
+def ignore_absence_marks(state: State) -> None:
+    """`syg`, `afbud`, `/` … in a tick-list cell or the time-in cell (or as the whole comment of a row without
+    times) say the citizen was not there: not a visit, logged (`absence_mark`)."""
+    df = state.df
+    data = (df["kind"] == "data").to_numpy()
+    in_time = _category_lookup(df["time_in"], _is_absence).astype(bool)
+    state.drop(
+        data & in_time, IGNORED, "absence_mark", "time_in", "absence mark (syg, afbud, / …): not a visit"
+    )
+    no_times = is_blank_values(df["time_in"]) & is_blank_values(df["time_out"])
+    in_comment = _category_lookup(df["comment"], _is_absence).astype(bool)
+    state.drop(
+        data & no_times & in_comment,
+        IGNORED,
+        "absence_mark",
+        "comment",
+        "no times and the comment is an absence mark (syg, afbud …): not a visit",
+    )
+
+
+def log_sheet_readings(state: State, raw: RawRegistrations) -> None:
+    """One line per sheet saying how it was read (layout, header row, fields found, offer) and one per column
+    that was not read — never a silent choice. Details name fields, never cell values."""
+    for info in raw.sheets:
+        if info.layout == "empty":
+            continue
+        fields = sorted(info.headers)
+        parts = [f"{info.layout} layout", f"header row {info.header_row}", "fields " + ", ".join(fields)]
+        if info.time_range_column:
+            parts.append("time in and out split from one time-range column")
+        if info.weekday_column:
+            parts.append("weekday column checked against the date, not read as the date")
+        if info.sheet_offer:
+            parts.append(f"offer {info.sheet_offer} from the {info.offer_source}")
+        if "offer" in info.headers:
+            parts.append("offer column per row")
+        state.log.add_sheet(info.file, info.sheet, "sheet_layout", "read", "; ".join(parts))
+        for column in info.unread_columns:
+            state.log.add_sheet(
+                info.file,
+                info.sheet,
+                "unread_column",
+                "ignored",
+                "column not read: its header is not a known name (add it to columns.yaml if it holds a field)",
+                column=column,
+                row=info.header_row,
+            )
+
+
 def assign_offers(
     state: State, matcher: OfferMatcher, offers: dict[str, Offer], raw: RawRegistrations
 ) -> np.ndarray:
@@ -372,6 +442,20 @@ def assign_offers(
             row=int(df["row"].iat[i]),
             column=str(state.log.headers["offer"][state.log.sheet_idx[i]]),
             fix="add the name to the offer's `aliases` in offers.yaml",
+        )
+    disagree = active & (cell_offer >= 0) & (sheet_offer >= 0) & (cell_offer != sheet_offer)
+    if disagree.any():
+        i = int(np.flatnonzero(disagree)[0])
+        file, sheet = str(df["file"].iat[i]), str(df["sheet"].iat[i])
+        source = next((s.offer_source for s in raw.sheets if (s.file, s.sheet) == (file, sheet)), "sheet")
+        raise InputError(
+            f"the offer column says {offer_ids[cell_offer[i]]} but the {source} says "
+            f"{offer_ids[sheet_offer[i]]}: two readings of the offer",
+            file=file,
+            sheet=sheet or None,
+            row=int(df["row"].iat[i]),
+            column=str(state.log.headers["offer"][state.log.sheet_idx[i]]),
+            fix="correct the offer cell, or the title/sheet/file name, so they agree",
         )
     offer_idx = np.where(cell_offer >= 0, cell_offer, sheet_offer).astype(np.int64)
     missing = active & (offer_idx < 0)
@@ -415,15 +499,17 @@ def assign_offers(
 
 
 def remove_staff_and_volunteers(state: State, offer_idx: np.ndarray, offers: dict[str, Offer]) -> None:
-    """Registrations of staff and volunteers are not citizens' visits."""
+    """Registrations of staff and volunteers are not citizens' visits: recognised by the name field only
+    (the offer's `staff_and_volunteers`, or a `Personale:`/`Frivillig:` prefix) — a comment such as
+    "Personalet hjalp med ansøgning" is a citizen's visit."""
     staff = np.zeros(len(state.df), dtype=bool)
     norm = pd.Index(state.citizen_norm)
     for i, offer in enumerate(offers.values()):
         names = [normalise_identifier(n) for n in offer.staff_and_volunteers]
         if names:
             staff |= (offer_idx == i) & norm.isin(names)[state.citizen_pos]
-    by_comment = _category_lookup(
-        state.df["comment"], lambda v: v is not None and bool(STAFF_COMMENT.search(str(v)))
+    by_prefix = _category_lookup(
+        state.df["citizen"], lambda v: v is not None and bool(STAFF_PREFIX.match(str(v)))
     )
     state.drop(
         staff,
@@ -434,11 +520,11 @@ def remove_staff_and_volunteers(state: State, offer_idx: np.ndarray, offers: dic
         action="removed",
     )
     state.drop(
-        by_comment,
+        by_prefix,
         IGNORED,
         "staff_or_volunteer",
-        "comment",
-        "comment says staff or volunteer",
+        "citizen",
+        "name field marked as staff or volunteer (Personale:/Frivillig:)",
         action="removed",
     )
 
@@ -456,10 +542,57 @@ def quarantine_missing_citizen(state: State) -> None:
     state.drop(is_blank_values(state.df["citizen"]), QUARANTINED, "missing_citizen", "citizen", "no citizen")
 
 
+def _date_order(state: State) -> np.ndarray:
+    """Per file: read numeric dates month first? Decided from the file's unambiguous values (`15/3` can only
+    be day first, `3/15` only month first); a file with both stops; a file with neither is day first."""
+    df = state.df
+    cats = df["date"].cat.categories
+    evidence = np.array([date_order_evidence(c) for c in cats] + [0], dtype=np.int8)
+    ev = state.per_row("date", evidence)
+    file_codes = df["file"].cat.codes.to_numpy().astype(np.int64)
+    n_files = len(df["file"].cat.categories)
+    data = (df["kind"] == "data").to_numpy()
+    day_first = np.bincount(file_codes[data & (ev == 1)], minlength=n_files) > 0
+    month_first = np.bincount(file_codes[data & (ev == 2)], minlength=n_files) > 0
+    both = day_first & month_first
+    if both.any():
+        f = int(np.flatnonzero(both)[0])
+        i_day = int(np.flatnonzero((file_codes == f) & data & (ev == 1))[0])
+        i_month = int(np.flatnonzero((file_codes == f) & data & (ev == 2))[0])
+        raise InputError(
+            f"dates are written both day first (row {int(df['row'].iat[i_day])}) and month first "
+            f"(row {int(df['row'].iat[i_month])}), so a date such as 3/4 has two readings",
+            file=str(df["file"].iat[i_month]),
+            sheet=str(df["sheet"].iat[i_month]) or None,
+            row=int(df["row"].iat[i_month]),
+            column=str(state.log.headers["date"][state.log.sheet_idx[i_month]]),
+            fix="write every date of the file the same way, e.g. DD-MM-YYYY",
+        )
+    for f in np.flatnonzero(month_first):
+        state.log.add_sheet(
+            str(df["file"].cat.categories[f]),
+            "",
+            "date_order",
+            "read",
+            "numeric dates read month first (MM/DD): the file has dates that can only be read that way",
+        )
+    return month_first
+
+
 def parse_visit_dates(state: State, dataset: Dataset) -> np.ndarray:
-    """Dates as int64 ns; rows without a readable date or outside the dataset period are quarantined."""
-    dates = parse_dates(state.df["date"], dataset.years).to_numpy().view(np.int64)
+    """Dates as int64 ns; the day/month order per file (`_date_order`); a date written only on the first row
+    of a day (or merged down) filled down; the weekday of a `Dag` column or a prefix (`ti 3/3`) checked; rows
+    without a readable date or outside the dataset period are quarantined."""
+    df = state.df
+    month_first = _date_order(state)
+    dates = parse_dates(df["date"], dataset.years).to_numpy().view(np.int64).copy()
+    file_codes = df["file"].cat.codes.to_numpy()
+    if month_first.any():
+        other = parse_dates(df["date"], dataset.years, month_first=True).to_numpy().view(np.int64)
+        dates = np.where(month_first[file_codes], other, dates)
+    fill_down_dates(state, dates)
     state.drop(dates == NAT, QUARANTINED, "unparseable_date", "date", "not a date (raw value in quarantine)")
+    check_weekdays(state, dates)
     outside = (dates != NAT) & ((dates < dataset.period_start.value) | (dates > dataset.period_end.value))
     state.drop(
         outside,
@@ -469,6 +602,60 @@ def parse_visit_dates(state: State, dataset: Dataset) -> np.ndarray:
         f"outside the period {dataset.period_start.date()}..{dataset.period_end.date()}",
     )
     return dates
+
+
+def fill_down_dates(state: State, dates: np.ndarray) -> None:
+    """Long layout: a row with an empty date cell takes the date of the nearest row above in the same sheet
+    whose date cell is filled — if that date is readable (a total row, repeated header or unreadable date
+    above stops it). Covers dates written once per day and vertically merged date cells. Logged per row."""
+    df = state.df
+    blank = is_blank_values(df["date"])
+    long = (df["layout"] == "long").to_numpy()
+    fill = state.active & blank & long & (df["kind"] == "data").to_numpy()
+    if not fill.any():
+        return
+    source = ~blank & long
+    last = np.maximum.accumulate(np.where(source, np.arange(len(dates)), -1))
+    idx = np.flatnonzero(fill & (last >= 0))
+    src = last[idx]
+    sheet_idx = state.log.sheet_idx
+    good = (sheet_idx[src] == sheet_idx[idx]) & (dates[src] != NAT)
+    idx, src = idx[good], src[good]
+    if not len(idx):
+        return
+    dates[idx] = dates[src]
+    mask = np.zeros(len(dates), dtype=bool)
+    mask[idx] = True
+    detail = np.full(len(dates), "", dtype=object)
+    detail[idx] = "date taken from row " + pd.Series(df["row"].to_numpy()[src]).astype(str).to_numpy(
+        dtype=object
+    )
+    state.log.add(mask, "date_filled_down", "filled", "date", detail)
+
+
+def check_weekdays(state: State, dates: np.ndarray) -> None:
+    """A weekday written beside the date (a `Dag` column) or before it (`ti 3/3`) must be that date's
+    weekday; when it is not, the row has two readings and is quarantined (`weekday_mismatch`)."""
+    df = state.df
+    weekday = (dates // NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday
+    from_prefix = state.per_row(
+        "date",
+        np.array([-1 if (w := weekday_prefix(c)) is None else w for c in df["date"].cat.categories] + [-1]),
+    )
+    wrong = (from_prefix >= 0) & (from_prefix != weekday)
+    cats = df["weekday"].cat.categories
+    if len(cats):
+        from_column = state.per_row(
+            "weekday", np.array([-1 if (w := weekday_name(c)) is None else w for c in cats] + [-1])
+        )
+        wrong |= (from_column >= 0) & (from_column != weekday)
+    state.drop(
+        (dates != NAT) & wrong,
+        QUARANTINED,
+        "weekday_mismatch",
+        "date",
+        "the weekday written with the date is not that date's weekday (two readings)",
+    )
 
 
 def resolve_citizens(
@@ -609,6 +796,58 @@ def quarantine_stays_across_days(
         "time_out",
         f"time in and time out on different days: stay longer than {max_stay_ns / 3.6e12:g} hours",
     )
+
+
+NS_PER_HOUR = 60 * NS_PER_MINUTE
+
+
+def read_afternoon_hours(
+    state: State,
+    timed: np.ndarray,
+    t_in: np.ndarray,
+    t_out: np.ndarray,
+    is_open: np.ndarray,
+    open_ns: np.ndarray,
+    close_ns: np.ndarray,
+) -> None:
+    """`Gik 2.15` after `Kom 10.30`: staff type afternoon hours as 1–3. On an opening day, a time before
+    12:00 that is before the day's opening while the same time + 12 h lies within the opening hours is read
+    as the afternoon time — when that makes time out come after time in (00:xx is never moved). Flagged
+    for review."""
+    base = state.active & timed & is_open
+
+    def afternoon(t: np.ndarray) -> np.ndarray:
+        later = t + 12 * NS_PER_HOUR
+        return (
+            base
+            & (t != NAT)
+            & (t >= NS_PER_HOUR)
+            & (t < 12 * NS_PER_HOUR)
+            & (t < open_ns)
+            & (later >= open_ns)
+            & (later <= close_ns)
+        )
+
+    move_in, move_out = afternoon(t_in), afternoon(t_out)
+    new_in = np.where(move_in, t_in + 12 * NS_PER_HOUR, t_in)
+    new_out = np.where(move_out, t_out + 12 * NS_PER_HOUR, t_out)
+    consistent = (new_out == NAT) | (new_out > new_in)
+    move_in &= consistent
+    move_out &= consistent
+    for mask, times, column, what in (
+        (move_in, t_in, "time_in", "time in"),
+        (move_out, t_out, "time_out", "time out"),
+    ):
+        if not mask.any():
+            continue
+        idx = np.flatnonzero(mask)
+        detail = np.full(len(times), "", dtype=object)
+        detail[idx] = [
+            f"{what} read as {_fmt_offset(t + 12 * NS_PER_HOUR)} (typed before opening; open until {_fmt_offset(c)})"
+            for t, c in zip(times[idx], close_ns[idx], strict=True)
+        ]
+        times[idx] += 12 * NS_PER_HOUR
+        state.flag(mask, "afternoon_hour", "read as afternoon", column, detail)
 
 
 def fix_time_out_before_in(
@@ -767,12 +1006,14 @@ def apply_opening_hours(
     outside = candidates & ((t_in < open_ns) | (t_out > close_ns))
     wholly = outside & ((t_out <= open_ns) | (t_in >= close_ns))
     partly = outside & ~wholly
-    state.flag(
+    # kept with its times as typed (an evening event, or a typing error): flagged and listed for review
+    state.flags[wholly] |= FLAG_BIT["outside_opening_hours"]
+    state.log.add(
         wholly,
-        "outside_opening_hours",
+        "entirely_outside_opening_hours",
         "kept",
         "time_in",
-        "entirely outside opening hours, kept as registered",
+        "entirely outside opening hours, kept as registered (check the times)",
     )
     if how == "clip":
         hours = np.array(
@@ -1024,6 +1265,8 @@ def clean_dataset(
     ignore_blank_rows(state)
     ignore_total_rows(state)
     ignore_unmarked_rows(state)
+    ignore_absence_marks(state)
+    log_sheet_readings(state, raw)
     matcher = OfferMatcher(offers)
     offer_idx = assign_offers(state, matcher, offers, raw)
     remove_staff_and_volunteers(state, offer_idx, offers)
@@ -1036,9 +1279,10 @@ def clean_dataset(
     timed, t_in, t_out = parse_visit_times(state)
     max_stay_ns = int(params["max_stay_hours"] * 3.6e12)
     quarantine_stays_across_days(state, timed, t_in, t_out, max_stay_ns)
-    fix_time_out_before_in(state, timed, t_in, t_out, params["time_out_before_in"])
     calendar = opening_calendar(offers, dataset)
     is_open, open_ns, close_ns, why_closed = calendar.lookup(offer_idx, dates)
+    read_afternoon_hours(state, timed, t_in, t_out, is_open, open_ns, close_ns)
+    fix_time_out_before_in(state, timed, t_in, t_out, params["time_out_before_in"])
     imputed = impute_missing_time_out(
         state,
         timed,

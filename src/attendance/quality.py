@@ -16,6 +16,15 @@ import pandas as pd
 
 from .report import ACTION_LABELS, RULE_LABELS
 
+# Rules whose rows are kept but need the analyst's eye: a human should look at each (the review lists them).
+# One name per line, sorted, so that branches adding names merge without conflicts.
+REVIEW_RULES: frozenset[str] = frozenset(
+    {
+        "afternoon_hour",
+        "entirely_outside_opening_hours",
+    }
+)
+
 
 def rule_label(rule: str) -> str:
     return RULE_LABELS.get(rule, rule.replace("_", " "))

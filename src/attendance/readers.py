@@ -30,7 +30,7 @@ from pyarrow import csv as pacsv
 
 from .columns import REGISTRATION_FIELDS, header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
-from .parsing import parse_date, parse_dates, parse_time
+from .parsing import parse_date, parse_dates, parse_time, weekday_name
 from .yamlio import load_yaml_file
 
 HEADER_SEARCH_ROWS = 30
@@ -39,7 +39,13 @@ TOTAL_WORDS = frozenset({"ialt", "total", "sum", "samlet", "totalt"})
 TICK_PRESENT = frozenset({"x", "1", "✓", "✔", "√", "ja", "j"})
 TICK_ABSENT = frozenset({"0", "-", "–"})
 _TICK_RANGE = re.compile(
-    r"^\s*(?:kl\.?\s*)?(\d{1,2}(?:[.:,]\d{1,2})?)\s*[-–]\s*(\d{1,2}(?:[.:,]\d{1,2})?)\s*$"
+    r"^\s*(?:kl\.?\s*)?(\d{1,2}(?:[.:,]\d{1,2})?)\s*(?:[-–—]|til)\s*(?:kl\.?\s*)?(\d{1,2}(?:[.:,]\d{1,2})?)\s*$",
+    re.IGNORECASE,
+)
+# The same for a whole `Tid` column (Arrow's RE2 dialect): `9.30-14`, `kl 9 - 13`, `9:30–14:00`, `9 til 13`.
+_RANGE_RE2 = (
+    r"^\s*(?:(?i:kl)\.?\s*)?(?P<time_in>\d{1,2}(?:[.:,]\d{1,2})?)\s*(?:[-–—]|(?i:til))\s*(?:(?i:kl)\.?\s*)?"
+    r"(?P<time_out>\d{1,2}(?:[.:,]\d{1,2})?)\s*$"
 )
 WEEKDAYS = {
     "mandag": 0, "man": 0, "monday": 0, "tirsdag": 1, "tir": 1, "tuesday": 1, "onsdag": 2, "ons": 2,
@@ -335,6 +341,14 @@ class OfferMatcher:
 
     def match(self, text: Any) -> str | None:
         return self.exact.get(normalise_header(text))
+
+    def find_all(self, text: Any) -> set[str]:
+        """Every offer with an alias in `text`; an alias inside a longer found alias does not count
+        (`nord` inside `nordhuset`)."""
+        haystack = normalise_header(text)
+        found = [alias for alias, _ in self.by_length if len(alias) >= 2 and alias in haystack]
+        kept = [a for a in found if not any(a != b and a in b for b in found)]
+        return {self.exact[a] for a in kept}
 
     def find_in(self, text: Any) -> str | None:
         """The offer whose longest alias occurs in `text` (title rows, sheet and file names)."""
@@ -697,7 +711,7 @@ def _find_header(grid: pa.Table, lookup: dict[str, str], years: tuple[int, ...])
             name = lookup.get(normalise_header(value))
             if name is not None:
                 fields[column] = name
-            elif parse_date(value, years) is not None:
+            elif parse_date(value, years) is not None or parse_date(value, years, True) is not None:
                 dates[column] = value
         has_citizen = "citizen" in fields.values()
         if has_citizen and len(dates) >= MIN_TICK_DATE_COLUMNS:
@@ -715,20 +729,25 @@ def _column_letter(index: int) -> str:
 
 def _sheet_offer(
     matcher: OfferMatcher, title_cells: list[Any], sheet: str, rel: str, is_csv: bool
-) -> tuple[str | None, str | None]:
-    for cell in title_cells:
-        if isinstance(cell, str):
-            found = matcher.find_in(cell)
-            if found:
-                return found, "title row"
+) -> tuple[str | None, str | None, str | None]:
+    """(offer, where it was read, conflict): the title rows, the sheet name and the file name must agree —
+    when they name different offers (or one names two), there are two readings and the caller stops."""
+    sources = [("title row", [c for c in title_cells if isinstance(c, str)])]
     if not is_csv:
-        found = matcher.find_in(sheet)
-        if found:
-            return found, "sheet name"
-    found = matcher.find_in(Path(rel).stem)
-    if found:
-        return found, "file name"
-    return None, None
+        sources.append(("sheet name", [sheet]))
+    sources.append(("file name", [Path(rel).stem]))
+    found: dict[str, str] = {}  # offer -> first source naming it
+    for source, texts in sources:
+        for text in texts:
+            for offer in sorted(matcher.find_all(text)):
+                found.setdefault(offer, source)
+    if not found:
+        return None, None, None
+    if len(found) > 1:
+        named = ", ".join(f"{offer} (in the {source})" for offer, source in found.items())
+        return None, None, f"the title rows, sheet name and file name name more than one offer: {named}"
+    ((offer, source),) = found.items()
+    return offer, source, None
 
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -736,7 +755,7 @@ RECORD_SCHEMA = pa.schema(
     [
         ("file", _DICT), ("sheet", _DICT), ("row", pa.int64()), ("cell", _DICT), ("kind", _DICT),
         ("layout", _DICT), ("granularity", _DICT), ("sheet_offer", _DICT),
-        *[(name, _DICT) for name in RAW_VALUE_FIELDS],
+        *[(name, _DICT) for name in RAW_VALUE_FIELDS], ("weekday", _DICT),
     ]
 )  # fmt: skip
 
@@ -786,11 +805,29 @@ def _records(n: int, rel: str, sheet: str, layout: str, sheet_offer: str | None,
     )
 
 
-def _long_records(grid: pa.Table, header: _Header, rel: str, sheet: str, offer: str | None) -> pa.Table:
+def _long_records(
+    grid: pa.Table,
+    header: _Header,
+    rel: str,
+    sheet: str,
+    offer: str | None,
+    weekday_column: int | None = None,
+) -> pa.Table:
     n = grid.num_rows
     by_field: dict[str, list[int]] = {}
     for column, name in sorted(header.columns.items()):
         by_field.setdefault(name, []).append(column)
+    extra: dict[str, Any] = {}
+    if weekday_column is not None:
+        extra["weekday"] = grid.column(weekday_column)
+    if "time_range" in by_field:
+        # one `Tid` column of ranges: split into time in and time out; a cell that is not a range stays
+        # whole as the time in (a lone time, or an absence mark)
+        whole = grid.column(by_field.pop("time_range")[0])
+        parts = pc.extract_regex(whole, _RANGE_RE2)
+        is_range = pc.fill_null(pc.is_valid(parts), False)
+        extra["time_in"] = pc.if_else(is_range, pc.struct_field(parts, [0]), whole)
+        extra["time_out"] = pc.if_else(is_range, pc.struct_field(parts, [1]), pa.scalar(None, pa.string()))
     kind = np.zeros(n, dtype=np.int32)  # data
     kind[: header.row_index] = 1  # title
     kind[header.row_index] = 2  # header
@@ -812,6 +849,7 @@ def _long_records(grid: pa.Table, header: _Header, rel: str, sheet: str, offer: 
         kind=pa.DictionaryArray.from_arrays(pa.array(kind), pa.array(["data", "title", "header"])),
         granularity=_constant(n, "timed"),
         **values,
+        **extra,
     )
 
 
@@ -924,19 +962,95 @@ def _read_sheet(
             fix="add a header row such as Dato, Navn, Ind, Ud, or add your column names to columns.yaml",
         )
     header_cells = _row_texts(grid, 1, header.row_index)[0]
+    body_start = header.row_index + 1
+    where = {"file": rel, "sheet": sheet or None, "row": header.row_index + 1}
+
+    def label(column: int) -> str:
+        text = header_cells[column]
+        return (
+            f"'{text}' (column {_column_letter(column)})"
+            if text is not None
+            else f"column {_column_letter(column)}"
+        )
+
+    def has_values(column: int) -> bool:
+        part = grid.column(column).slice(body_start)
+        return part.null_count < len(part)
+
+    weekday_col = None
+    if header.layout == "long":
+        date_cols = [c for c, f in sorted(header.columns.items()) if f == "date"]
+        weekdays = [c for c in date_cols if _is_weekday_column(grid, c, body_start, lookup)]
+        if weekdays and len(weekdays) == len(date_cols):
+            raise InputError(
+                f"the date column {label(weekdays[0])} holds weekday names, not dates",
+                column=str(header_cells[weekdays[0]]),
+                fix="add a Dato column with the dates (a Dag column of weekdays is then only checked against it)",
+                **where,
+            )
+        if weekdays:
+            weekday_col = weekdays[0]
+            for c in weekdays:
+                del header.columns[c]
+    # one column per field, except citizen (Navn/Initialer: first non-empty wins) and comment (joined reading)
+    by_field: dict[str, list[int]] = {}
+    for column, name in sorted(header.columns.items()):
+        by_field.setdefault(name, []).append(column)
+    for name, columns in by_field.items():
+        if name not in ("citizen", "comment") and len(columns) > 1:
+            raise InputError(
+                f"two columns could be the {name.replace('_', ' ')}: "
+                + " and ".join(label(c) for c in columns),
+                fix="rename or delete one of them, so each field has one column (see docs/raw_format.md)",
+                **where,
+            )
+    if "time_range" in by_field and ("time_in" in by_field or "time_out" in by_field):
+        other = by_field.get("time_in", by_field.get("time_out"))[0]
+        raise InputError(
+            f"both a time-range column {label(by_field['time_range'][0])} and a time column {label(other)}",
+            fix="keep either one Tid column with ranges (9.30-14) or separate Ind and Ud columns",
+            **where,
+        )
     fields = set(header.columns.values())
+    if "time_range" in fields:
+        fields |= {"time_in", "time_out"}
     required = ("citizen",) if header.layout == "tick" else ("date", "citizen", "time_in")
     missing = [name for name in required if name not in fields]
     if missing:
         raise InputError(
             f"missing required column(s) {', '.join(missing)} in the header row",
-            file=rel,
-            sheet=sheet or None,
-            row=header.row_index + 1,
             fix="add the column, or add its header name to columns.yaml (see docs/raw_format.md)",
+            **where,
         )
+    # columns that are not read: never in silence (logged per sheet); a tick-list column with marks under a
+    # header that looks like a date but cannot be read would lose those visits, so it stops
+    unread = []
+    for column, text in enumerate(header_cells):
+        if column in header.columns or column in header.date_columns or column == weekday_col:
+            continue
+        if text is None and not has_values(column):
+            continue
+        if (
+            header.layout == "tick"
+            and text is not None
+            and normalise_header(text) not in TOTAL_WORDS
+            and re.search(r"\d", str(text))
+            and has_values(column)
+        ):
+            raise InputError(
+                f"the column header {label(column)} is not a date that can be read, so the marks below it "
+                "cannot be dated",
+                column=str(text),
+                fix="write the date in the header as e.g. 06-03-2026 or fr 6/3 (see docs/raw_format.md)",
+                **where,
+            )
+        unread.append(str(text) if text is not None else _column_letter(column))
     title_cells = [c for row in _row_texts(grid, header.row_index) for c in row if isinstance(c, str)]
-    offer, source = _sheet_offer(matcher, title_cells, sheet, rel, is_csv)
+    offer, source, conflict = _sheet_offer(matcher, title_cells, sheet, rel, is_csv)
+    if conflict and "offer" not in fields:
+        raise InputError(
+            conflict, file=rel, sheet=sheet or None, fix="name one offer per sheet (or add a Tilbud column)"
+        )
     if offer is None and "offer" not in fields:
         raise InputError(
             "cannot tell which offer this sheet belongs to (no Tilbud column; no offer name in a title row, "
@@ -948,14 +1062,36 @@ def _read_sheet(
     headers = {}
     for column, name in sorted(header.columns.items()):
         headers.setdefault(name, str(header_cells[column]))
+    time_range = headers.pop("time_range", None)
+    if time_range is not None:
+        headers["time_in"] = headers["time_out"] = time_range
     if header.layout == "tick":
         records = _tick_records(grid, header, rel, sheet, offer)
     else:
-        records = _long_records(grid, header, rel, sheet, offer)
+        records = _long_records(grid, header, rel, sheet, offer, weekday_col)
     info = SheetInfo(
         rel, sheet, header.layout, records.num_rows, header.row_index + 1, headers, offer, source
     )
+    info.weekday_column = str(header_cells[weekday_col]) if weekday_col is not None else None
+    info.time_range_column = time_range
+    info.unread_columns = unread
     return records, info
+
+
+def _is_weekday_column(grid: pa.Table, column: int, start: int, lookup: dict[str, str]) -> bool:
+    """True when every filled cell below the header is a weekday name (or a repeated header / total)."""
+    values = pc.unique(grid.column(column).slice(start)).to_pylist()
+    seen = False
+    for value in values:
+        if value is None or not str(value).strip():
+            continue
+        key = normalise_header(value)
+        if key in TOTAL_WORDS or lookup.get(key) == "date":
+            continue
+        if weekday_name(value) is None:
+            return False
+        seen = True
+    return seen
 
 
 def concat_records(tables: list[pa.Table]) -> pd.DataFrame:
