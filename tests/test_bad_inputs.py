@@ -262,3 +262,44 @@ def test_date_times_on_the_same_day_are_read_by_their_times(tmp_path):
     long = log[log["rule"] == "implausible_duration"]
     assert long["row"].tolist() == [4]
     assert long["detail"].tolist() == ["time in and time out on different days: stay longer than 12 hours"]
+
+
+# --------------------------------------------------------------------------------------------- issue 10
+
+
+def test_hidden_sheet_is_read_when_the_parameter_says_so(tmp_path):
+    raw = CATALOGUE_DIR / "hidden_sheet"
+    result = clean_dataset(raw, tmp_path / "processed", tmp_path / "q", {"include_hidden_sheets": True})
+    acc = result.accounting.set_index(["file", "sheet"])
+    hidden = acc.loc[("registrations/AUC april 2026.xlsx", "Gammel")]
+    assert (hidden["rows_read"], hidden["kept"], hidden["note"]) == (2, 1, "hidden sheet, read")
+    log = result.quality_log
+    assert log.loc[log["rule"] == "hidden_sheet", "action"].tolist() == ["read"]
+
+
+def test_review_rules_are_known_rules():
+    from attendance.cleaning import RULE_ORDER
+    from attendance.quality import REVIEW_RULES
+
+    assert set(RULE_ORDER) >= REVIEW_RULES
+    assert {"afternoon_hour", "entirely_outside_opening_hours"} <= REVIEW_RULES
+
+
+def test_every_decision_of_a_sheet_is_logged(tmp_path):
+    """How each sheet was read is one `sheet_layout` line; a column that is not read has its own line."""
+    result = clean_dataset(
+        CATALOGUE_DIR / "tick_list_weekday_headers_and_absence", tmp_path / "p", tmp_path / "q", {}
+    )
+    log = result.quality_log
+    layout = log[(log["rule"] == "sheet_layout") & (log["sheet"] == "Uge 15 kryds")]
+    assert layout["detail"].tolist() == [
+        "tick layout; header row 1; fields citizen; offer auc from the file name"
+    ]
+    unread = log[log["rule"] == "unread_column"]
+    assert unread[["column", "row"]].values.tolist() == [["I alt", 1]]
+
+
+def test_staff_comment_does_not_remove_a_citizen(tmp_path):
+    result = clean_dataset(CATALOGUE_DIR / "staff_by_name_field", tmp_path / "p", tmp_path / "q", {})
+    rows = result.visits.loc[result.visits["source_file"] == "registrations/AUC april 2026.csv", "source_row"]
+    assert sorted(rows) == [4, 5]  # the comments 'Personalet hjalp …' and 'frivilligt arbejde …' are citizens
