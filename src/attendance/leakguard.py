@@ -96,7 +96,7 @@ def collect_fingerprints(raw_dir: Path, key: bytes) -> Fingerprints:
         prints.add_initials(value)
     for value in referrals["initials"].dropna():
         prints.add_initials(value)
-    registrations = read_registrations(raw_dir, offers, dataset, include_hidden_sheets=True).records
+    registrations = read_registrations(raw_dir, offers, dataset).records
     data_rows = registrations[registrations["kind"].astype(str) == "data"]
     for value in pd.unique(data_rows["citizen"].dropna().astype(str)):
         if CPR_PATTERN.search(value):

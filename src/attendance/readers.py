@@ -432,44 +432,63 @@ def _check_workbook_container(path: Path, rel: str) -> None:
 
 
 _FORMULA_CELL = re.compile(rb"<f[ >/]")
+_XML_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_XML_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_XML_TYPE = re.compile(rb'\bt="(\w+)"')
+_XML_VALUE = re.compile(rb"<v>[^<]")
 
 
-def _check_formula_values(path: Path, rel: str, workbook: Any) -> None:
-    """A formula cell without a saved result (a file written by a program, never opened in Excel) reads as
-    empty: stop instead of guessing the value. Only workbooks holding formulas are opened a second time."""
-    import openpyxl
+def _worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip member holding its cells (from xl/workbook.xml and its relationships)."""
+    import xml.etree.ElementTree as ET
 
-    with zipfile.ZipFile(path) as archive:
-        has_formulas = any(
-            name.startswith("xl/worksheets/") and _FORMULA_CELL.search(archive.read(name))
-            for name in archive.namelist()
-        )
-    if not has_formulas:
-        return
-    formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    book = ET.fromstring(archive.read("xl/workbook.xml"))
+    return {
+        sheet.get("name"): targets.get(sheet.get(f"{rel_ns}id"), "") for sheet in book.iter(f"{main}sheet")
+    }
+
+
+def _check_formula_values(path: Path, rel: str) -> None:
+    """A formula cell without a saved result (a file written by a program and never opened in Excel) would read
+    as empty: stop instead of guessing. Read from the sheet XML: a `<f>` with no (or an empty) `<v>`, unless
+    the cell is a text result (`t="str"`: Excel's saved empty string)."""
     try:
-        for sheet in workbook.worksheets:
-            source = formulas[sheet.title]
-            for row in source.iter_rows():
-                for cell in row:
-                    value = getattr(cell, "value", None)
-                    is_formula = (isinstance(value, str) and value.startswith("=")) or (
-                        value is not None
-                        and not isinstance(value, str | int | float | bool | dt.date | dt.time | dt.timedelta)
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            parts = _worksheet_parts(archive)
+            for sheet, member in parts.items():
+                if member not in names:
+                    continue
+                data = archive.read(member)
+                if not _FORMULA_CELL.search(data):
+                    continue
+                for match in _XML_CELL.finditer(data):
+                    inner = match[2] or b""
+                    if b"<f" not in inner or _XML_VALUE.search(inner):
+                        continue
+                    kind = _XML_TYPE.search(match[1])
+                    if kind and kind[1] in (b"str", b"inlineStr"):
+                        continue
+                    ref = _XML_REF.search(match[1])
+                    raise InputError(
+                        "a formula cell has no saved value (the file was written by a program and never "
+                        "calculated), so its value is unknown",
+                        file=rel,
+                        sheet=sheet,
+                        row=int(ref[2]) if ref else None,
+                        column=ref[1].decode() if ref else None,
+                        fix="open the file in Excel (or LibreOffice) and save it, so the formula results are "
+                        "stored; or type the values instead of formulas",
                     )
-                    if is_formula and sheet.cell(row=cell.row, column=cell.column).value is None:
-                        raise InputError(
-                            "a formula cell has no saved value (the file was written by a program and never "
-                            "calculated), so its value is unknown",
-                            file=rel,
-                            sheet=sheet.title,
-                            row=cell.row,
-                            column=cell.column_letter,
-                            fix="open the file in Excel (or LibreOffice) and save it, so the formula results are "
-                            "stored; or type the values instead of formulas",
-                        )
-    finally:
-        formulas.close()
+    except (zipfile.BadZipFile, KeyError, SyntaxError):
+        return  # openpyxl's own error (below) names the file; this check only looks for formulas
 
 
 def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table, bool]]:
@@ -478,6 +497,7 @@ def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table, bool]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     _check_workbook_container(path, rel)
+    _check_formula_values(path, rel)
     try:
         workbook = openpyxl.load_workbook(path, data_only=True, read_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
@@ -488,7 +508,6 @@ def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table, bool]]:
         ) from exc
     grids = []
     try:
-        _check_formula_values(path, rel, workbook)
         for sheet in workbook.worksheets:
             hidden = sheet.sheet_state != "visible"
             if sheet.max_row < 1 or sheet.max_column < 1:

@@ -159,15 +159,20 @@ def xlsx_merged_bytes(title: str, rows: list[list], merged: list[str]) -> bytes:
     return _fixed_zip_times(buffer.getvalue())
 
 
-def ods_bytes(sheets: dict[str, list[list]]) -> bytes:
-    """An OpenDocument spreadsheet (LibreOffice Calc), written with odfpy: text cells, fixed content."""
+def ods_bytes(sheets: dict[str, list[list]], hidden: tuple[str, ...] = ()) -> bytes:
+    """An OpenDocument spreadsheet (LibreOffice Calc), written with odfpy: text cells, fixed content; the sheets
+    named in `hidden` are hidden (a table style with display=false, as LibreOffice writes it)."""
     from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableProperties
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
     document = OpenDocumentSpreadsheet()
+    hidden_style = Style(name="ta_hidden", family="table")
+    hidden_style.addElement(TableProperties(display=False))
+    document.automaticstyles.addElement(hidden_style)
     for title, rows in sheets.items():
-        table = Table(name=title)
+        table = Table(name=title, stylename=hidden_style) if title in hidden else Table(name=title)
         for row in rows:
             table_row = TableRow()
             for value in row:
@@ -564,7 +569,9 @@ def formula_without_cached_value():
 
 @case
 def ods_workbook():
-    return {"registrations/AUC april 2026.ods": ods_bytes({"Uge 15": [HEADER, *APRIL]})}
+    old = [HEADER, ["08-04-2026", "Anders Holm", "10.00", "12.00", "gammel kopi"]]
+    sheets = {"Uge 15": [HEADER, *APRIL], "Skjult": old}
+    return {"registrations/AUC april 2026.ods": ods_bytes(sheets, hidden=("Skjult",))}
 
 
 @case
