@@ -52,13 +52,13 @@ from .readers import (
 from .schemas import ReferralsSchema, VisitsSchema
 
 DEFAULT_PARAMS: dict[str, Any] = {
+    "include_hidden_sheets": False,  # hidden sheets are accounted and logged, read only when true
     "missing_time_out": "median_stay",
     "time_out_before_in": "swap",
     "outside_opening_hours": "clip",
     "max_stay_hours": 12,
     "merge_gap_minutes": 0,
     "trip_keywords": ["tur", "udflugt", "sommerland", "museum", "skov", "strand", "biograf"],
-    "include_hidden_sheets": False,
 }
 CHOICES = {
     "missing_time_out": ("closing_time", "median_stay", "quarantine"),
@@ -70,6 +70,7 @@ KEPT, MERGED, QUARANTINED, IGNORED = 0, 1, 2, 3
 STATUS_NAMES = ("kept", "merged", "quarantined", "ignored")
 # Rules that change a kept row; their names form `visits.flags` in this order.
 FLAG_RULES = (
+    "afternoon_hour",
     "time_out_before_time_in",
     "missing_time_out",
     "outside_opening_hours",
@@ -79,7 +80,6 @@ FLAG_RULES = (
     "name_variant",
     "initials_resolved",
     "offer_alias",
-    "afternoon_hour",
 )
 FLAG_BIT = {name: np.uint16(1 << i) for i, name in enumerate(FLAG_RULES)}
 NAT = np.iinfo(np.int64).min
@@ -148,6 +148,10 @@ class CleanResult:
 
 def check_params(params: dict[str, Any] | None) -> dict[str, Any]:
     merged = {**DEFAULT_PARAMS, **(params or {})}
+    if not isinstance(merged["include_hidden_sheets"], bool):
+        raise InputError(
+            "clean.include_hidden_sheets must be true or false", file="params.yaml", fix="e.g. false"
+        )
     for key, allowed in CHOICES.items():
         if merged[key] not in allowed:
             raise InputError(
@@ -163,10 +167,6 @@ def check_params(params: dict[str, Any] | None) -> dict[str, Any]:
             "clean.trip_keywords must be a list of words", file="params.yaml", fix="e.g. [tur, udflugt]"
         )
     merged["trip_keywords"] = [k.strip() for k in keywords]
-    if not isinstance(merged["include_hidden_sheets"], bool):
-        raise InputError(
-            "clean.include_hidden_sheets must be true or false", file="params.yaml", fix="e.g. false"
-        )
     return merged
 
 
@@ -265,13 +265,14 @@ class QualityLog:
 
 
 RULE_ORDER = (
-    "dataset_file", "unsupported_file", "skipped_file", "hidden_sheet", "sheet_layout", "unread_column",
-    "date_order", "title_row", "header_row", "blank_row", "total_row", "no_marks", "absence_mark",
-    "offer_alias", "staff_or_volunteer", "cpr_in_citizen", "missing_citizen", "date_filled_down",
-    "unparseable_date", "weekday_mismatch", "date_outside_period", "name_variant", "initials_resolved",
-    "ambiguous_initials", "unparseable_time", "afternoon_hour", "time_out_before_time_in", "missing_time_out",
-    "implausible_duration", "outside_opening_hours", "entirely_outside_opening_hours", "closed_day",
-    "exact_duplicate", "overlapping_visits", "day_only",
+    "dataset_file", "skipped_file", "hidden_sheet", "sheet_layout", "unread_column", "date_order",
+    "unsupported_file", "title_row", "header_row", "blank_row", "total_row", "no_marks", "offer_alias",
+    "absence_mark", "date_filled_down", "weekday_mismatch",
+    "staff_or_volunteer", "cpr_in_citizen", "missing_citizen", "unparseable_date", "date_outside_period",
+    "name_variant", "initials_resolved", "ambiguous_initials", "unparseable_time", "time_out_before_time_in",
+    "missing_time_out", "implausible_duration", "outside_opening_hours", "closed_day", "exact_duplicate",
+    "afternoon_hour", "entirely_outside_opening_hours",
+    "overlapping_visits", "day_only",
 )  # fmt: skip
 
 

@@ -73,13 +73,13 @@ class DatasetParams(_Section):
 
 
 class CleanParams(_Section):
+    include_hidden_sheets: StrictBool = False  # hidden sheets are accounted and logged; true reads them too
     missing_time_out: Literal["closing_time", "median_stay", "quarantine"]
     time_out_before_in: Literal["swap", "quarantine"]
     outside_opening_hours: Literal["clip", "keep"]
     max_stay_hours: Annotated[Number, Field(gt=0)]
     merge_gap_minutes: Annotated[int, Field(ge=0)]
     trip_keywords: list[str]
-    include_hidden_sheets: StrictBool = False
 
 
 class DemandParams(_Section):

@@ -16,8 +16,8 @@ import pandas as pd
 
 from .report import ACTION_LABELS, RULE_LABELS
 
-# Rules whose rows are kept but need the analyst's eye: a human should look at each (the review lists them).
-# One name per line, sorted, so that branches adding names merge without conflicts.
+# Rules whose rows are kept but read in a way the analyst should look at: listed in data/quarantine/review.xlsx
+# (sheet "Tjek rækker") and counted by `clean.strict`. One name per line, sorted.
 REVIEW_RULES: frozenset[str] = frozenset(
     {
         "afternoon_hour",

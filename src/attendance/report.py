@@ -800,6 +800,15 @@ ACCOUNTING_LABELS = {
 # Rule and action names of the clean stage's quality log (attendance.cleaning.RULE_ORDER); unknown names
 # are shown with spaces instead of underscores rather than failing the report.
 RULE_LABELS = {
+    "dataset_file": "Konfigurationsfil (ikke registreringer)",
+    "skipped_file": "Skjult fil eller Excel-låsefil, ikke læst",
+    "hidden_sheet": "Skjult ark",
+    "sheet_layout": "Sådan blev arket læst",
+    "unread_column": "Kolonne, der ikke blev læst",
+    "date_order": "Datoer læst med måned først",
+    "absence_mark": "Fraværsmarkering (syg, afbud, /)",
+    "date_filled_down": "Dato udfyldt fra rækken ovenfor",
+    "weekday_mismatch": "Ugedag passer ikke til datoen",
     "unsupported_file": "Fil i et format, der ikke kan læses",
     "title_row": "Titelrække",
     "header_row": "Overskriftsrække",
@@ -824,6 +833,8 @@ RULE_LABELS = {
     "exact_duplicate": "Præcis dublet",
     "overlapping_visits": "Overlappende besøg",
     "day_only": "Kun dato (afkrydsningsliste)",
+    "afternoon_hour": "Eftermiddagstid skrevet som 1-3 (læst efter åbningstiden)",
+    "entirely_outside_opening_hours": "Besøg helt uden for åbningstiden (tjek tiderne)",
 }
 
 ACTION_LABELS = {
@@ -839,6 +850,9 @@ ACTION_LABELS = {
     "extended": "forlænget",
     "dropped": "fjernet",
     "removed": "fjernet",
+    "read": "læst",
+    "filled": "udfyldt",
+    "read as afternoon": "læst som eftermiddag",
 }
 
 VALIDATION_LABELS = {
