@@ -549,6 +549,8 @@ def _date_order(state: State) -> np.ndarray:
     df = state.df
     cats = df["date"].cat.categories
     evidence = np.array([date_order_evidence(c) for c in cats] + [0], dtype=np.int8)
+    if not evidence.any():  # no numeric date says anything: every file is day first
+        return np.zeros(len(df["file"].cat.categories), dtype=bool)
     ev = state.per_row("date", evidence)
     file_codes = df["file"].cat.codes.to_numpy().astype(np.int64)
     n_files = len(df["file"].cat.categories)
@@ -638,13 +640,15 @@ def check_weekdays(state: State, dates: np.ndarray) -> None:
     """A weekday written beside the date (a `Dag` column) or before it (`ti 3/3`) must be that date's
     weekday; when it is not, the row has two readings and is quarantined (`weekday_mismatch`)."""
     df = state.df
-    weekday = (dates // NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday
-    from_prefix = state.per_row(
-        "date",
-        np.array([-1 if (w := weekday_prefix(c)) is None else w for c in df["date"].cat.categories] + [-1]),
+    prefixes = np.array(
+        [-1 if (w := weekday_prefix(c)) is None else w for c in df["date"].cat.categories] + [-1]
     )
-    wrong = (from_prefix >= 0) & (from_prefix != weekday)
     cats = df["weekday"].cat.categories
+    if not len(cats) and (prefixes < 0).all():  # no weekday written anywhere: nothing to check
+        return
+    weekday = (dates // NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday
+    from_prefix = state.per_row("date", prefixes)
+    wrong = (from_prefix >= 0) & (from_prefix != weekday)
     if len(cats):
         from_column = state.per_row(
             "weekday", np.array([-1 if (w := weekday_name(c)) is None else w for c in cats] + [-1])
@@ -815,26 +819,26 @@ def read_afternoon_hours(
     12:00 that is before the day's opening while the same time + 12 h lies within the opening hours is read
     as the afternoon time — when that makes time out come after time in (00:xx is never moved). Flagged
     for review."""
-    base = state.active & timed & is_open
+    half_day = 12 * NS_PER_HOUR
+    # candidates first (a time typed before opening), then the rule on those few rows only
+    early = (t_in < open_ns) | ((t_out < open_ns) & (t_out != NAT))
+    rows = np.flatnonzero(early & state.active & timed & is_open)
+    n = len(t_in)
+    move_in, move_out = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if not len(rows):
+        return
+    a_in, a_out, o, c = t_in[rows], t_out[rows], open_ns[rows], close_ns[rows]
 
     def afternoon(t: np.ndarray) -> np.ndarray:
-        later = t + 12 * NS_PER_HOUR
-        return (
-            base
-            & (t != NAT)
-            & (t >= NS_PER_HOUR)
-            & (t < 12 * NS_PER_HOUR)
-            & (t < open_ns)
-            & (later >= open_ns)
-            & (later <= close_ns)
-        )
+        later = t + half_day
+        return (t != NAT) & (t >= NS_PER_HOUR) & (t < half_day) & (t < o) & (later >= o) & (later <= c)
 
-    move_in, move_out = afternoon(t_in), afternoon(t_out)
-    new_in = np.where(move_in, t_in + 12 * NS_PER_HOUR, t_in)
-    new_out = np.where(move_out, t_out + 12 * NS_PER_HOUR, t_out)
+    m_in, m_out = afternoon(a_in), afternoon(a_out)
+    new_in = np.where(m_in, a_in + half_day, a_in)
+    new_out = np.where(m_out, a_out + half_day, a_out)
     consistent = (new_out == NAT) | (new_out > new_in)
-    move_in &= consistent
-    move_out &= consistent
+    move_in[rows] = m_in & consistent
+    move_out[rows] = m_out & consistent
     for mask, times, column, what in (
         (move_in, t_in, "time_in", "time in"),
         (move_out, t_out, "time_out", "time out"),
