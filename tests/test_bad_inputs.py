@@ -303,3 +303,42 @@ def test_staff_comment_does_not_remove_a_citizen(tmp_path):
     result = clean_dataset(CATALOGUE_DIR / "staff_by_name_field", tmp_path / "p", tmp_path / "q", {})
     rows = result.visits.loc[result.visits["source_file"] == "registrations/AUC april 2026.csv", "source_row"]
     assert sorted(rows) == [4, 5]  # the comments 'Personalet hjalp …' and 'frivilligt arbejde …' are citizens
+
+
+def _clean_error(raw: Path, tmp_path: Path, capsys) -> str:
+    code = main(["clean", str(raw), str(tmp_path / "out"), "--quarantine-dir", str(tmp_path / "q")])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1
+    return lines[0]
+
+
+def test_title_row_naming_another_offer_than_the_file_stops(tmp_path, capsys):
+    raw = _dataset_with_sheet(tmp_path, [["Fremmøde No 17 april"], ["Dato", "Navn", "Ind", "Ud"]])
+    line = _clean_error(raw, tmp_path, capsys)
+    assert line.startswith("attendance: error: file registrations/AUC uge 16.xlsx, sheet 'Uge 16': ")
+    assert "no17 (in the title row), auc (in the file name)" in line and " — fix: " in line
+
+
+def test_a_dag_column_alone_is_not_a_date(tmp_path, capsys):
+    raw = _dataset_with_sheet(tmp_path, [["Dag", "Navn", "Ind", "Ud"], ["tirsdag", "Bo Berg", "9", "12"]])
+    line = _clean_error(raw, tmp_path, capsys)
+    assert "row 1, column 'Dag': the date column 'Dag' (column A) holds weekday names, not dates" in line
+
+
+def test_a_time_range_column_beside_a_time_in_column_stops(tmp_path, capsys):
+    raw = _dataset_with_sheet(
+        tmp_path, [["Dato", "Navn", "Tid", "Ind"], ["07-04-2026", "Bo Berg", "9-12", "9"]]
+    )
+    line = _clean_error(raw, tmp_path, capsys)
+    assert "both a time-range column 'Tid' (column C) and a time column 'Ind' (column D)" in line
+
+
+def test_long_layout_columns_not_read_are_logged(tmp_path):
+    raw = _dataset_with_sheet(
+        tmp_path,
+        [["Dato", "Navn", "Ind", "Ud", "Telefon", None], ["07-04-2026", "Bo Berg", "9", "12", "ja", "x"]],
+    )
+    result = clean_dataset(raw, tmp_path / "p", tmp_path / "q", {})
+    unread = result.quality_log[result.quality_log["rule"] == "unread_column"]
+    assert sorted(unread["column"]) == ["F", "Telefon"]  # a column without a header: its letter
+    assert len(result.visits) == 1
