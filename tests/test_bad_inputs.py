@@ -342,3 +342,18 @@ def test_long_layout_columns_not_read_are_logged(tmp_path):
     unread = result.quality_log[result.quality_log["rule"] == "unread_column"]
     assert sorted(unread["column"]) == ["F", "Telefon"]  # a column without a header: its letter
     assert len(result.visits) == 1
+
+
+def test_a_range_in_the_time_in_cell_is_both_times(tmp_path):
+    rows = [
+        ["Dato", "Navn", "Ind", "Ud"],
+        ["07-04-2026", "Bo Berg", "9.30-14", None],
+        ["07-04-2026", "Hanne Jensen", "kl 10 - 12", None],
+        ["08-04-2026", "Bo Berg", "9-12", "13"],  # time out given: the range is not read, the row quarantined
+    ]
+    result = clean_dataset(_dataset_with_sheet(tmp_path, rows), tmp_path / "p", tmp_path / "q", {})
+    visits = result.visits.sort_values("start")
+    assert visits["start"].dt.strftime("%H:%M").tolist() == ["09:30", "10:00"]
+    assert visits["end"].dt.strftime("%H:%M").tolist() == ["14:00", "12:00"]
+    assert (result.quality_log["rule"] == "time_range_in_cell").sum() == 2
+    assert result.quarantine["reason"].tolist() == ["unparseable_time"]

@@ -30,12 +30,15 @@ from .parsing import (
     is_blank_values,
     parse_date,
     parse_dates,
+    parse_time,
     parse_times,
+    time_to_offset,
     weekday_name,
     weekday_prefix,
 )
 from .pseudonym import Pseudonymiser, load_key, normalise_identifier
 from .readers import (
+    _TICK_RANGE,
     ABSENCE_MARKS,
     RAW_VALUE_FIELDS,
     TOTAL_WORDS,
@@ -271,7 +274,7 @@ RULE_ORDER = (
     "staff_or_volunteer", "cpr_in_citizen", "missing_citizen", "unparseable_date", "date_outside_period",
     "name_variant", "initials_resolved", "ambiguous_initials", "unparseable_time", "time_out_before_time_in",
     "missing_time_out", "implausible_duration", "outside_opening_hours", "closed_day", "exact_duplicate",
-    "afternoon_hour", "entirely_outside_opening_hours",
+    "afternoon_hour", "entirely_outside_opening_hours", "time_range_in_cell",
     "overlapping_visits", "day_only",
 )  # fmt: skip
 
@@ -748,6 +751,7 @@ def parse_visit_times(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     t_out = parse_times(df["time_out"]).to_numpy().view(np.int64).copy()
     in_blank = is_blank_values(df["time_in"])
     out_blank = is_blank_values(df["time_out"])
+    split_time_ranges(state, timed, t_in, t_out, out_blank)
     state.drop(timed & in_blank, QUARANTINED, "unparseable_time", "time_in", "time in is empty")
     state.drop(
         timed & (t_in == NAT),
@@ -764,6 +768,35 @@ def parse_visit_times(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         "time out is not a time (raw value in quarantine)",
     )
     return timed, t_in, t_out
+
+
+def _range_offsets(value: Any) -> tuple[int, int]:
+    """`9.30-14`, `kl 9 - 13` in one cell → (time in, time out) as ns since midnight; (NAT, NAT) otherwise."""
+    match = _TICK_RANGE.match(value) if isinstance(value, str) else None
+    if not match:
+        return NAT, NAT
+    start, end = time_to_offset(parse_time(match[1])), time_to_offset(parse_time(match[2]))
+    return (NAT, NAT) if start is None or end is None else (start, end)
+
+
+def split_time_ranges(
+    state: State, timed: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, out_blank: np.ndarray
+) -> None:
+    """A range typed in the time-in cell with the time-out cell empty (`Ind: 9.30-14`) is both times: split,
+    logged (`time_range_in_cell`). Per distinct value, so 10 million rows cost nothing extra."""
+    cats = state.df["time_in"].cat.categories
+    pairs = [_range_offsets(c) for c in cats]
+    if not any(a != NAT for a, _ in pairs):
+        return
+    starts = state.per_row("time_in", np.array([a for a, _ in pairs] + [NAT], dtype=np.int64))
+    ends = state.per_row("time_in", np.array([b for _, b in pairs] + [NAT], dtype=np.int64))
+    split = state.active & timed & out_blank & (starts != NAT)
+    t_in[split] = starts[split]
+    t_out[split] = ends[split]
+    out_blank[split] = False
+    state.log.add(
+        split, "time_range_in_cell", "split", "time_in", "a time range in the time-in cell: both times"
+    )
 
 
 _DATETIME_TEXT = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}[ tT]\d{1,2}:\d{2}")

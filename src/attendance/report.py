@@ -835,6 +835,7 @@ RULE_LABELS = {
     "day_only": "Kun dato (afkrydsningsliste)",
     "afternoon_hour": "Eftermiddagstid skrevet som 1-3 (læst efter åbningstiden)",
     "entirely_outside_opening_hours": "Besøg helt uden for åbningstiden (tjek tiderne)",
+    "time_range_in_cell": "Tidsrum skrevet i Ind-feltet (9-14) delt i start og slut",
 }
 
 ACTION_LABELS = {
@@ -853,6 +854,7 @@ ACTION_LABELS = {
     "read": "læst",
     "filled": "udfyldt",
     "read as afternoon": "læst som eftermiddag",
+    "split": "delt",
 }
 
 VALIDATION_LABELS = {
