@@ -357,3 +357,18 @@ def test_a_range_in_the_time_in_cell_is_both_times(tmp_path):
     assert visits["end"].dt.strftime("%H:%M").tolist() == ["14:00", "12:00"]
     assert (result.quality_log["rule"] == "time_range_in_cell").sum() == 2
     assert result.quarantine["reason"].tolist() == ["unparseable_time"]
+
+
+def test_tick_list_columns_it_does_not_use_are_logged(tmp_path):
+    """A tick list reads one citizen column and the date columns; a second name column (Initialer) or a Tid
+    column beside them is not read — and says so."""
+    rows = [
+        ["Navn", "Initialer", "Tid", "ti 7/4", "on 8/4", "to 9/4"],
+        ["Hanne Jensen", "HJ", "9-14", "X", None, "x"],
+    ]
+    result = clean_dataset(_dataset_with_sheet(tmp_path, rows), tmp_path / "p", tmp_path / "q", {})
+    log = result.quality_log
+    assert sorted(log.loc[log["rule"] == "unread_column", "column"]) == ["Initialer", "Tid"]
+    layout = log.loc[log["rule"] == "sheet_layout", "detail"].tolist()
+    assert layout == ["tick layout; header row 1; fields citizen; offer auc from the file name"]
+    assert len(result.visits) == 2

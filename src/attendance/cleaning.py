@@ -416,7 +416,8 @@ def log_sheet_readings(state: State, raw: RawRegistrations) -> None:
                 info.sheet,
                 "unread_column",
                 "ignored",
-                "column not read: its header is not a known name (add it to columns.yaml if it holds a field)",
+                "column not read: not a known header name (add it to columns.yaml if it holds a field), or a "
+                "field this layout does not use",
                 column=column,
                 row=info.header_row,
             )

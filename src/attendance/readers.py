@@ -1043,9 +1043,14 @@ def _read_sheet(
         )
     # columns that are not read: never in silence (logged per sheet); a tick-list column with marks under a
     # header that looks like a date but cannot be read would lose those visits, so it stops
+    read_columns = set(header.columns)
+    if header.layout == "tick":  # a tick list reads one citizen, comment and offer column, and the dates
+        read_columns = {
+            columns[0] for name, columns in by_field.items() if name in ("citizen", "comment", "offer")
+        }
     unread = []
     for column, text in enumerate(header_cells):
-        if column in header.columns or column in header.date_columns or column == weekday_col:
+        if column in read_columns or column in header.date_columns or column == weekday_col:
             continue
         if text is None and not has_values(column):
             continue
@@ -1080,7 +1085,8 @@ def _read_sheet(
         )
     headers = {}
     for column, name in sorted(header.columns.items()):
-        headers.setdefault(name, str(header_cells[column]))
+        if column in read_columns:
+            headers.setdefault(name, str(header_cells[column]))
     time_range = headers.pop("time_range", None)
     if time_range is not None:
         headers["time_in"] = headers["time_out"] = time_range
