@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attendance.parsing import parse_date, parse_dates, parse_time, parse_times
+from attendance.readers import ABSENCE_MARKS
 
 MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
           "november", "december"]  # fmt: skip
@@ -200,3 +201,26 @@ def test_time_range_column_splits_into_the_two_times(start, end, pattern, sep):
     assert parts is not None, text
     assert parse_time(parts["time_in"]) == dt.time(*start)
     assert parse_time(parts["time_out"]) == dt.time(*end)
+
+
+# ------------------------------------------------------------------------------ issue 10: absence marks
+
+
+@given(
+    st.sampled_from(sorted(ABSENCE_MARKS)),
+    st.sampled_from([str.upper, str.lower, str.title, lambda t: t]),
+    st.sampled_from(["", " ", "  "]),
+    st.sampled_from(["", "."]),
+)
+def test_absence_marks_are_recognised_whatever_the_case_spacing_or_full_stop(mark, case, pad, stop):
+    from attendance.cleaning import _is_absence
+
+    assert _is_absence(f"{pad}{case(mark)}{stop}{pad}")
+    assert parse_time(mark) is None  # never a time either
+
+
+@given(st.sampled_from(["x", "X", "1", "ja", "✓", "9-14", "9.30", "kl 10"]))
+def test_presence_marks_and_times_are_not_absence_marks(text):
+    from attendance.cleaning import _is_absence
+
+    assert not _is_absence(text)
