@@ -549,11 +549,12 @@ def quarantine_missing_citizen(state: State) -> None:
 
 def _date_order(state: State) -> np.ndarray:
     """Per file: read numeric dates month first? Decided from the file's unambiguous values (`15/3` can only
-    be day first, `3/15` only month first); a file with both stops; a file with neither is day first."""
+    be day first, `3/15` only month first); a file with both stops; a file with neither is day first, and
+    says so in the log when it has dates that could be read both ways (`3/4`)."""
     df = state.df
     cats = df["date"].cat.categories
     evidence = np.array([date_order_evidence(c) for c in cats] + [0], dtype=np.int8)
-    if not evidence.any():  # no numeric date says anything: every file is day first
+    if not evidence.any():  # no numeric dates that could be read two ways: every file is day first
         return np.zeros(len(df["file"].cat.categories), dtype=bool)
     ev = state.per_row("date", evidence)
     file_codes = df["file"].cat.codes.to_numpy().astype(np.int64)
@@ -574,6 +575,15 @@ def _date_order(state: State) -> np.ndarray:
             row=int(df["row"].iat[i_month]),
             column=str(state.log.headers["date"][state.log.sheet_idx[i_month]]),
             fix="write every date of the file the same way, e.g. DD-MM-YYYY",
+        )
+    ambiguous = np.bincount(file_codes[data & (ev == 3)], minlength=n_files) > 0
+    for f in np.flatnonzero(ambiguous & ~day_first & ~month_first):
+        state.log.add_sheet(
+            str(df["file"].cat.categories[f]),
+            "",
+            "date_order",
+            "read",
+            "numeric dates read day first (DD/MM, the Danish default): no date in the file decides the order",
         )
     for f in np.flatnonzero(month_first):
         state.log.add_sheet(

@@ -106,7 +106,8 @@ def weekday_name(value: object) -> int | None:
 
 def date_order_evidence(value: object) -> int:
     """What a typed numeric date says about day/month order: 1 = only day-first is possible (`15/3`),
-    2 = only month-first (`3/15`), 0 = both or not a numeric date."""
+    2 = only month-first (`3/15`), 3 = both readings possible and different (`3/4`), 0 = not a numeric date
+    (or the same either way, `5/5`)."""
     text = _date_text(value)
     if text is None:
         return 0
@@ -118,6 +119,8 @@ def date_order_evidence(value: object) -> int:
         return 1
     if second > 12 and 1 <= first <= 12:
         return 2
+    if first != second and 1 <= first <= 12 and 1 <= second <= 12:
+        return 3
     return 0
 
 
