@@ -372,3 +372,17 @@ def test_tick_list_columns_it_does_not_use_are_logged(tmp_path):
     layout = log.loc[log["rule"] == "sheet_layout", "detail"].tolist()
     assert layout == ["tick layout; header row 1; fields citizen; offer auc from the file name"]
     assert len(result.visits) == 2
+
+
+def test_a_date_without_year_takes_the_period_year_it_falls_in(tmp_path):
+    """A period across New Year: `5/1` is January of the later year, `15/12` December of the first."""
+    raw = _dataset_with_sheet(
+        tmp_path,
+        [["Dato", "Navn", "Ind", "Ud"], ["ma 15/12", "Bo Berg", "9", "12"], ["ma 5/1", "Bo Berg", "9", "12"]],
+    )
+    text = (raw / "dataset.yaml").read_text(encoding="utf-8")
+    text = text.replace("period_start: 2026-03-02", "period_start: 2025-12-01")
+    (raw / "dataset.yaml").write_text(text.replace("period_end: 2026-05-29", "period_end: 2026-01-31"))
+    result = clean_dataset(raw, tmp_path / "p", tmp_path / "q", {})
+    assert sorted(result.visits["date"].dt.strftime("%Y-%m-%d")) == ["2025-12-15", "2026-01-05"]
+    assert result.quarantine.empty

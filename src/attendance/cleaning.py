@@ -596,17 +596,39 @@ def _date_order(state: State) -> np.ndarray:
     return month_first
 
 
+def _period_dates(state: State, dataset: Dataset, month_first: bool) -> np.ndarray:
+    """Each distinct date value parsed once (int64 ns per row). A date typed without a year (`ti 3/3`) takes
+    the year of the dataset period in which it falls: in a period across New Year, `5/1` is in the later
+    year (before: the first year, then quarantined as outside the period)."""
+    years = dataset.years
+    if len(years) == 1:
+        return parse_dates(state.df["date"], years, month_first).to_numpy().view(np.int64).copy()
+    start, end = dataset.period_start.value, dataset.period_end.value
+
+    def pick(value: Any) -> int:
+        found = [parse_date(value, (year,), month_first) for year in years]
+        values = {f.value for f in found if f is not None}
+        if len(values) <= 1:
+            return values.pop() if values else NAT
+        inside = sorted(v for v in values if start <= v <= end)
+        if len(inside) == 1:
+            return inside[0]
+        return NAT if inside else min(values)  # two years in the period: no single reading
+
+    table = np.array([pick(c) for c in state.df["date"].cat.categories] + [NAT], dtype=np.int64)
+    return state.per_row("date", table).copy()
+
+
 def parse_visit_dates(state: State, dataset: Dataset) -> np.ndarray:
     """Dates as int64 ns; the day/month order per file (`_date_order`); a date written only on the first row
     of a day (or merged down) filled down; the weekday of a `Dag` column or a prefix (`ti 3/3`) checked; rows
     without a readable date or outside the dataset period are quarantined."""
     df = state.df
     month_first = _date_order(state)
-    dates = parse_dates(df["date"], dataset.years).to_numpy().view(np.int64).copy()
+    dates = _period_dates(state, dataset, False)
     file_codes = df["file"].cat.codes.to_numpy()
     if month_first.any():
-        other = parse_dates(df["date"], dataset.years, month_first=True).to_numpy().view(np.int64)
-        dates = np.where(month_first[file_codes], other, dates)
+        dates = np.where(month_first[file_codes], _period_dates(state, dataset, True), dates)
     fill_down_dates(state, dates)
     state.drop(dates == NAT, QUARANTINED, "unparseable_date", "date", "not a date (raw value in quarantine)")
     check_weekdays(state, dates)
