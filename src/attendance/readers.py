@@ -431,11 +431,12 @@ def _check_workbook_container(path: Path, rel: str) -> None:
     )
 
 
-_FORMULA_CELL = re.compile(rb"<f[ >/]")
-_XML_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+# cell XML as Excel, LibreOffice and openpyxl write it, or with a namespace prefix (`<x:c>`, .NET OpenXML SDK)
+_FORMULA_CELL = re.compile(rb"<(?:\w+:)?f[ >/]")
+_XML_CELL = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(?:/>|>(.*?)</\1c>)", re.S)
 _XML_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _XML_TYPE = re.compile(rb'\bt="(\w+)"')
-_XML_VALUE = re.compile(rb"<v>[^<]")
+_XML_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
 
 
 def _worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -470,13 +471,13 @@ def _check_formula_values(path: Path, rel: str) -> None:
                 if not _FORMULA_CELL.search(data):
                     continue
                 for match in _XML_CELL.finditer(data):
-                    inner = match[2] or b""
-                    if b"<f" not in inner or _XML_VALUE.search(inner):
+                    inner = match[3] or b""
+                    if not _FORMULA_CELL.search(inner) or _XML_VALUE.search(inner):
                         continue
-                    kind = _XML_TYPE.search(match[1])
+                    kind = _XML_TYPE.search(match[2])
                     if kind and kind[1] in (b"str", b"inlineStr"):
                         continue
-                    ref = _XML_REF.search(match[1])
+                    ref = _XML_REF.search(match[2])
                     raise InputError(
                         "a formula cell has no saved value (the file was written by a program and never "
                         "calculated), so its value is unknown",
