@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import time
@@ -386,3 +387,34 @@ def test_a_date_without_year_takes_the_period_year_it_falls_in(tmp_path):
     result = clean_dataset(raw, tmp_path / "p", tmp_path / "q", {})
     assert sorted(result.visits["date"].dt.strftime("%Y-%m-%d")) == ["2025-12-15", "2026-01-05"]
     assert result.quarantine.empty
+
+
+def test_formulas_with_saved_values_are_read(tmp_path):
+    """Excel saves a formula's result next to it (`<v>2</v>`, or `t="str"` with an empty `<v></v>` for an
+    empty text result): such cells are read, never an error. Only a formula without a saved value stops."""
+    import zipfile
+
+    raw = _dataset_with_sheet(
+        tmp_path,
+        [
+            ["Dato", "Navn", "Ind", "Ud", "Timer", "Note"],
+            ["07-04-2026", "Bo Berg", "9", "12", "=D2-C2", '=""'],
+        ],
+    )
+    path = raw / "registrations" / "AUC uge 16.xlsx"
+    with zipfile.ZipFile(path) as source:
+        parts = {item.filename: source.read(item.filename) for item in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(
+        r'<c r="E2"([^>]*)><f>D2-C2</f><v\s*/?>(</v>)?</c>', r'<c r="E2"\1><f>D2-C2</f><v>3</v></c>', sheet
+    )
+    sheet = re.sub(
+        r'<c r="F2"([^>]*)><f>""</f><v\s*/?>(</v>)?</c>', r'<c r="F2" t="str"><f>""</f><v></v></c>', sheet
+    )
+    assert "<v>3</v>" in sheet and 't="str"' in sheet
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as dest:
+        for name, data in parts.items():
+            dest.writestr(name, data)
+    result = clean_dataset(raw, tmp_path / "p", tmp_path / "q", {})
+    assert len(result.visits) == 1
