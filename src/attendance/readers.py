@@ -765,7 +765,7 @@ def _sheet_offer(
         return None, None, None
     if len(found) > 1:
         named = ", ".join(f"{offer} (in the {source})" for offer, source in found.items())
-        return None, None, f"the title rows, sheet name and file name name more than one offer: {named}"
+        return None, None, f"more than one offer is named in the title rows, sheet name or file name: {named}"
     ((offer, source),) = found.items()
     return offer, source, None
 
@@ -1016,15 +1016,21 @@ def _read_sheet(
     by_field: dict[str, list[int]] = {}
     for column, name in sorted(header.columns.items()):
         by_field.setdefault(name, []).append(column)
+    # a tick list reads only citizen, comment and offer (the first column of each): only the offer must be one
+    single = ("offer",) if header.layout == "tick" else ("date", "time_in", "time_out", "time_range", "offer")
     for name, columns in by_field.items():
-        if name not in ("citizen", "comment") and len(columns) > 1:
+        if name in single and len(columns) > 1:
             raise InputError(
                 f"two columns could be the {name.replace('_', ' ')}: "
                 + " and ".join(label(c) for c in columns),
                 fix="rename or delete one of them, so each field has one column (see docs/raw_format.md)",
                 **where,
             )
-    if "time_range" in by_field and ("time_in" in by_field or "time_out" in by_field):
+    if (
+        header.layout == "long"
+        and "time_range" in by_field
+        and ("time_in" in by_field or "time_out" in by_field)
+    ):
         other = by_field.get("time_in", by_field.get("time_out"))[0]
         raise InputError(
             f"both a time-range column {label(by_field['time_range'][0])} and a time column {label(other)}",
@@ -1032,7 +1038,7 @@ def _read_sheet(
             **where,
         )
     fields = set(header.columns.values())
-    if "time_range" in fields:
+    if "time_range" in fields and header.layout == "long":
         fields |= {"time_in", "time_out"}
     required = ("citizen",) if header.layout == "tick" else ("date", "citizen", "time_in")
     missing = [name for name in required if name not in fields]
