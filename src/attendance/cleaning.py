@@ -672,6 +672,9 @@ def fill_down_dates(state: State, dates: np.ndarray) -> None:
     state.log.add(mask, "date_filled_down", "filled", "date", detail)
 
 
+DANISH_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+
 def check_weekdays(state: State, dates: np.ndarray) -> None:
     """A weekday written beside the date (a `Dag` column) or before it (`ti 3/3`) must be that date's
     weekday; when it is not, the row has two readings and is quarantined (`weekday_mismatch`)."""
@@ -683,20 +686,22 @@ def check_weekdays(state: State, dates: np.ndarray) -> None:
     if not len(cats) and (prefixes < 0).all():  # no weekday written anywhere: nothing to check
         return
     weekday = (dates // NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday
-    from_prefix = state.per_row("date", prefixes)
-    wrong = (from_prefix >= 0) & (from_prefix != weekday)
+    written = state.per_row("date", prefixes)
     if len(cats):
         from_column = state.per_row(
             "weekday", np.array([-1 if (w := weekday_name(c)) is None else w for c in cats] + [-1])
         )
-        wrong |= (from_column >= 0) & (from_column != weekday)
-    state.drop(
-        (dates != NAT) & wrong,
-        QUARANTINED,
-        "weekday_mismatch",
-        "date",
-        "the weekday written with the date is not that date's weekday (two readings)",
+        # the Dag column, where it is filled and disagrees, else the prefix
+        written = np.where((from_column >= 0) & (from_column != weekday), from_column, written)
+    wrong = (dates != NAT) & (written >= 0) & (written != weekday)
+    if not wrong.any():
+        return
+    names = np.array(DANISH_WEEKDAYS, dtype=object)
+    detail = np.full(len(dates), "", dtype=object)
+    detail[wrong] = (
+        "weekday written as " + names[written[wrong]] + ", but the date is a " + names[weekday[wrong]]
     )
+    state.drop(wrong, QUARANTINED, "weekday_mismatch", "date", detail)
 
 
 def resolve_citizens(
