@@ -418,3 +418,11 @@ def test_formulas_with_saved_values_are_read(tmp_path):
             dest.writestr(name, data)
     result = clean_dataset(raw, tmp_path / "p", tmp_path / "q", {})
     assert len(result.visits) == 1
+
+
+def test_two_citizen_columns_are_read_and_said_so(tmp_path):
+    rows = [["Dato", "Navn", "Initialer", "Ind", "Ud"], ["07-04-2026", None, "HJ", "9", "14"]]
+    result = clean_dataset(_dataset_with_sheet(tmp_path, rows), tmp_path / "p", tmp_path / "q", {})
+    (detail,) = result.quality_log.loc[result.quality_log["rule"] == "sheet_layout", "detail"]
+    assert "citizen from 2 columns (the first filled cell from the left)" in detail
+    assert len(result.visits) == 1

@@ -401,6 +401,9 @@ def log_sheet_readings(state: State, raw: RawRegistrations) -> None:
             continue
         fields = sorted(info.headers)
         parts = [f"{info.layout} layout", f"header row {info.header_row}", "fields " + ", ".join(fields)]
+        for name, columns in sorted(info.field_columns.items()):
+            if len(columns) > 1:
+                parts.append(f"{name} from {len(columns)} columns (the first filled cell from the left)")
         if info.time_range_column:
             parts.append("time in and out split from one time-range column")
         if info.weekday_column:

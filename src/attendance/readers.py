@@ -134,6 +134,9 @@ class SheetInfo:
     weekday_column: str | None = None  # a `Dag` column of weekday names beside the date (checked, not read)
     time_range_column: str | None = None  # one `Tid` column holding ranges like 9.30-14 (split in two)
     unread_columns: list[str] = field(default_factory=list)  # headers (or letters) of columns not read
+    # field -> every column read for it (header as written, or the letter), left to right; several columns only
+    # for citizen and comment (long layout: the first filled cell from the left wins)
+    field_columns: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -1107,6 +1110,12 @@ def _read_sheet(
     info.weekday_column = str(header_cells[weekday_col]) if weekday_col is not None else None
     info.time_range_column = time_range
     info.unread_columns = unread
+    for column, name in sorted(header.columns.items()):
+        if column in read_columns:
+            text = header_cells[column]
+            info.field_columns.setdefault(name, []).append(
+                str(text) if text is not None else _column_letter(column)
+            )
     return records, info
 
 
