@@ -1121,7 +1121,17 @@ def _read_sheet(
 
 def _is_weekday_column(grid: pa.Table, column: int, start: int, lookup: dict[str, str]) -> bool:
     """True when every filled cell below the header is a weekday name (or a repeated header / total)."""
-    values = pc.unique(grid.column(column).slice(start)).to_pylist()
+    body = grid.column(column).slice(start)
+    # a date column of millions of rows: the first rows nearly always show it holds dates, so look there first
+    head = [v for v in body.slice(0, 200).to_pylist() if v is not None and str(v).strip()]
+    if any(
+        weekday_name(v) is None
+        and normalise_header(v) not in TOTAL_WORDS
+        and lookup.get(normalise_header(v)) != "date"
+        for v in head[:50]
+    ):
+        return False
+    values = pc.unique(body).to_pylist()
     seen = False
     for value in values:
         if value is None or not str(value).strip():
