@@ -756,6 +756,7 @@ def banner(dataset_info: Mapping[str, Any] | str | Path | None = None):
 # Danish explanations of params.yaml keys for the methods section; unknown keys are shown by their name.
 PARAM_LABELS: dict[str, str] = {
     "dataset.name": "Datasæt (mappe under data/raw)",
+    "clean.include_hidden_sheets": "Skjulte ark læses med",
     "clean.missing_time_out": "Manglende sluttidspunkt udfyldes med",
     "clean.time_out_before_in": "Sluttid før starttid",
     "clean.outside_opening_hours": "Tider uden for åbningstiden",
