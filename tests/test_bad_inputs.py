@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import time
@@ -136,6 +137,8 @@ def test_debug_shows_the_traceback_and_without_it_one_line(tmp_path):
 
 def check_completed(case: dict, result, quarantine_dir: Path) -> None:
     accounting = pd.read_csv(result.paths["accounting"], keep_default_na=False)
+    # the cases list the registration files' lines (test_every_file_is_accounted checks the rest)
+    accounting = accounting[accounting["file"].str.startswith("registrations/")][ACCOUNTING_COLUMNS]
     expected = pd.DataFrame(case["accounting"], columns=ACCOUNTING_COLUMNS)
     expected["sheet"] = expected["sheet"].astype(str)
     key = ["file", "sheet"]
@@ -155,8 +158,14 @@ def check_completed(case: dict, result, quarantine_dir: Path) -> None:
 
 @pytest.mark.parametrize("case", COMPLETED_CASES, ids=[c["id"] for c in COMPLETED_CASES])
 def test_completed_case_accounts_for_every_row(case, tmp_path):
-    result = clean_dataset(CATALOGUE_DIR / case["id"], tmp_path / "processed", tmp_path / "quarantine", {})
+    raw = CATALOGUE_DIR / case["id"]
+    result = clean_dataset(raw, tmp_path / "processed", tmp_path / "quarantine", case.get("params") or {})
     check_completed(case, result, tmp_path / "quarantine")
+    # every file of the dataset folder appears in accounting.csv, read or not (with a note saying why not)
+    accounting = pd.read_csv(result.paths["accounting"], keep_default_na=False)
+    on_disk = {p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file()}
+    assert on_disk == set(accounting["file"])
+    assert (accounting.loc[~accounting["file"].str.startswith("registrations/"), "note"] != "").all()
 
 
 def test_completed_case_through_the_cli(tmp_path, capsys):
@@ -254,3 +263,166 @@ def test_date_times_on_the_same_day_are_read_by_their_times(tmp_path):
     long = log[log["rule"] == "implausible_duration"]
     assert long["row"].tolist() == [4]
     assert long["detail"].tolist() == ["time in and time out on different days: stay longer than 12 hours"]
+
+
+# --------------------------------------------------------------------------------------------- issue 10
+
+
+def test_hidden_sheet_is_read_when_the_parameter_says_so(tmp_path):
+    raw = CATALOGUE_DIR / "hidden_sheet"
+    result = clean_dataset(raw, tmp_path / "processed", tmp_path / "q", {"include_hidden_sheets": True})
+    acc = result.accounting.set_index(["file", "sheet"])
+    hidden = acc.loc[("registrations/AUC april 2026.xlsx", "Gammel")]
+    assert (hidden["rows_read"], hidden["kept"], hidden["note"]) == (2, 1, "hidden sheet, read")
+    log = result.quality_log
+    assert log.loc[log["rule"] == "hidden_sheet", "action"].tolist() == ["read"]
+
+
+def test_review_rules_are_known_rules():
+    from attendance.cleaning import RULE_ORDER
+    from attendance.quality import REVIEW_RULES
+
+    assert set(RULE_ORDER) >= REVIEW_RULES
+    assert {"afternoon_hour", "entirely_outside_opening_hours"} <= REVIEW_RULES
+
+
+def test_every_decision_of_a_sheet_is_logged(tmp_path):
+    """How each sheet was read is one `sheet_layout` line; a column that is not read has its own line."""
+    result = clean_dataset(
+        CATALOGUE_DIR / "tick_list_weekday_headers_and_absence", tmp_path / "p", tmp_path / "q", {}
+    )
+    log = result.quality_log
+    layout = log[(log["rule"] == "sheet_layout") & (log["sheet"] == "Uge 15 kryds")]
+    assert layout["detail"].tolist() == [
+        "tick layout; header row 1; fields citizen; offer auc from the file name"
+    ]
+    unread = log[log["rule"] == "unread_column"]
+    assert unread[["column", "row"]].values.tolist() == [["I alt", 1]]
+
+
+def test_staff_comment_does_not_remove_a_citizen(tmp_path):
+    result = clean_dataset(CATALOGUE_DIR / "staff_by_name_field", tmp_path / "p", tmp_path / "q", {})
+    rows = result.visits.loc[result.visits["source_file"] == "registrations/AUC april 2026.csv", "source_row"]
+    assert sorted(rows) == [4, 5]  # the comments 'Personalet hjalp …' and 'frivilligt arbejde …' are citizens
+
+
+def _clean_error(raw: Path, tmp_path: Path, capsys) -> str:
+    code = main(["clean", str(raw), str(tmp_path / "out"), "--quarantine-dir", str(tmp_path / "q")])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1
+    return lines[0]
+
+
+def test_title_row_naming_another_offer_than_the_file_stops(tmp_path, capsys):
+    raw = _dataset_with_sheet(tmp_path, [["Fremmøde No 17 april"], ["Dato", "Navn", "Ind", "Ud"]])
+    line = _clean_error(raw, tmp_path, capsys)
+    assert line.startswith("attendance: error: file registrations/AUC uge 16.xlsx, sheet 'Uge 16': ")
+    assert "no17 (in the title row), auc (in the file name)" in line and " — fix: " in line
+
+
+def test_a_dag_column_alone_is_not_a_date(tmp_path, capsys):
+    raw = _dataset_with_sheet(tmp_path, [["Dag", "Navn", "Ind", "Ud"], ["tirsdag", "Bo Berg", "9", "12"]])
+    line = _clean_error(raw, tmp_path, capsys)
+    assert "row 1, column 'Dag': the date column 'Dag' (column A) holds weekday names, not dates" in line
+
+
+def test_a_time_range_column_beside_a_time_in_column_stops(tmp_path, capsys):
+    raw = _dataset_with_sheet(
+        tmp_path, [["Dato", "Navn", "Tid", "Ind"], ["07-04-2026", "Bo Berg", "9-12", "9"]]
+    )
+    line = _clean_error(raw, tmp_path, capsys)
+    assert "both a time-range column 'Tid' (column C) and a time column 'Ind' (column D)" in line
+
+
+def test_long_layout_columns_not_read_are_logged(tmp_path):
+    raw = _dataset_with_sheet(
+        tmp_path,
+        [["Dato", "Navn", "Ind", "Ud", "Telefon", None], ["07-04-2026", "Bo Berg", "9", "12", "ja", "x"]],
+    )
+    result = clean_dataset(raw, tmp_path / "p", tmp_path / "q", {})
+    unread = result.quality_log[result.quality_log["rule"] == "unread_column"]
+    assert sorted(unread["column"]) == ["F", "Telefon"]  # a column without a header: its letter
+    assert len(result.visits) == 1
+
+
+def test_a_range_in_the_time_in_cell_is_both_times(tmp_path):
+    rows = [
+        ["Dato", "Navn", "Ind", "Ud"],
+        ["07-04-2026", "Bo Berg", "9.30-14", None],
+        ["07-04-2026", "Hanne Jensen", "kl 10 - 12", None],
+        ["08-04-2026", "Bo Berg", "9-12", "13"],  # time out given: the range is not read, the row quarantined
+    ]
+    result = clean_dataset(_dataset_with_sheet(tmp_path, rows), tmp_path / "p", tmp_path / "q", {})
+    visits = result.visits.sort_values("start")
+    assert visits["start"].dt.strftime("%H:%M").tolist() == ["09:30", "10:00"]
+    assert visits["end"].dt.strftime("%H:%M").tolist() == ["14:00", "12:00"]
+    assert (result.quality_log["rule"] == "time_range_in_cell").sum() == 2
+    assert result.quarantine["reason"].tolist() == ["unparseable_time"]
+
+
+def test_tick_list_columns_it_does_not_use_are_logged(tmp_path):
+    """A tick list reads one citizen column and the date columns; a second name column (Initialer) or a Tid
+    column beside them is not read — and says so."""
+    rows = [
+        ["Navn", "Initialer", "Tid", "ti 7/4", "on 8/4", "to 9/4"],
+        ["Hanne Jensen", "HJ", "9-14", "X", None, "x"],
+    ]
+    result = clean_dataset(_dataset_with_sheet(tmp_path, rows), tmp_path / "p", tmp_path / "q", {})
+    log = result.quality_log
+    assert sorted(log.loc[log["rule"] == "unread_column", "column"]) == ["Initialer", "Tid"]
+    layout = log.loc[log["rule"] == "sheet_layout", "detail"].tolist()
+    assert layout == ["tick layout; header row 1; fields citizen; offer auc from the file name"]
+    assert len(result.visits) == 2
+
+
+def test_a_date_without_year_takes_the_period_year_it_falls_in(tmp_path):
+    """A period across New Year: `5/1` is January of the later year, `15/12` December of the first."""
+    raw = _dataset_with_sheet(
+        tmp_path,
+        [["Dato", "Navn", "Ind", "Ud"], ["ma 15/12", "Bo Berg", "9", "12"], ["ma 5/1", "Bo Berg", "9", "12"]],
+    )
+    text = (raw / "dataset.yaml").read_text(encoding="utf-8")
+    text = text.replace("period_start: 2026-03-02", "period_start: 2025-12-01")
+    (raw / "dataset.yaml").write_text(text.replace("period_end: 2026-05-29", "period_end: 2026-01-31"))
+    result = clean_dataset(raw, tmp_path / "p", tmp_path / "q", {})
+    assert sorted(result.visits["date"].dt.strftime("%Y-%m-%d")) == ["2025-12-15", "2026-01-05"]
+    assert result.quarantine.empty
+
+
+def test_formulas_with_saved_values_are_read(tmp_path):
+    """Excel saves a formula's result next to it (`<v>2</v>`, or `t="str"` with an empty `<v></v>` for an
+    empty text result): such cells are read, never an error. Only a formula without a saved value stops."""
+    import zipfile
+
+    raw = _dataset_with_sheet(
+        tmp_path,
+        [
+            ["Dato", "Navn", "Ind", "Ud", "Timer", "Note"],
+            ["07-04-2026", "Bo Berg", "9", "12", "=D2-C2", '=""'],
+        ],
+    )
+    path = raw / "registrations" / "AUC uge 16.xlsx"
+    with zipfile.ZipFile(path) as source:
+        parts = {item.filename: source.read(item.filename) for item in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(
+        r'<c r="E2"([^>]*)><f>D2-C2</f><v\s*/?>(</v>)?</c>', r'<c r="E2"\1><f>D2-C2</f><v>3</v></c>', sheet
+    )
+    sheet = re.sub(
+        r'<c r="F2"([^>]*)><f>""</f><v\s*/?>(</v>)?</c>', r'<c r="F2" t="str"><f>""</f><v></v></c>', sheet
+    )
+    assert "<v>3</v>" in sheet and 't="str"' in sheet
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as dest:
+        for name, data in parts.items():
+            dest.writestr(name, data)
+    result = clean_dataset(raw, tmp_path / "p", tmp_path / "q", {})
+    assert len(result.visits) == 1
+
+
+def test_two_citizen_columns_are_read_and_said_so(tmp_path):
+    rows = [["Dato", "Navn", "Initialer", "Ind", "Ud"], ["07-04-2026", None, "HJ", "9", "14"]]
+    result = clean_dataset(_dataset_with_sheet(tmp_path, rows), tmp_path / "p", tmp_path / "q", {})
+    (detail,) = result.quality_log.loc[result.quality_log["rule"] == "sheet_layout", "detail"]
+    assert "citizen from 2 columns (the first filled cell from the left)" in detail
+    assert len(result.visits) == 1

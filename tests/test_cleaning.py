@@ -192,16 +192,19 @@ def test_sum_like_names_are_not_total_rows(tmp_path):
 
 
 def test_staff_and_volunteers_are_removed(tmp_path):
+    """By the name field only (offers.yaml's list, a Personale:/Frivillig: prefix) — never by a comment."""
     rows = [
         HEADER,
         ["02-03-2026", "ida  PERSONALE", "9", "12", ""],
+        ["02-03-2026", "Personale: Ole", "9", "12", ""],
+        ["02-03-2026", "FRIVILLIG - Kim", "9", "12", ""],
         ["02-03-2026", "Hanne Jensen", "9", "12", "hjalp som frivillig"],
-        ["02-03-2026", "Anders Holm", "9", "12", "frivilligt arbejde? nej, borger"],
+        ["02-03-2026", "Anders Holm", "9", "12", "Personalet hjalp med ansøgning"],
         ["02-03-2026", "Bo Berg", "9", "12", "spiste frokost"],
     ]
     result = run(tmp_path, rows)
     assert log_rules(result).count("staff_or_volunteer") == 3
-    assert len(result.visits) == 1
+    assert len(result.visits) == 3
 
 
 # ------------------------------------------------------------------------------------------ quarantine
@@ -384,9 +387,10 @@ def test_tick_list_day_only_and_timed_cells(tmp_path):
     rules = log_rules(result)
     assert rules.count("no_marks") == 1
     assert rules.count("total_row") == 1
-    assert rules.count("unparseable_time") == 1  # "syg"
-    quarantined = result.quarantine.iloc[0]
-    assert quarantined["cell"] == "C" and quarantined["row"] == 5
+    assert rules.count("absence_mark") == 1  # "syg": not a visit, not an error
+    assert result.quarantine.empty
+    absence = result.quality_log[result.quality_log["rule"] == "absence_mark"].iloc[0]
+    assert absence["column"] == "C" and absence["row"] == 5
     acc = result.accounting.iloc[0]
     assert acc["rows_read"] == acc[["kept", "merged", "quarantined", "ignored"]].sum()
 
@@ -475,9 +479,15 @@ def test_accounting_identity_per_file_and_sheet(tmp_path):
     raw = _messy_dataset(tmp_path)
     result = clean_dataset(raw, tmp_path / "processed", tmp_path / "q", {})
     acc = pd.read_csv(result.paths["accounting"], keep_default_na=False)
-    assert list(acc.columns) == ["file", "sheet", "rows_read", "kept", "merged", "quarantined", "ignored"]
+    assert list(acc.columns) == [
+        "file", "sheet", "rows_read", "kept", "merged", "quarantined", "ignored", "note"
+    ]  # fmt: skip
     assert (acc["rows_read"] == acc[["kept", "merged", "quarantined", "ignored"]].sum(axis=1)).all()
-    assert set(acc["file"]) == {"registrations/auc_2026-03.xlsx", "registrations/nr17_2026-04.csv"}
+    on_disk = {p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file()}
+    assert set(acc["file"]) == on_disk  # every file of the dataset folder, read or not
+    read = acc[acc["file"].str.startswith("registrations/")]
+    assert set(read["file"]) == {"registrations/auc_2026-03.xlsx", "registrations/nr17_2026-04.csv"}
+    assert (acc.loc[~acc["file"].str.startswith("registrations/"), "note"] != "").all()
     csv_row = acc[acc["file"].str.endswith(".csv")].iloc[0]
     assert csv_row["rows_read"] == 4 and csv_row["kept"] == 2 and csv_row["ignored"] == 2
     assert acc["kept"].sum() == len(result.visits)

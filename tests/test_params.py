@@ -122,3 +122,17 @@ def test_missing_section_is_named():
     del data["spor1"]
     with pytest.raises(InputError, match="spor1 is missing"):
         validate_params(data)
+
+
+def test_clean_include_hidden_sheets_defaults_to_false_and_must_be_a_boolean(tmp_path):
+    path = tmp_path / "params.yaml"
+    shutil.copy(ROOT / "params.yaml", path)
+    assert read_params(path).clean.include_hidden_sheets is False
+    _dvc_set_param(path, "clean.include_hidden_sheets=true")
+    assert read_params(path).clean.include_hidden_sheets is True
+    data = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    del data["clean"]["include_hidden_sheets"]
+    assert validate_params(data).clean.include_hidden_sheets is False
+    data["clean"]["include_hidden_sheets"] = "yes"
+    with pytest.raises(InputError, match="include_hidden_sheets"):
+        validate_params(data)

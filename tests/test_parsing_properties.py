@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attendance.parsing import parse_date, parse_dates, parse_time, parse_times
+from attendance.readers import ABSENCE_MARKS
 
 MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
           "november", "december"]  # fmt: skip
@@ -126,3 +127,102 @@ def test_date_column_parser_equals_the_scalar_parser(values):
 def test_impossible_times_are_rejected():
     for text in ["25.70", "24:00", "9.60", "-1", "kl. 25", "99999"]:
         assert parse_time(text) is None, text
+
+
+# ------------------------------------------------------------------------------------ issue 10: date forms
+
+SHORT_WEEKDAYS = ["ma", "ti", "on", "to", "fr", "lø", "sø"]
+LONG_WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+MONTH_ABBR = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+
+
+@given(dates, st.sampled_from(["short", "long"]), st.sampled_from(["", ".", " d.", " den"]))
+def test_weekday_prefixed_dates_read_and_name_their_weekday(day, kind, middle):
+    """`ti 3/3`, `tirsdag d. 3/3`, `fr. 6/3`: the date is read and the prefix's weekday is reported, so the
+    cleaner can check it against the date."""
+    from attendance.parsing import weekday_prefix
+
+    word = (SHORT_WEEKDAYS if kind == "short" else LONG_WEEKDAYS)[day.weekday()]
+    text = f"{word}{middle} {day.day}/{day.month}"
+    assert parse_date(text, years=[day.year]) == pd.Timestamp(day)
+    assert weekday_prefix(text) == day.weekday()
+
+
+@given(dates, st.sampled_from(["d. {d}/{m}", "{d}-{mon}-{yy}", "{d}/{m} {yyyy}", "{d}. {mon} {yyyy}"]))
+def test_danish_date_forms_read(day, pattern):
+    text = pattern.format(
+        d=day.day, m=day.month, mon=MONTH_ABBR[day.month - 1], yy=f"{day.year % 100:02d}", yyyy=day.year
+    )
+    assert parse_date(text, years=[day.year]) == pd.Timestamp(day)
+
+
+@given(dates)
+def test_month_first_reads_the_swapped_order_and_evidence_is_one_sided(day):
+    from attendance.parsing import date_order_evidence
+
+    us = f"{day.month}/{day.day}/{day.year}"
+    assert parse_date(us, month_first=True) == pd.Timestamp(day)
+    dk = f"{day.day}/{day.month}/{day.year}"
+    assert parse_date(dk) == pd.Timestamp(day)
+    if day.day > 12:
+        assert date_order_evidence(dk) == 1 and date_order_evidence(us) == 2
+    elif day.day != day.month:  # both readings possible: no evidence either way, only a warning
+        assert date_order_evidence(dk) == 3 and date_order_evidence(us) == 3
+    else:  # 5/5: the same either way
+        assert date_order_evidence(dk) == 0
+
+
+@given(st.text(max_size=20))
+def test_date_order_evidence_never_crashes(text):
+    from attendance.parsing import date_order_evidence, weekday_name, weekday_prefix
+
+    assert date_order_evidence(text) in (0, 1, 2, 3)
+    assert weekday_prefix(text) in (None, *range(7))
+    assert weekday_name(text) in (None, *range(7))
+
+
+# ------------------------------------------------------------------------------- issue 10: one Tid column
+
+clock = st.tuples(st.integers(0, 23), st.integers(0, 59))
+
+
+@given(clock, clock, st.sampled_from(["{a}-{b}", "kl {a} - {b}", "{a}–{b}", "kl. {a}-{b}", "{a} til {b}"]),
+       st.sampled_from([":", "."]))  # fmt: skip
+def test_time_range_column_splits_into_the_two_times(start, end, pattern, sep):
+    """A `Tid` cell such as `9.30-14` or `kl 9 - 13` becomes time in and time out (readers._RANGE_RE2)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from attendance.readers import _RANGE_RE2
+
+    def fmt(hm: tuple[int, int]) -> str:
+        return f"{hm[0]}{sep}{hm[1]:02d}" if hm[1] else str(hm[0])
+
+    text = pattern.format(a=fmt(start), b=fmt(end))
+    parts = pc.extract_regex(pa.array([text]), _RANGE_RE2).to_pylist()[0]
+    assert parts is not None, text
+    assert parse_time(parts["time_in"]) == dt.time(*start)
+    assert parse_time(parts["time_out"]) == dt.time(*end)
+
+
+# ------------------------------------------------------------------------------ issue 10: absence marks
+
+
+@given(
+    st.sampled_from(sorted(ABSENCE_MARKS)),
+    st.sampled_from([str.upper, str.lower, str.title, lambda t: t]),
+    st.sampled_from(["", " ", "  "]),
+    st.sampled_from(["", "."]),
+)
+def test_absence_marks_are_recognised_whatever_the_case_spacing_or_full_stop(mark, case, pad, stop):
+    from attendance.cleaning import _is_absence
+
+    assert _is_absence(f"{pad}{case(mark)}{stop}{pad}")
+    assert parse_time(mark) is None  # never a time either
+
+
+@given(st.sampled_from(["x", "X", "1", "ja", "✓", "9-14", "9.30", "kl 10"]))
+def test_presence_marks_and_times_are_not_absence_marks(text):
+    from attendance.cleaning import _is_absence
+
+    assert not _is_absence(text)

@@ -25,9 +25,21 @@ import pyarrow.parquet as pq
 
 from .columns import header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
-from .parsing import is_blank_values, parse_date, parse_dates, parse_times
+from .parsing import (
+    date_order_evidence,
+    is_blank_values,
+    parse_date,
+    parse_dates,
+    parse_time,
+    parse_times,
+    time_to_offset,
+    weekday_name,
+    weekday_prefix,
+)
 from .pseudonym import Pseudonymiser, load_key, normalise_identifier
 from .readers import (
+    _TICK_RANGE,
+    ABSENCE_MARKS,
     RAW_VALUE_FIELDS,
     TOTAL_WORDS,
     Dataset,
@@ -43,6 +55,7 @@ from .readers import (
 from .schemas import ReferralsSchema, VisitsSchema
 
 DEFAULT_PARAMS: dict[str, Any] = {
+    "include_hidden_sheets": False,  # hidden sheets are accounted and logged, read only when true
     "missing_time_out": "median_stay",
     "time_out_before_in": "swap",
     "outside_opening_hours": "clip",
@@ -60,6 +73,7 @@ KEPT, MERGED, QUARANTINED, IGNORED = 0, 1, 2, 3
 STATUS_NAMES = ("kept", "merged", "quarantined", "ignored")
 # Rules that change a kept row; their names form `visits.flags` in this order.
 FLAG_RULES = (
+    "afternoon_hour",
     "time_out_before_time_in",
     "missing_time_out",
     "outside_opening_hours",
@@ -75,9 +89,13 @@ NAT = np.iinfo(np.int64).min
 NS_PER_MINUTE = 60_000_000_000
 NS_PER_DAY = 86_400_000_000_000
 CPR_PATTERN = re.compile(r"(?<!\d)\d{6}\s?-?\s?\d{4}(?!\d)")
-STAFF_COMMENT = re.compile(r"\b(?:personale|frivillig)", re.IGNORECASE)
+# Staff and volunteers are recognised by the name field only: listed in offers.yaml, or marked there with a
+# prefix (`Personale: Ida`, `Frivillig - Ole`) or the bare word. Words in a comment never decide it.
+STAFF_PREFIX = re.compile(
+    r"^\s*(?:personale|frivillig|medarbejder|ansat|praktikant)(?:\s*[:\-–]|\s*$)", re.IGNORECASE
+)
 LOG_COLUMNS = ["file", "sheet", "row", "column", "rule", "action", "detail"]
-ACCOUNTING_COLUMNS = ["file", "sheet", "rows_read", "kept", "merged", "quarantined", "ignored"]
+ACCOUNTING_COLUMNS = ["file", "sheet", "rows_read", "kept", "merged", "quarantined", "ignored", "note"]
 VISIT_COLUMNS = [
     "visit_id", "offer_id", "date", "citizen_key", "start", "end", "granularity", "on_closed_day", "is_trip",
     "flags", "source_file", "source_sheet", "source_row",
@@ -133,6 +151,10 @@ class CleanResult:
 
 def check_params(params: dict[str, Any] | None) -> dict[str, Any]:
     merged = {**DEFAULT_PARAMS, **(params or {})}
+    if not isinstance(merged["include_hidden_sheets"], bool):
+        raise InputError(
+            "clean.include_hidden_sheets must be true or false", file="params.yaml", fix="e.g. false"
+        )
     for key, allowed in CHOICES.items():
         if merged[key] not in allowed:
             raise InputError(
@@ -217,14 +239,16 @@ class QualityLog:
             )
         )
 
-    def add_sheet(self, file: str, sheet: str, rule: str, action: str, detail: str) -> None:
+    def add_sheet(
+        self, file: str, sheet: str, rule: str, action: str, detail: str, column: str = "", row: Any = pd.NA
+    ) -> None:
         self.parts.append(
             pd.DataFrame(
                 {
                     "file": [file],
                     "sheet": [sheet],
-                    "row": [pd.NA],
-                    "column": [""],
+                    "row": [row],
+                    "column": [column],
                     "rule": [rule],
                     "action": [action],
                     "detail": [detail],
@@ -244,10 +268,13 @@ class QualityLog:
 
 
 RULE_ORDER = (
+    "dataset_file", "skipped_file", "hidden_sheet", "sheet_layout", "unread_column", "date_order",
     "unsupported_file", "title_row", "header_row", "blank_row", "total_row", "no_marks", "offer_alias",
+    "absence_mark", "date_filled_down", "weekday_mismatch",
     "staff_or_volunteer", "cpr_in_citizen", "missing_citizen", "unparseable_date", "date_outside_period",
     "name_variant", "initials_resolved", "ambiguous_initials", "unparseable_time", "time_out_before_time_in",
     "missing_time_out", "implausible_duration", "outside_opening_hours", "closed_day", "exact_duplicate",
+    "afternoon_hour", "entirely_outside_opening_hours", "time_range_in_cell",
     "overlapping_visits", "day_only",
 )  # fmt: skip
 
@@ -342,6 +369,63 @@ def ignore_unmarked_rows(state: State) -> None:
     )
 
 
+def _is_absence(value: Any) -> bool:
+    return value is not None and " ".join(str(value).casefold().split()).rstrip(".") in ABSENCE_MARKS
+
+
+def ignore_absence_marks(state: State) -> None:
+    """`syg`, `afbud`, `/` … in a tick-list cell or the time-in cell (or as the whole comment of a row without
+    times) say the citizen was not there: not a visit, logged (`absence_mark`)."""
+    df = state.df
+    data = (df["kind"] == "data").to_numpy()
+    in_time = _category_lookup(df["time_in"], _is_absence).astype(bool)
+    state.drop(
+        data & in_time, IGNORED, "absence_mark", "time_in", "absence mark (syg, afbud, / …): not a visit"
+    )
+    no_times = is_blank_values(df["time_in"]) & is_blank_values(df["time_out"])
+    in_comment = _category_lookup(df["comment"], _is_absence).astype(bool)
+    state.drop(
+        data & no_times & in_comment,
+        IGNORED,
+        "absence_mark",
+        "comment",
+        "no times and the comment is an absence mark (syg, afbud …): not a visit",
+    )
+
+
+def log_sheet_readings(state: State, raw: RawRegistrations) -> None:
+    """One line per sheet saying how it was read (layout, header row, fields found, offer) and one per column
+    that was not read — never a silent choice. Details name fields, never cell values."""
+    for info in raw.sheets:
+        if info.layout == "empty":
+            continue
+        fields = sorted(info.headers)
+        parts = [f"{info.layout} layout", f"header row {info.header_row}", "fields " + ", ".join(fields)]
+        for name, columns in sorted(info.field_columns.items()):
+            if len(columns) > 1:
+                parts.append(f"{name} from {len(columns)} columns (the first filled cell from the left)")
+        if info.time_range_column:
+            parts.append("time in and out split from one time-range column")
+        if info.weekday_column:
+            parts.append("weekday column checked against the date, not read as the date")
+        if info.sheet_offer:
+            parts.append(f"offer {info.sheet_offer} from the {info.offer_source}")
+        if "offer" in info.headers:
+            parts.append("offer column per row")
+        state.log.add_sheet(info.file, info.sheet, "sheet_layout", "read", "; ".join(parts))
+        for column in info.unread_columns:
+            state.log.add_sheet(
+                info.file,
+                info.sheet,
+                "unread_column",
+                "ignored",
+                "column not read: not a known header name (add it to columns.yaml if it holds a field), or a "
+                "field this layout does not use",
+                column=column,
+                row=info.header_row,
+            )
+
+
 def assign_offers(
     state: State, matcher: OfferMatcher, offers: dict[str, Offer], raw: RawRegistrations
 ) -> np.ndarray:
@@ -366,6 +450,20 @@ def assign_offers(
             row=int(df["row"].iat[i]),
             column=str(state.log.headers["offer"][state.log.sheet_idx[i]]),
             fix="add the name to the offer's `aliases` in offers.yaml",
+        )
+    disagree = active & (cell_offer >= 0) & (sheet_offer >= 0) & (cell_offer != sheet_offer)
+    if disagree.any():
+        i = int(np.flatnonzero(disagree)[0])
+        file, sheet = str(df["file"].iat[i]), str(df["sheet"].iat[i])
+        source = next((s.offer_source for s in raw.sheets if (s.file, s.sheet) == (file, sheet)), "sheet")
+        raise InputError(
+            f"the offer column says {offer_ids[cell_offer[i]]} but the {source} says "
+            f"{offer_ids[sheet_offer[i]]}: two readings of the offer",
+            file=file,
+            sheet=sheet or None,
+            row=int(df["row"].iat[i]),
+            column=str(state.log.headers["offer"][state.log.sheet_idx[i]]),
+            fix="correct the offer cell, or the title/sheet/file name, so they agree",
         )
     offer_idx = np.where(cell_offer >= 0, cell_offer, sheet_offer).astype(np.int64)
     missing = active & (offer_idx < 0)
@@ -409,15 +507,17 @@ def assign_offers(
 
 
 def remove_staff_and_volunteers(state: State, offer_idx: np.ndarray, offers: dict[str, Offer]) -> None:
-    """Registrations of staff and volunteers are not citizens' visits."""
+    """Registrations of staff and volunteers are not citizens' visits: recognised by the name field only
+    (the offer's `staff_and_volunteers`, or a `Personale:`/`Frivillig:` prefix) — a comment such as
+    "Personalet hjalp med ansøgning" is a citizen's visit."""
     staff = np.zeros(len(state.df), dtype=bool)
     norm = pd.Index(state.citizen_norm)
     for i, offer in enumerate(offers.values()):
         names = [normalise_identifier(n) for n in offer.staff_and_volunteers]
         if names:
             staff |= (offer_idx == i) & norm.isin(names)[state.citizen_pos]
-    by_comment = _category_lookup(
-        state.df["comment"], lambda v: v is not None and bool(STAFF_COMMENT.search(str(v)))
+    by_prefix = _category_lookup(
+        state.df["citizen"], lambda v: v is not None and bool(STAFF_PREFIX.match(str(v)))
     )
     state.drop(
         staff,
@@ -428,11 +528,11 @@ def remove_staff_and_volunteers(state: State, offer_idx: np.ndarray, offers: dic
         action="removed",
     )
     state.drop(
-        by_comment,
+        by_prefix,
         IGNORED,
         "staff_or_volunteer",
-        "comment",
-        "comment says staff or volunteer",
+        "citizen",
+        "name field marked as staff or volunteer (Personale:/Frivillig:)",
         action="removed",
     )
 
@@ -450,10 +550,91 @@ def quarantine_missing_citizen(state: State) -> None:
     state.drop(is_blank_values(state.df["citizen"]), QUARANTINED, "missing_citizen", "citizen", "no citizen")
 
 
+def _date_order(state: State) -> np.ndarray:
+    """Per file: read numeric dates month first? Decided from the file's unambiguous values (`15/3` can only
+    be day first, `3/15` only month first); a file with both stops; a file with neither is day first, and
+    says so in the log when it has dates that could be read both ways (`3/4`)."""
+    df = state.df
+    cats = df["date"].cat.categories
+    evidence = np.array([date_order_evidence(c) for c in cats] + [0], dtype=np.int8)
+    if not evidence.any():  # no numeric dates that could be read two ways: every file is day first
+        return np.zeros(len(df["file"].cat.categories), dtype=bool)
+    ev = state.per_row("date", evidence)
+    file_codes = df["file"].cat.codes.to_numpy().astype(np.int64)
+    n_files = len(df["file"].cat.categories)
+    data = (df["kind"] == "data").to_numpy()
+    day_first = np.bincount(file_codes[data & (ev == 1)], minlength=n_files) > 0
+    month_first = np.bincount(file_codes[data & (ev == 2)], minlength=n_files) > 0
+    both = day_first & month_first
+    if both.any():
+        f = int(np.flatnonzero(both)[0])
+        i_day = int(np.flatnonzero((file_codes == f) & data & (ev == 1))[0])
+        i_month = int(np.flatnonzero((file_codes == f) & data & (ev == 2))[0])
+        raise InputError(
+            f"dates are written both day first (row {int(df['row'].iat[i_day])}) and month first "
+            f"(row {int(df['row'].iat[i_month])}), so a date such as 3/4 has two readings",
+            file=str(df["file"].iat[i_month]),
+            sheet=str(df["sheet"].iat[i_month]) or None,
+            row=int(df["row"].iat[i_month]),
+            column=str(state.log.headers["date"][state.log.sheet_idx[i_month]]),
+            fix="write every date of the file the same way, e.g. DD-MM-YYYY",
+        )
+    ambiguous = np.bincount(file_codes[data & (ev == 3)], minlength=n_files) > 0
+    for f in np.flatnonzero(ambiguous & ~day_first & ~month_first):
+        state.log.add_sheet(
+            str(df["file"].cat.categories[f]),
+            "",
+            "date_order",
+            "read",
+            "numeric dates read day first (DD/MM, the Danish default): no date in the file decides the order",
+        )
+    for f in np.flatnonzero(month_first):
+        state.log.add_sheet(
+            str(df["file"].cat.categories[f]),
+            "",
+            "date_order",
+            "read",
+            "numeric dates read month first (MM/DD): the file has dates that can only be read that way",
+        )
+    return month_first
+
+
+def _period_dates(state: State, dataset: Dataset, month_first: bool) -> np.ndarray:
+    """Each distinct date value parsed once (int64 ns per row). A date typed without a year (`ti 3/3`) takes
+    the year of the dataset period in which it falls: in a period across New Year, `5/1` is in the later
+    year (before: the first year, then quarantined as outside the period)."""
+    years = dataset.years
+    if len(years) == 1:
+        return parse_dates(state.df["date"], years, month_first).to_numpy().view(np.int64).copy()
+    start, end = dataset.period_start.value, dataset.period_end.value
+
+    def pick(value: Any) -> int:
+        found = [parse_date(value, (year,), month_first) for year in years]
+        values = {f.value for f in found if f is not None}
+        if len(values) <= 1:
+            return values.pop() if values else NAT
+        inside = sorted(v for v in values if start <= v <= end)
+        if len(inside) == 1:
+            return inside[0]
+        return NAT if inside else min(values)  # two years in the period: no single reading
+
+    table = np.array([pick(c) for c in state.df["date"].cat.categories] + [NAT], dtype=np.int64)
+    return state.per_row("date", table).copy()
+
+
 def parse_visit_dates(state: State, dataset: Dataset) -> np.ndarray:
-    """Dates as int64 ns; rows without a readable date or outside the dataset period are quarantined."""
-    dates = parse_dates(state.df["date"], dataset.years).to_numpy().view(np.int64)
+    """Dates as int64 ns; the day/month order per file (`_date_order`); a date written only on the first row
+    of a day (or merged down) filled down; the weekday of a `Dag` column or a prefix (`ti 3/3`) checked; rows
+    without a readable date or outside the dataset period are quarantined."""
+    df = state.df
+    month_first = _date_order(state)
+    dates = _period_dates(state, dataset, False)
+    file_codes = df["file"].cat.codes.to_numpy()
+    if month_first.any():
+        dates = np.where(month_first[file_codes], _period_dates(state, dataset, True), dates)
+    fill_down_dates(state, dates)
     state.drop(dates == NAT, QUARANTINED, "unparseable_date", "date", "not a date (raw value in quarantine)")
+    check_weekdays(state, dates)
     outside = (dates != NAT) & ((dates < dataset.period_start.value) | (dates > dataset.period_end.value))
     state.drop(
         outside,
@@ -463,6 +644,67 @@ def parse_visit_dates(state: State, dataset: Dataset) -> np.ndarray:
         f"outside the period {dataset.period_start.date()}..{dataset.period_end.date()}",
     )
     return dates
+
+
+def fill_down_dates(state: State, dates: np.ndarray) -> None:
+    """Long layout: a row with an empty date cell takes the date of the nearest row above in the same sheet
+    whose date cell is filled — if that date is readable (a total row, repeated header or unreadable date
+    above stops it). Covers dates written once per day and vertically merged date cells. Logged per row."""
+    df = state.df
+    blank = is_blank_values(df["date"])
+    long = (df["layout"] == "long").to_numpy()
+    fill = state.active & blank & long & (df["kind"] == "data").to_numpy()
+    if not fill.any():
+        return
+    source = ~blank & long
+    last = np.maximum.accumulate(np.where(source, np.arange(len(dates)), -1))
+    idx = np.flatnonzero(fill & (last >= 0))
+    src = last[idx]
+    sheet_idx = state.log.sheet_idx
+    good = (sheet_idx[src] == sheet_idx[idx]) & (dates[src] != NAT)
+    idx, src = idx[good], src[good]
+    if not len(idx):
+        return
+    dates[idx] = dates[src]
+    mask = np.zeros(len(dates), dtype=bool)
+    mask[idx] = True
+    detail = np.full(len(dates), "", dtype=object)
+    detail[idx] = "date taken from row " + pd.Series(df["row"].to_numpy()[src]).astype(str).to_numpy(
+        dtype=object
+    )
+    state.log.add(mask, "date_filled_down", "filled", "date", detail)
+
+
+DANISH_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+
+def check_weekdays(state: State, dates: np.ndarray) -> None:
+    """A weekday written beside the date (a `Dag` column) or before it (`ti 3/3`) must be that date's
+    weekday; when it is not, the row has two readings and is quarantined (`weekday_mismatch`)."""
+    df = state.df
+    prefixes = np.array(
+        [-1 if (w := weekday_prefix(c)) is None else w for c in df["date"].cat.categories] + [-1]
+    )
+    cats = df["weekday"].cat.categories
+    if not len(cats) and (prefixes < 0).all():  # no weekday written anywhere: nothing to check
+        return
+    weekday = (dates // NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday
+    written = state.per_row("date", prefixes)
+    if len(cats):
+        from_column = state.per_row(
+            "weekday", np.array([-1 if (w := weekday_name(c)) is None else w for c in cats] + [-1])
+        )
+        # the Dag column, where it is filled and disagrees, else the prefix
+        written = np.where((from_column >= 0) & (from_column != weekday), from_column, written)
+    wrong = (dates != NAT) & (written >= 0) & (written != weekday)
+    if not wrong.any():
+        return
+    names = np.array(DANISH_WEEKDAYS, dtype=object)
+    detail = np.full(len(dates), "", dtype=object)
+    detail[wrong] = (
+        "weekday written as " + names[written[wrong]] + ", but the date is a " + names[weekday[wrong]]
+    )
+    state.drop(wrong, QUARANTINED, "weekday_mismatch", "date", detail)
 
 
 def resolve_citizens(
@@ -550,6 +792,7 @@ def parse_visit_times(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     t_out = parse_times(df["time_out"]).to_numpy().view(np.int64).copy()
     in_blank = is_blank_values(df["time_in"])
     out_blank = is_blank_values(df["time_out"])
+    split_time_ranges(state, timed, t_in, t_out, out_blank)
     state.drop(timed & in_blank, QUARANTINED, "unparseable_time", "time_in", "time in is empty")
     state.drop(
         timed & (t_in == NAT),
@@ -566,6 +809,35 @@ def parse_visit_times(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         "time out is not a time (raw value in quarantine)",
     )
     return timed, t_in, t_out
+
+
+def _range_offsets(value: Any) -> tuple[int, int]:
+    """`9.30-14`, `kl 9 - 13` in one cell → (time in, time out) as ns since midnight; (NAT, NAT) otherwise."""
+    match = _TICK_RANGE.match(value) if isinstance(value, str) else None
+    if not match:
+        return NAT, NAT
+    start, end = time_to_offset(parse_time(match[1])), time_to_offset(parse_time(match[2]))
+    return (NAT, NAT) if start is None or end is None else (start, end)
+
+
+def split_time_ranges(
+    state: State, timed: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, out_blank: np.ndarray
+) -> None:
+    """A range typed in the time-in cell with the time-out cell empty (`Ind: 9.30-14`) is both times: split,
+    logged (`time_range_in_cell`). Per distinct value, so 10 million rows cost nothing extra."""
+    cats = state.df["time_in"].cat.categories
+    pairs = [_range_offsets(c) for c in cats]
+    if not any(a != NAT for a, _ in pairs):
+        return
+    starts = state.per_row("time_in", np.array([a for a, _ in pairs] + [NAT], dtype=np.int64))
+    ends = state.per_row("time_in", np.array([b for _, b in pairs] + [NAT], dtype=np.int64))
+    split = state.active & timed & out_blank & (starts != NAT)
+    t_in[split] = starts[split]
+    t_out[split] = ends[split]
+    out_blank[split] = False
+    state.log.add(
+        split, "time_range_in_cell", "split", "time_in", "a time range in the time-in cell: both times"
+    )
 
 
 _DATETIME_TEXT = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}[ tT]\d{1,2}:\d{2}")
@@ -603,6 +875,58 @@ def quarantine_stays_across_days(
         "time_out",
         f"time in and time out on different days: stay longer than {max_stay_ns / 3.6e12:g} hours",
     )
+
+
+NS_PER_HOUR = 60 * NS_PER_MINUTE
+
+
+def read_afternoon_hours(
+    state: State,
+    timed: np.ndarray,
+    t_in: np.ndarray,
+    t_out: np.ndarray,
+    is_open: np.ndarray,
+    open_ns: np.ndarray,
+    close_ns: np.ndarray,
+) -> None:
+    """`Gik 2.15` after `Kom 10.30`: staff type afternoon hours as 1–3. On an opening day, a time before
+    12:00 that is before the day's opening while the same time + 12 h lies within the opening hours is read
+    as the afternoon time — when that makes time out come after time in (00:xx is never moved). Flagged
+    for review."""
+    half_day = 12 * NS_PER_HOUR
+    # candidates first (a time typed before opening), then the rule on those few rows only
+    early = (t_in < open_ns) | ((t_out < open_ns) & (t_out != NAT))
+    rows = np.flatnonzero(early & state.active & timed & is_open)
+    n = len(t_in)
+    move_in, move_out = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if not len(rows):
+        return
+    a_in, a_out, o, c = t_in[rows], t_out[rows], open_ns[rows], close_ns[rows]
+
+    def afternoon(t: np.ndarray) -> np.ndarray:
+        later = t + half_day
+        return (t != NAT) & (t >= NS_PER_HOUR) & (t < half_day) & (t < o) & (later >= o) & (later <= c)
+
+    m_in, m_out = afternoon(a_in), afternoon(a_out)
+    new_in = np.where(m_in, a_in + half_day, a_in)
+    new_out = np.where(m_out, a_out + half_day, a_out)
+    consistent = (new_out == NAT) | (new_out > new_in)
+    move_in[rows] = m_in & consistent
+    move_out[rows] = m_out & consistent
+    for mask, times, column, what in (
+        (move_in, t_in, "time_in", "time in"),
+        (move_out, t_out, "time_out", "time out"),
+    ):
+        if not mask.any():
+            continue
+        idx = np.flatnonzero(mask)
+        detail = np.full(len(times), "", dtype=object)
+        detail[idx] = [
+            f"{what} read as {_fmt_offset(t + 12 * NS_PER_HOUR)} (typed before opening; open until {_fmt_offset(c)})"
+            for t, c in zip(times[idx], close_ns[idx], strict=True)
+        ]
+        times[idx] += 12 * NS_PER_HOUR
+        state.flag(mask, "afternoon_hour", "read as afternoon", column, detail)
 
 
 def fix_time_out_before_in(
@@ -761,12 +1085,14 @@ def apply_opening_hours(
     outside = candidates & ((t_in < open_ns) | (t_out > close_ns))
     wholly = outside & ((t_out <= open_ns) | (t_in >= close_ns))
     partly = outside & ~wholly
-    state.flag(
+    # kept with its times as typed (an evening event, or a typing error): flagged and listed for review
+    state.flags[wholly] |= FLAG_BIT["outside_opening_hours"]
+    state.log.add(
         wholly,
-        "outside_opening_hours",
+        "entirely_outside_opening_hours",
         "kept",
         "time_in",
-        "entirely outside opening hours, kept as registered",
+        "entirely outside opening hours, kept as registered (check the times)",
     )
     if how == "clip":
         hours = np.array(
@@ -1001,18 +1327,25 @@ def clean_dataset(
     key = load_key(raw_dir)
     aliases = read_citizen_aliases(raw_dir)
     referrals_raw = read_referrals(raw_dir, offers, dataset)
-    raw = read_registrations(raw_dir, offers, dataset)
+    raw = read_registrations(raw_dir, offers, dataset, params["include_hidden_sheets"])
     pa.default_memory_pool().release_unused()  # hand the CSV reader's buffers back before cleaning
     registrations, _ = load_column_aliases(raw_dir)
     lookup = header_lookup(registrations)
 
     state = State(raw)
-    for skipped in raw.skipped_files:
-        state.log.add_sheet(skipped, "", "unsupported_file", "ignored", "not .xlsx or .csv")
+    for skipped in raw.skipped:
+        if skipped.rule != "dataset_file":
+            state.log.add_sheet(skipped.file, skipped.sheet, skipped.rule, "ignored", skipped.note)
+    for file, sheet in raw.hidden_read:
+        state.log.add_sheet(
+            file, sheet, "hidden_sheet", "read", "hidden sheet read (clean.include_hidden_sheets)"
+        )
     ignore_title_and_header_rows(state, lookup)
     ignore_blank_rows(state)
     ignore_total_rows(state)
     ignore_unmarked_rows(state)
+    ignore_absence_marks(state)
+    log_sheet_readings(state, raw)
     matcher = OfferMatcher(offers)
     offer_idx = assign_offers(state, matcher, offers, raw)
     remove_staff_and_volunteers(state, offer_idx, offers)
@@ -1025,9 +1358,10 @@ def clean_dataset(
     timed, t_in, t_out = parse_visit_times(state)
     max_stay_ns = int(params["max_stay_hours"] * 3.6e12)
     quarantine_stays_across_days(state, timed, t_in, t_out, max_stay_ns)
-    fix_time_out_before_in(state, timed, t_in, t_out, params["time_out_before_in"])
     calendar = opening_calendar(offers, dataset)
     is_open, open_ns, close_ns, why_closed = calendar.lookup(offer_idx, dates)
+    read_afternoon_hours(state, timed, t_in, t_out, is_open, open_ns, close_ns)
+    fix_time_out_before_in(state, timed, t_in, t_out, params["time_out_before_in"])
     imputed = impute_missing_time_out(
         state,
         timed,
@@ -1192,11 +1526,18 @@ def _accounting(state: State, raw: RawRegistrations) -> pd.DataFrame:
     counted.insert(0, "file", [k[0] for k in log.sheet_keys])
     counted.insert(1, "sheet", [k[1] for k in log.sheet_keys])
     sheets = pd.DataFrame(
-        [(s.file, s.sheet, s.rows_read) for s in raw.sheets], columns=["file", "sheet", "rows_read"]
+        [(s.file, s.sheet, s.rows_read, "hidden sheet, read" if s.hidden else "") for s in raw.sheets],
+        columns=["file", "sheet", "rows_read", "note"],
     )
-    table = sheets.merge(counted, on=["file", "sheet"], how="left").fillna(0)
+    table = sheets.merge(counted, on=["file", "sheet"], how="left")
+    # files and sheets not read: one line each, 0 rows, with why (every file of the folder is accounted)
+    skipped = pd.DataFrame(
+        [(s.file, s.sheet, 0, s.note) for s in raw.skipped], columns=["file", "sheet", "rows_read", "note"]
+    )
+    if len(skipped):
+        table = pd.concat([table, skipped], ignore_index=True)
     for name in ("rows_read", *STATUS_NAMES):
-        table[name] = table[name].astype(np.int64)
+        table[name] = table[name].fillna(0).astype(np.int64)
     broken = table["rows_read"] != table[list(STATUS_NAMES)].sum(axis=1)
     if broken.any() or int(table["rows_read"].sum()) != len(state.df):
         bad = table[broken].head(1).to_dict("records")

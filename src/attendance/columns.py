@@ -21,6 +21,8 @@ COLUMN_ALIASES: dict[str, list[str]] = {
     "citizen": ["Navn", "Borger", "Initialer", "ID", "Borger-ID", "Name"],
     "time_in": ["Ind", "Kom", "Mødt", "Mødt ind", "Tid ind", "Fra", "Start"],
     "time_out": ["Ud", "Gik", "Gået", "Tid ud", "Til", "Slut"],
+    # one column holding both times as a range (`9.30-14`, `kl 9 - 13`): split into time in and time out
+    "time_range": ["Tid", "Tidsrum", "Tidspunkt", "Klokken", "Kl", "Fremmødt kl"],
     "comment": ["Bemærkning", "Kommentar", "Aktivitet", "Note", "Bemærkninger"],
     "offer": ["Tilbud", "Sted"],
 }

@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -72,6 +73,7 @@ class DatasetParams(_Section):
 
 
 class CleanParams(_Section):
+    include_hidden_sheets: StrictBool = False  # hidden sheets are accounted and logged; true reads them too
     missing_time_out: Literal["closing_time", "median_stay", "quarantine"]
     time_out_before_in: Literal["swap", "quarantine"]
     outside_opening_hours: Literal["clip", "keep"]

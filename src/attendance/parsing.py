@@ -23,14 +23,23 @@ DANISH_MONTHS = {
     "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9,
     "oktober": 10, "okt": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
 }  # fmt: skip
-# Weekday prefixes such as `man 2/3`, `mandag d. 2/3`, `tirs. 3.3.` are dropped before parsing.
+# Weekday prefixes such as `man 2/3`, `mandag d. 2/3`, `tirs. 3.3.`, two-letter `ti 3/3`, `fr 6/3`, and a bare
+# `d. 9/3` are dropped before parsing; `weekday_prefix` gives the weekday they name (checked against the date).
+WEEKDAY_WORDS = {
+    "mandag": 0, "tirsdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lørdag": 5, "søndag": 6,
+    "tirs": 1, "tors": 3, "man": 0, "tir": 1, "ons": 2, "tor": 3, "fre": 4, "lør": 5, "lor": 5, "søn": 6,
+    "son": 6, "ma": 0, "ti": 1, "on": 2, "to": 3, "fr": 4, "lø": 5, "lo": 5, "sø": 6, "so": 6,
+}  # fmt: skip
+_LONG_WEEKDAYS = (
+    "mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag|tirs|tors|man|tir|ons|tor|fre|lør|lor|søn|son"
+)
 _WEEKDAY_PREFIX = re.compile(
-    r"^(?:mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag|tirs|tors|man|tir|ons|tor|fre|lør|lor|søn|son)"
-    r"\.?\s*(?:(?:den|d)\.?\s*)?"
+    rf"^(?:(?P<long>{_LONG_WEEKDAYS})\.?\s*|(?P<short>ma|ti|on|to|fr|lø|lo|sø|so)(?:\.\s*|\s+))?"
+    r"(?:(?:den|d)\.\s*|den\s+|d\s+)?(?=\d)"
 )
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{2}|\d{4}))?\.?$")
-_TEXT_DATE = re.compile(r"^(\d{1,2})\.?\s*([a-zæøå]+)\.?(?:\s*(\d{4}|\d{2}))?$")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:(?:\s*[-/.]\s*|\s+)(\d{2}|\d{4}))?\.?$")
+_TEXT_DATE = re.compile(r"^(\d{1,2})\.?\s*[-/]?\s*([a-zæøå]+)\.?(?:\s*[-/]?\s*(\d{4}|\d{2}))?$")
 _SERIAL = re.compile(r"^\d{5}(?:[.,]\d+)?$")
 
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{1,2})(?:[:.](\d{2}))?$")
@@ -69,11 +78,58 @@ def _from_serial(serial: float) -> pd.Timestamp | None:
     return pd.Timestamp(EXCEL_EPOCH + dt.timedelta(days=int(math.floor(serial))))
 
 
-def parse_date(value: object, years: Iterable[int] = ()) -> pd.Timestamp | None:
+def _date_text(value: object) -> str | None:
+    if _is_blank(value) or not isinstance(value, str):
+        return None
+    return " ".join(value.strip().casefold().split())
+
+
+def weekday_prefix(value: object) -> int | None:
+    """The weekday (0 = Monday) named before a typed date (`ti 3/3` → 1), or None."""
+    text = _date_text(value)
+    if text is None:
+        return None
+    match = _WEEKDAY_PREFIX.match(text)
+    if not match:
+        return None
+    word = match["long"] or match["short"]
+    return WEEKDAY_WORDS[word] if word else None
+
+
+def weekday_name(value: object) -> int | None:
+    """A cell holding only a weekday (`mandag`, `Man.`, `ti`) → 0..6, else None (a `Dag` column)."""
+    text = _date_text(value)
+    if text is None:
+        return None
+    return WEEKDAY_WORDS.get(text.rstrip("."))
+
+
+def date_order_evidence(value: object) -> int:
+    """What a typed numeric date says about day/month order: 1 = only day-first is possible (`15/3`),
+    2 = only month-first (`3/15`), 3 = both readings possible and different (`3/4`), 0 = not a numeric date
+    (or the same either way, `5/5`)."""
+    text = _date_text(value)
+    if text is None:
+        return 0
+    match = _NUMERIC_DATE.match(_WEEKDAY_PREFIX.sub("", text).strip())
+    if not match:
+        return 0
+    first, second = int(match[1]), int(match[2])
+    if first > 12 and 1 <= second <= 12:
+        return 1
+    if second > 12 and 1 <= first <= 12:
+        return 2
+    if first != second and 1 <= first <= 12 and 1 <= second <= 12:
+        return 3
+    return 0
+
+
+def parse_date(value: object, years: Iterable[int] = (), month_first: bool = False) -> pd.Timestamp | None:
     """A date (midnight) from any variant staff type, or None.
 
     `years` are the candidate years for dates typed without one (`man 2/3`); the caller passes the dataset
     period's years and checks the result against the period. Without candidates such dates are unparseable.
+    `month_first` reads numeric dates as month/day (a file whose dates say so, see `date_order_evidence`).
     """
     years = tuple(years)
     if _is_blank(value):
@@ -95,8 +151,9 @@ def parse_date(value: object, years: Iterable[int] = ()) -> pd.Timestamp | None:
     text = _WEEKDAY_PREFIX.sub("", text).strip()
     match = _NUMERIC_DATE.match(text)
     if match:
+        day, month = (int(match[2]), int(match[1])) if month_first else (int(match[1]), int(match[2]))
         for year in _year(match[3], years):
-            parsed = _make_date(year, int(match[2]), int(match[1]))
+            parsed = _make_date(year, month, day)
             if parsed is not None:
                 return parsed
         return None
@@ -193,11 +250,11 @@ def _codes_and_uniques(values: pd.Series) -> tuple[np.ndarray, pd.Index | np.nda
     return codes, uniques
 
 
-def parse_dates(values: pd.Series, years: Iterable[int] = ()) -> pd.Series:
+def parse_dates(values: pd.Series, years: Iterable[int] = (), month_first: bool = False) -> pd.Series:
     """Column version of `parse_date`: datetime64[ns] at midnight, NaT where blank or unreadable."""
     years = tuple(years)
     codes, uniques = _codes_and_uniques(values)
-    parsed = [parse_date(u, years) for u in uniques]
+    parsed = [parse_date(u, years, month_first) for u in uniques]
     lookup = np.array(
         [p.value if p is not None else np.iinfo(np.int64).min for p in parsed] + [np.iinfo(np.int64).min],
         dtype=np.int64,

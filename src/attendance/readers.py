@@ -30,7 +30,7 @@ from pyarrow import csv as pacsv
 
 from .columns import REGISTRATION_FIELDS, header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
-from .parsing import parse_date, parse_dates, parse_time
+from .parsing import parse_date, parse_dates, parse_time, weekday_name
 from .yamlio import load_yaml_file
 
 HEADER_SEARCH_ROWS = 30
@@ -39,7 +39,13 @@ TOTAL_WORDS = frozenset({"ialt", "total", "sum", "samlet", "totalt"})
 TICK_PRESENT = frozenset({"x", "1", "✓", "✔", "√", "ja", "j"})
 TICK_ABSENT = frozenset({"0", "-", "–"})
 _TICK_RANGE = re.compile(
-    r"^\s*(?:kl\.?\s*)?(\d{1,2}(?:[.:,]\d{1,2})?)\s*[-–]\s*(\d{1,2}(?:[.:,]\d{1,2})?)\s*$"
+    r"^\s*(?:kl\.?\s*)?(\d{1,2}(?:[.:,]\d{1,2})?)\s*(?:[-–—]|til)\s*(?:kl\.?\s*)?(\d{1,2}(?:[.:,]\d{1,2})?)\s*$",
+    re.IGNORECASE,
+)
+# The same for a whole `Tid` column (Arrow's RE2 dialect): `9.30-14`, `kl 9 - 13`, `9:30–14:00`, `9 til 13`.
+_RANGE_RE2 = (
+    r"^\s*(?:(?i:kl)\.?\s*)?(?P<time_in>\d{1,2}(?:[.:,]\d{1,2})?)\s*(?:[-–—]|(?i:til))\s*(?:(?i:kl)\.?\s*)?"
+    r"(?P<time_out>\d{1,2}(?:[.:,]\d{1,2})?)\s*$"
 )
 WEEKDAYS = {
     "mandag": 0, "man": 0, "monday": 0, "tirsdag": 1, "tir": 1, "tuesday": 1, "onsdag": 2, "ons": 2,
@@ -47,7 +53,15 @@ WEEKDAYS = {
     "lørdag": 5, "lør": 5, "saturday": 5, "søndag": 6, "søn": 6, "sunday": 6,
 }  # fmt: skip
 RAW_VALUE_FIELDS = ("date", "citizen", "time_in", "time_out", "comment", "offer")
-REGISTRATION_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt"}
+REGISTRATION_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".csv", ".txt"}
+# Cell texts in a tick list (or a time-in cell) that say the citizen was NOT there: not visits, logged as
+# `absence_mark`. `X` is a visit (the usual tick); `0`, `-` and an empty cell are no mark at all.
+ABSENCE_MARKS = frozenset(
+    {
+        "/", "\\", "syg", "sygdom", "sygemeldt", "afbud", "afb", "meldt afbud", "fri", "ferie", "fravær",
+        "udeblevet", "udeblev", "ude", "ikke mødt", "ikke kommet", "mødte ikke", "kom ikke", "aflyst", "lukket",
+    }
+)  # fmt: skip
 CATEGORY_COLUMNS = (
     "file",
     "sheet",
@@ -122,13 +136,35 @@ class SheetInfo:
     headers: dict[str, str] = field(default_factory=dict)  # field -> header text as written in the sheet
     sheet_offer: str | None = None
     offer_source: str | None = None  # title row | sheet name | file name
+    hidden: bool = False  # a hidden sheet read because clean.include_hidden_sheets is true
+    weekday_column: str | None = None  # a `Dag` column of weekday names beside the date (checked, not read)
+    time_range_column: str | None = None  # one `Tid` column holding ranges like 9.30-14 (split in two)
+    unread_columns: list[str] = field(default_factory=list)  # headers (or letters) of columns not read
+    # field -> every column read for it (header as written, or the letter), left to right; several columns only
+    # for citizen and comment (long layout: the first filled cell from the left wins)
+    field_columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Skipped:
+    """A file or sheet that is not read, with why: it still gets a line in accounting.csv."""
+
+    file: str
+    sheet: str
+    rule: str  # quality-log rule: unsupported_file | skipped_file | hidden_sheet | dataset_file
+    note: str
 
 
 @dataclass
 class RawRegistrations:
     records: pd.DataFrame
     sheets: list[SheetInfo]
-    skipped_files: list[str]
+    skipped: list[Skipped] = field(default_factory=list)
+    hidden_read: list[tuple[str, str]] = field(default_factory=list)  # hidden sheets read (param on)
+
+    @property
+    def skipped_files(self) -> list[str]:
+        return [s.file for s in self.skipped if s.rule == "unsupported_file"]
 
 
 # --------------------------------------------------------------------------------------------- small files
@@ -331,6 +367,14 @@ class OfferMatcher:
     def match(self, text: Any) -> str | None:
         return self.exact.get(normalise_header(text))
 
+    def find_all(self, text: Any) -> set[str]:
+        """Every offer with an alias in `text`; an alias inside a longer found alias does not count
+        (`nord` inside `nordhuset`)."""
+        haystack = normalise_header(text)
+        found = [alias for alias, _ in self.by_length if len(alias) >= 2 and alias in haystack]
+        kept = [a for a in found if not any(a != b and a in b for b in found)]
+        return {self.exact[a] for a in kept}
+
     def find_in(self, text: Any) -> str | None:
         """The offer whose longest alias occurs in `text` (title rows, sheet and file names)."""
         haystack = normalise_header(text)
@@ -412,11 +456,74 @@ def _check_workbook_container(path: Path, rel: str) -> None:
     )
 
 
-def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table]]:
+# cell XML as Excel, LibreOffice and openpyxl write it, or with a namespace prefix (`<x:c>`, .NET OpenXML SDK)
+_FORMULA_CELL = re.compile(rb"<(?:\w+:)?f[ >/]")
+_XML_CELL = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(?:/>|>(.*?)</\1c>)", re.S)
+_XML_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_XML_TYPE = re.compile(rb'\bt="(\w+)"')
+_XML_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+
+
+def _worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip member holding its cells (from xl/workbook.xml and its relationships)."""
+    import xml.etree.ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    book = ET.fromstring(archive.read("xl/workbook.xml"))
+    return {
+        sheet.get("name"): targets.get(sheet.get(f"{rel_ns}id"), "") for sheet in book.iter(f"{main}sheet")
+    }
+
+
+def _check_formula_values(path: Path, rel: str) -> None:
+    """A formula cell without a saved result (a file written by a program and never opened in Excel) would read
+    as empty: stop instead of guessing. Read from the sheet XML: a `<f>` with no (or an empty) `<v>`, unless
+    the cell is a text result (`t="str"`: Excel's saved empty string)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            parts = _worksheet_parts(archive)
+            for sheet, member in parts.items():
+                if member not in names:
+                    continue
+                data = archive.read(member)
+                if not _FORMULA_CELL.search(data):
+                    continue
+                for match in _XML_CELL.finditer(data):
+                    inner = match[3] or b""
+                    if not _FORMULA_CELL.search(inner) or _XML_VALUE.search(inner):
+                        continue
+                    kind = _XML_TYPE.search(match[2])
+                    if kind and kind[1] in (b"str", b"inlineStr"):
+                        continue
+                    ref = _XML_REF.search(match[2])
+                    raise InputError(
+                        "a formula cell has no saved value (the file was written by a program and never "
+                        "calculated), so its value is unknown",
+                        file=rel,
+                        sheet=sheet,
+                        row=int(ref[2]) if ref else None,
+                        column=ref[1].decode() if ref else None,
+                        fix="open the file in Excel (or LibreOffice) and save it, so the formula results are "
+                        "stored; or type the values instead of formulas",
+                    )
+    except (zipfile.BadZipFile, KeyError, SyntaxError):
+        return  # openpyxl's own error (below) names the file; this check only looks for formulas
+
+
+def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table, bool]]:
+    """(sheet name, grid, hidden?) for every sheet, in workbook order."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     _check_workbook_container(path, rel)
+    _check_formula_values(path, rel)
     try:
         workbook = openpyxl.load_workbook(path, data_only=True, read_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
@@ -428,17 +535,68 @@ def _xlsx_grids(path: Path, rel: str) -> list[tuple[str, pa.Table]]:
     grids = []
     try:
         for sheet in workbook.worksheets:
+            hidden = sheet.sheet_state != "visible"
             if sheet.max_row < 1 or sheet.max_column < 1:
-                grids.append((sheet.title, _empty_grid()))
+                grids.append((sheet.title, _empty_grid(), hidden))
                 continue
             rows = list(
                 sheet.iter_rows(
                     min_row=1, min_col=1, max_row=sheet.max_row, max_col=sheet.max_column, values_only=True
                 )
             )
-            grids.append((sheet.title, _grid_from_rows(rows)))
+            grids.append((sheet.title, _grid_from_rows(rows), hidden))
     finally:
         workbook.close()
+    return grids
+
+
+def _ods_hidden_tables(path: Path) -> set[str]:
+    """Names of the tables of an .ods file whose style says `table:display="false"` (hidden sheets)."""
+    from odf.namespaces import TABLENS
+    from odf.opendocument import load
+
+    document = load(str(path))
+    hidden_styles = set()
+    for style in document.automaticstyles.childNodes:
+        for child in getattr(style, "childNodes", []):
+            if child.attributes.get((TABLENS, "display")) == "false":
+                hidden_styles.add(
+                    style.attributes.get(("urn:oasis:names:tc:opendocument:xmlns:style:1.0", "name"))
+                )
+    names = set()
+    for table in document.spreadsheet.childNodes:
+        if table.attributes.get((TABLENS, "style-name")) in hidden_styles:
+            names.add(table.attributes.get((TABLENS, "name")))
+    return names
+
+
+def _ods_grids(path: Path, rel: str) -> list[tuple[str, pa.Table, bool]]:
+    """An OpenDocument spreadsheet (LibreOffice): every sheet's stored cell values, via pandas and odfpy."""
+    try:
+        import odf  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - odfpy is a dependency
+        raise InputError(
+            "cannot read .ods files: the odfpy package is not installed",
+            file=rel,
+            fix="run `make setup` (installs odfpy), or save the file as .xlsx",
+        ) from exc
+    if path.stat().st_size == 0:
+        raise InputError(
+            "the workbook is empty (0 bytes)", file=rel, fix="copy the file again from where it is kept"
+        )
+    try:
+        frames = pd.read_excel(path, engine="odf", sheet_name=None, header=None, dtype=object)
+        hidden = _ods_hidden_tables(path)
+    except Exception as exc:  # odfpy raises many kinds of errors on a broken file
+        raise InputError(
+            f"cannot read the OpenDocument spreadsheet ({exc.__class__.__name__})",
+            file=rel,
+            fix="open it in LibreOffice or Excel and save it again (as .ods or .xlsx)",
+        ) from exc
+    grids = []
+    for name, frame in frames.items():
+        rows = [tuple(r) for r in frame.itertuples(index=False, name=None)]
+        grids.append((str(name), _grid_from_rows(rows) if rows else _empty_grid(), str(name) in hidden))
     return grids
 
 
@@ -598,7 +756,7 @@ def _find_header(grid: pa.Table, lookup: dict[str, str], years: tuple[int, ...])
             name = lookup.get(normalise_header(value))
             if name is not None:
                 fields[column] = name
-            elif parse_date(value, years) is not None:
+            elif parse_date(value, years) is not None or parse_date(value, years, True) is not None:
                 dates[column] = value
         has_citizen = "citizen" in fields.values()
         if has_citizen and len(dates) >= MIN_TICK_DATE_COLUMNS:
@@ -616,20 +774,25 @@ def _column_letter(index: int) -> str:
 
 def _sheet_offer(
     matcher: OfferMatcher, title_cells: list[Any], sheet: str, rel: str, is_csv: bool
-) -> tuple[str | None, str | None]:
-    for cell in title_cells:
-        if isinstance(cell, str):
-            found = matcher.find_in(cell)
-            if found:
-                return found, "title row"
+) -> tuple[str | None, str | None, str | None]:
+    """(offer, where it was read, conflict): the title rows, the sheet name and the file name must agree —
+    when they name different offers (or one names two), there are two readings and the caller stops."""
+    sources = [("title row", [c for c in title_cells if isinstance(c, str)])]
     if not is_csv:
-        found = matcher.find_in(sheet)
-        if found:
-            return found, "sheet name"
-    found = matcher.find_in(Path(rel).stem)
-    if found:
-        return found, "file name"
-    return None, None
+        sources.append(("sheet name", [sheet]))
+    sources.append(("file name", [Path(rel).stem]))
+    found: dict[str, str] = {}  # offer -> first source naming it
+    for source, texts in sources:
+        for text in texts:
+            for offer in sorted(matcher.find_all(text)):
+                found.setdefault(offer, source)
+    if not found:
+        return None, None, None
+    if len(found) > 1:
+        named = ", ".join(f"{offer} (in the {source})" for offer, source in found.items())
+        return None, None, f"more than one offer is named in the title rows, sheet name or file name: {named}"
+    ((offer, source),) = found.items()
+    return offer, source, None
 
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -637,7 +800,7 @@ RECORD_SCHEMA = pa.schema(
     [
         ("file", _DICT), ("sheet", _DICT), ("row", pa.int64()), ("cell", _DICT), ("kind", _DICT),
         ("layout", _DICT), ("granularity", _DICT), ("sheet_offer", _DICT),
-        *[(name, _DICT) for name in RAW_VALUE_FIELDS],
+        *[(name, _DICT) for name in RAW_VALUE_FIELDS], ("weekday", _DICT),
     ]
 )  # fmt: skip
 
@@ -687,11 +850,29 @@ def _records(n: int, rel: str, sheet: str, layout: str, sheet_offer: str | None,
     )
 
 
-def _long_records(grid: pa.Table, header: _Header, rel: str, sheet: str, offer: str | None) -> pa.Table:
+def _long_records(
+    grid: pa.Table,
+    header: _Header,
+    rel: str,
+    sheet: str,
+    offer: str | None,
+    weekday_column: int | None = None,
+) -> pa.Table:
     n = grid.num_rows
     by_field: dict[str, list[int]] = {}
     for column, name in sorted(header.columns.items()):
         by_field.setdefault(name, []).append(column)
+    extra: dict[str, Any] = {}
+    if weekday_column is not None:
+        extra["weekday"] = grid.column(weekday_column)
+    if "time_range" in by_field:
+        # one `Tid` column of ranges: split into time in and time out; a cell that is not a range stays
+        # whole as the time in (a lone time, or an absence mark)
+        whole = grid.column(by_field.pop("time_range")[0])
+        parts = pc.extract_regex(whole, _RANGE_RE2)
+        is_range = pc.fill_null(pc.is_valid(parts), False)
+        extra["time_in"] = pc.if_else(is_range, pc.struct_field(parts, [0]), whole)
+        extra["time_out"] = pc.if_else(is_range, pc.struct_field(parts, [1]), pa.scalar(None, pa.string()))
     kind = np.zeros(n, dtype=np.int32)  # data
     kind[: header.row_index] = 1  # title
     kind[header.row_index] = 2  # header
@@ -713,6 +894,7 @@ def _long_records(grid: pa.Table, header: _Header, rel: str, sheet: str, offer: 
         kind=pa.DictionaryArray.from_arrays(pa.array(kind), pa.array(["data", "title", "header"])),
         granularity=_constant(n, "timed"),
         **values,
+        **extra,
     )
 
 
@@ -825,19 +1007,106 @@ def _read_sheet(
             fix="add a header row such as Dato, Navn, Ind, Ud, or add your column names to columns.yaml",
         )
     header_cells = _row_texts(grid, 1, header.row_index)[0]
+    body_start = header.row_index + 1
+    where = {"file": rel, "sheet": sheet or None, "row": header.row_index + 1}
+
+    def label(column: int) -> str:
+        text = header_cells[column]
+        return (
+            f"'{text}' (column {_column_letter(column)})"
+            if text is not None
+            else f"column {_column_letter(column)}"
+        )
+
+    def has_values(column: int) -> bool:
+        part = grid.column(column).slice(body_start)
+        return part.null_count < len(part)
+
+    weekday_col = None
+    if header.layout == "long":
+        date_cols = [c for c, f in sorted(header.columns.items()) if f == "date"]
+        weekdays = [c for c in date_cols if _is_weekday_column(grid, c, body_start, lookup)]
+        if weekdays and len(weekdays) == len(date_cols):
+            raise InputError(
+                f"the date column {label(weekdays[0])} holds weekday names, not dates",
+                column=str(header_cells[weekdays[0]]),
+                fix="add a Dato column with the dates (a Dag column of weekdays is then only checked against it)",
+                **where,
+            )
+        if weekdays:
+            weekday_col = weekdays[0]
+            for c in weekdays:
+                del header.columns[c]
+    # one column per field, except citizen (Navn/Initialer: first non-empty wins) and comment (joined reading)
+    by_field: dict[str, list[int]] = {}
+    for column, name in sorted(header.columns.items()):
+        by_field.setdefault(name, []).append(column)
+    # a tick list reads only citizen, comment and offer (the first column of each): only the offer must be one
+    single = ("offer",) if header.layout == "tick" else ("date", "time_in", "time_out", "time_range", "offer")
+    for name, columns in by_field.items():
+        if name in single and len(columns) > 1:
+            raise InputError(
+                f"two columns could be the {name.replace('_', ' ')}: "
+                + " and ".join(label(c) for c in columns),
+                fix="rename or delete one of them, so each field has one column (see docs/raw_format.md)",
+                **where,
+            )
+    if (
+        header.layout == "long"
+        and "time_range" in by_field
+        and ("time_in" in by_field or "time_out" in by_field)
+    ):
+        other = by_field.get("time_in", by_field.get("time_out"))[0]
+        raise InputError(
+            f"both a time-range column {label(by_field['time_range'][0])} and a time column {label(other)}",
+            fix="keep either one Tid column with ranges (9.30-14) or separate Ind and Ud columns",
+            **where,
+        )
     fields = set(header.columns.values())
+    if "time_range" in fields and header.layout == "long":
+        fields |= {"time_in", "time_out"}
     required = ("citizen",) if header.layout == "tick" else ("date", "citizen", "time_in")
     missing = [name for name in required if name not in fields]
     if missing:
         raise InputError(
             f"missing required column(s) {', '.join(missing)} in the header row",
-            file=rel,
-            sheet=sheet or None,
-            row=header.row_index + 1,
             fix="add the column, or add its header name to columns.yaml (see docs/raw_format.md)",
+            **where,
         )
+    # columns that are not read: never in silence (logged per sheet); a tick-list column with marks under a
+    # header that looks like a date but cannot be read would lose those visits, so it stops
+    read_columns = set(header.columns)
+    if header.layout == "tick":  # a tick list reads one citizen, comment and offer column, and the dates
+        read_columns = {
+            columns[0] for name, columns in by_field.items() if name in ("citizen", "comment", "offer")
+        }
+    unread = []
+    for column, text in enumerate(header_cells):
+        if column in read_columns or column in header.date_columns or column == weekday_col:
+            continue
+        if text is None and not has_values(column):
+            continue
+        if (
+            header.layout == "tick"
+            and text is not None
+            and normalise_header(text) not in TOTAL_WORDS
+            and re.search(r"\d", str(text))
+            and has_values(column)
+        ):
+            raise InputError(
+                f"the column header {label(column)} is not a date that can be read, so the marks below it "
+                "cannot be dated",
+                column=str(text),
+                fix="write the date in the header as e.g. 06-03-2026 or fr 6/3 (see docs/raw_format.md)",
+                **where,
+            )
+        unread.append(str(text) if text is not None else _column_letter(column))
     title_cells = [c for row in _row_texts(grid, header.row_index) for c in row if isinstance(c, str)]
-    offer, source = _sheet_offer(matcher, title_cells, sheet, rel, is_csv)
+    offer, source, conflict = _sheet_offer(matcher, title_cells, sheet, rel, is_csv)
+    if conflict and "offer" not in fields:
+        raise InputError(
+            conflict, file=rel, sheet=sheet or None, fix="name one offer per sheet (or add a Tilbud column)"
+        )
     if offer is None and "offer" not in fields:
         raise InputError(
             "cannot tell which offer this sheet belongs to (no Tilbud column; no offer name in a title row, "
@@ -848,15 +1117,54 @@ def _read_sheet(
         )
     headers = {}
     for column, name in sorted(header.columns.items()):
-        headers.setdefault(name, str(header_cells[column]))
+        if column in read_columns:
+            headers.setdefault(name, str(header_cells[column]))
+    time_range = headers.pop("time_range", None)
+    if time_range is not None:
+        headers["time_in"] = headers["time_out"] = time_range
     if header.layout == "tick":
         records = _tick_records(grid, header, rel, sheet, offer)
     else:
-        records = _long_records(grid, header, rel, sheet, offer)
+        records = _long_records(grid, header, rel, sheet, offer, weekday_col)
     info = SheetInfo(
         rel, sheet, header.layout, records.num_rows, header.row_index + 1, headers, offer, source
     )
+    info.weekday_column = str(header_cells[weekday_col]) if weekday_col is not None else None
+    info.time_range_column = time_range
+    info.unread_columns = unread
+    for column, name in sorted(header.columns.items()):
+        if column in read_columns:
+            text = header_cells[column]
+            info.field_columns.setdefault(name, []).append(
+                str(text) if text is not None else _column_letter(column)
+            )
     return records, info
+
+
+def _is_weekday_column(grid: pa.Table, column: int, start: int, lookup: dict[str, str]) -> bool:
+    """True when every filled cell below the header is a weekday name (or a repeated header / total)."""
+    body = grid.column(column).slice(start)
+    # a date column of millions of rows: the first rows nearly always show it holds dates, so look there first
+    head = [v for v in body.slice(0, 200).to_pylist() if v is not None and str(v).strip()]
+    if any(
+        weekday_name(v) is None
+        and normalise_header(v) not in TOTAL_WORDS
+        and lookup.get(normalise_header(v)) != "date"
+        for v in head[:50]
+    ):
+        return False
+    values = pc.unique(body).to_pylist()
+    seen = False
+    for value in values:
+        if value is None or not str(value).strip():
+            continue
+        key = normalise_header(value)
+        if key in TOTAL_WORDS or lookup.get(key) == "date":
+            continue
+        if weekday_name(value) is None:
+            return False
+        seen = True
+    return seen
 
 
 def concat_records(tables: list[pa.Table]) -> pd.DataFrame:
@@ -869,53 +1177,112 @@ def concat_records(tables: list[pa.Table]) -> pd.DataFrame:
     return frame
 
 
-def registration_files(raw_dir: Path) -> tuple[list[Path], list[str]]:
-    folder = Path(raw_dir) / "registrations"
+DATASET_FILES = {
+    "dataset.yaml": "dataset description",
+    "offers.yaml": "the offers",
+    "referrals.xlsx": "the referral list",
+    "referrals.xlsm": "the referral list",
+    "referrals.csv": "the referral list",
+    "citizen_aliases.csv": "citizen name variants",
+    "columns.yaml": "extra header names",
+}
+
+
+def registration_files(raw_dir: Path) -> tuple[list[Path], list[Skipped]]:
+    """The registration files to read, and every other file of the dataset folder with why it is not read
+    (so that every file appears in accounting.csv)."""
+    raw_dir = Path(raw_dir)
+    folder = raw_dir / "registrations"
     if not folder.is_dir():
         raise InputError(
             "the dataset has no registrations/ folder",
             file=str(raw_dir),
             fix="put the attendance files in registrations/",
         )
-    files, skipped = [], []
+    files: list[Path] = []
+    skipped: list[Skipped] = []
     for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(raw_dir).as_posix()):
-        if not path.is_file() or path.name.startswith((".", "~$")):
+        if not path.is_file():
             continue
+        rel = path.relative_to(raw_dir).as_posix()
         suffix = path.suffix.casefold()
+        if path.name.startswith("~$"):
+            skipped.append(
+                Skipped(rel, "", "skipped_file", "Excel lock file (the workbook is open somewhere)")
+            )
+            continue
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            skipped.append(Skipped(rel, "", "skipped_file", "hidden file (name starts with a dot)"))
+            continue
         if suffix == ".xls":
             raise InputError(
                 "old Excel format (.xls) cannot be read",
-                file=path.relative_to(raw_dir).as_posix(),
+                file=rel,
                 fix="open it in Excel and save it as .xlsx",
             )
         if suffix in REGISTRATION_SUFFIXES:
             files.append(path)
         else:
-            skipped.append(path.relative_to(raw_dir).as_posix())
+            skipped.append(
+                Skipped(rel, "", "unsupported_file", f"not a registration file ({suffix or 'no suffix'})")
+            )
     if not files:
         raise InputError(
             "registrations/ holds no .xlsx or .csv files", file=str(raw_dir), fix="add the registration files"
         )
+    for path in sorted(raw_dir.rglob("*"), key=lambda p: p.relative_to(raw_dir).as_posix()):
+        rel = path.relative_to(raw_dir).as_posix()
+        if not path.is_file() or rel.startswith("registrations/"):
+            continue
+        if path.suffix == ".key":
+            note = "pseudonymisation key (not data)"
+        elif rel in DATASET_FILES:
+            note = f"dataset configuration: {DATASET_FILES[rel]}"
+        else:
+            note = "not read: only registrations/ holds attendance files"
+        skipped.append(Skipped(rel, "", "dataset_file", note))
     return files, skipped
 
 
-def read_registrations(raw_dir: Path, offers: dict[str, Offer], dataset: Dataset) -> RawRegistrations:
-    """Every sheet of every registration file as records with provenance; layout and offer detected."""
+def read_registrations(
+    raw_dir: Path, offers: dict[str, Offer], dataset: Dataset, include_hidden_sheets: bool = False
+) -> RawRegistrations:
+    """Every sheet of every registration file as records with provenance; layout and offer detected.
+
+    Hidden sheets are not read unless `include_hidden_sheets` (clean.include_hidden_sheets); either way they
+    are accounted for and logged (`hidden_sheet`).
+    """
     raw_dir = Path(raw_dir)
     table, _ = load_column_aliases(raw_dir)
     lookup = header_lookup(table)
     matcher = OfferMatcher(offers)
     files, skipped = registration_files(raw_dir)
-    frames, sheets = [], []
+    frames, sheets, hidden_read = [], [], []
     for path in files:
         rel = path.relative_to(raw_dir).as_posix()
-        is_csv = path.suffix.casefold() in {".csv", ".txt"}
-        grids = [("", _csv_grid(path, rel))] if is_csv else _xlsx_grids(path, rel)
-        for sheet, grid in grids:
+        suffix = path.suffix.casefold()
+        is_csv = suffix in {".csv", ".txt"}
+        if is_csv:
+            grids = [("", _csv_grid(path, rel), False)]
+        elif suffix == ".ods":
+            grids = _ods_grids(path, rel)
+        else:
+            grids = _xlsx_grids(path, rel)
+        for sheet, grid, hidden in grids:
+            if hidden and not include_hidden_sheets:
+                skipped.append(
+                    Skipped(
+                        rel, sheet, "hidden_sheet", "hidden sheet, not read (clean.include_hidden_sheets)"
+                    )
+                )
+                continue
             records, info = _read_sheet(grid, rel, sheet, is_csv, lookup, matcher, dataset.years)
+            info.hidden = hidden
+            if hidden:
+                hidden_read.append((rel, sheet))
             frames.append(records)
             sheets.append(info)
-    return RawRegistrations(concat_records(frames), sheets, skipped)
+    return RawRegistrations(concat_records(frames), sheets, skipped, hidden_read)
 
 
 # --------------------------------------------------------------------------------------------- referrals
@@ -940,8 +1307,8 @@ def read_referrals(raw_dir: Path, offers: dict[str, Offer], dataset: Dataset) ->
     _, table = load_column_aliases(raw_dir)
     lookup = header_lookup(table)
     matcher = OfferMatcher(offers)
-    grids = [("", _csv_grid(path, rel))] if path.suffix == ".csv" else _xlsx_grids(path, rel)
-    for sheet, grid in grids:
+    grids = [("", _csv_grid(path, rel), False)] if path.suffix == ".csv" else _xlsx_grids(path, rel)
+    for sheet, grid, _hidden in grids:
         if grid.num_rows == 0:
             continue
         for index, cells in enumerate(_row_texts(grid, HEADER_SEARCH_ROWS)):
@@ -1089,6 +1456,7 @@ __all__ = [
     "OfferMatcher",
     "RawRegistrations",
     "SheetInfo",
+    "Skipped",
     "read_citizen_aliases",
     "read_dataset",
     "read_offers",

@@ -756,6 +756,7 @@ def banner(dataset_info: Mapping[str, Any] | str | Path | None = None):
 # Danish explanations of params.yaml keys for the methods section; unknown keys are shown by their name.
 PARAM_LABELS: dict[str, str] = {
     "dataset.name": "Datasæt (mappe under data/raw)",
+    "clean.include_hidden_sheets": "Skjulte ark læses med",
     "clean.missing_time_out": "Manglende sluttidspunkt udfyldes med",
     "clean.time_out_before_in": "Sluttid før starttid",
     "clean.outside_opening_hours": "Tider uden for åbningstiden",
@@ -809,6 +810,15 @@ ACCOUNTING_LABELS = {
 # Rule and action names of the clean stage's quality log (attendance.cleaning.RULE_ORDER); unknown names
 # are shown with spaces instead of underscores rather than failing the report.
 RULE_LABELS = {
+    "dataset_file": "Konfigurationsfil (ikke registreringer)",
+    "skipped_file": "Skjult fil eller Excel-låsefil, ikke læst",
+    "hidden_sheet": "Skjult ark",
+    "sheet_layout": "Sådan blev arket læst",
+    "unread_column": "Kolonne, der ikke blev læst",
+    "date_order": "Datoer læst med måned først",
+    "absence_mark": "Fraværsmarkering (syg, afbud, /)",
+    "date_filled_down": "Dato udfyldt fra rækken ovenfor",
+    "weekday_mismatch": "Ugedag passer ikke til datoen",
     "unsupported_file": "Fil i et format, der ikke kan læses",
     "title_row": "Titelrække",
     "header_row": "Overskriftsrække",
@@ -833,6 +843,9 @@ RULE_LABELS = {
     "exact_duplicate": "Præcis dublet",
     "overlapping_visits": "Overlappende besøg",
     "day_only": "Kun dato (afkrydsningsliste)",
+    "afternoon_hour": "Eftermiddagstid skrevet som 1-3 (læst efter åbningstiden)",
+    "entirely_outside_opening_hours": "Besøg helt uden for åbningstiden (tjek tiderne)",
+    "time_range_in_cell": "Tidsrum skrevet i Ind-feltet (9-14) delt i start og slut",
 }
 
 ACTION_LABELS = {
@@ -848,6 +861,10 @@ ACTION_LABELS = {
     "extended": "forlænget",
     "dropped": "fjernet",
     "removed": "fjernet",
+    "read": "læst",
+    "filled": "udfyldt",
+    "read as afternoon": "læst som eftermiddag",
+    "split": "delt",
 }
 
 VALIDATION_LABELS = {

@@ -124,6 +124,69 @@ def _fixed_zip_times(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def xlsx_hidden_bytes(visible: dict[str, list[list]], hidden: dict[str, list[list]]) -> bytes:
+    """A workbook with some sheets hidden (Excel: right-click the sheet tab > Hide)."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in [*visible.items(), *hidden.items()]:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    workbook.properties.creator = "bad-inputs catalogue"
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _fixed_zip_times(buffer.getvalue())
+
+
+def xlsx_merged_bytes(title: str, rows: list[list], merged: list[str]) -> bytes:
+    """A workbook whose cell ranges in `merged` are merged (only the top-left cell keeps its value)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    for cells in merged:
+        sheet.merge_cells(cells)
+    workbook.properties.creator = "bad-inputs catalogue"
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _fixed_zip_times(buffer.getvalue())
+
+
+def ods_bytes(sheets: dict[str, list[list]], hidden: tuple[str, ...] = ()) -> bytes:
+    """An OpenDocument spreadsheet (LibreOffice Calc), written with odfpy: text cells, fixed content; the sheets
+    named in `hidden` are hidden (a table style with display=false, as LibreOffice writes it)."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableProperties
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    hidden_style = Style(name="ta_hidden", family="table")
+    hidden_style.addElement(TableProperties(display=False))
+    document.automaticstyles.addElement(hidden_style)
+    for title, rows in sheets.items():
+        table = Table(name=title, stylename=hidden_style) if title in hidden else Table(name=title)
+        for row in rows:
+            table_row = TableRow()
+            for value in row:
+                cell = TableCell(valuetype="string") if value not in (None, "") else TableCell()
+                if value not in (None, ""):
+                    cell.addElement(P(text=str(value)))
+                table_row.addElement(cell)
+            table.addElement(table_row)
+        document.spreadsheet.addElement(table)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return _fixed_zip_times(buffer.getvalue())
+
+
 def xlsm_bytes(sheets: dict[str, list[list]]) -> bytes:
     """A macro-enabled workbook: the xlsx parts with the macro content type and a VBA project part."""
     plain = xlsx_bytes(sheets)
@@ -479,6 +542,199 @@ def total_row_in_middle():
         HEADER,
         ["14-04-2026", "Anders Holm", "10.00", "12.00", ""],
         ["Total", None, "", None, None],
+    ]
+    return {"registrations/AUC april 2026.xlsx": xlsx_bytes({"April": rows})}
+
+
+# ---------------------------------------------------------------- issue 10: files and sheets
+
+
+@case
+def hidden_sheet():
+    old = [HEADER, ["08-04-2026", "Anders Holm", "10.00", "12.00", "gammel kopi"]]
+    return {
+        "registrations/AUC april 2026.xlsx": xlsx_hidden_bytes({"Uge 15": [HEADER, *APRIL]}, {"Gammel": old})
+    }
+
+
+@case
+def formula_without_cached_value():
+    rows = [
+        [*HEADER, "Timer"],
+        ["07-04-2026", "Hanne Jensen", "9.30", "14.00", "", "=D2-C2"],
+        ["07-04-2026", "Bo Berg", "10.00", "12.00", "", "=D3-C3"],
+    ]
+    return {"registrations/AUC april 2026.xlsx": xlsx_bytes({"Uge 15": rows})}
+
+
+@case
+def ods_workbook():
+    old = [HEADER, ["08-04-2026", "Anders Holm", "10.00", "12.00", "gammel kopi"]]
+    sheets = {"Uge 15": [HEADER, *APRIL], "Skjult": old}
+    return {"registrations/AUC april 2026.ods": ods_bytes(sheets, hidden=("Skjult",))}
+
+
+@case
+def lock_and_hidden_files():
+    return {
+        "registrations/AUC april 2026.csv": csv_text([HEADER, *APRIL]),
+        "registrations/~$AUC april 2026.xlsx": b"lock",
+        "registrations/.DS_Store": b"\x00\x00\x00\x01Bud1",
+        "noter.txt": "Husk at opdatere visitationslisten\n",
+    }
+
+
+# ---------------------------------------------------------------- issue 10: tick lists
+
+
+@case
+def tick_list_weekday_headers_and_absence():
+    tick = [
+        ["Navn", "ti 7/4", "on 8/4", "to 9/4", "fr 10/4", "I alt"],
+        ["Hanne Jensen", "X", "syg", "x", "/", 2],
+        ["Bo Berg", "afbud", "X", None, "X", 2],
+        ["Anders Holm", None, "Afbud", None, None, 0],
+    ]
+    return {"registrations/AUC april 2026.xlsx": xlsx_bytes({"Uge 15 kryds": tick})}
+
+
+@case
+def tick_list_unreadable_header():
+    tick = [
+        ["Navn", "ti 7/4", "on 8/4", "to 9/4", "10/4 fredag"],
+        ["Hanne Jensen", "X", None, "x", "X"],
+        ["Bo Berg", None, "X", None, "X"],
+    ]
+    return {"registrations/AUC april 2026.xlsx": xlsx_bytes({"Uge 15 kryds": tick})}
+
+
+# ---------------------------------------------------------------- issue 10: dates
+
+
+@case
+def dag_beside_dato():
+    rows = [
+        ["Dag", "Dato", "Navn", "Ind", "Ud"],
+        ["tirsdag", "07-04-2026", "Hanne Jensen", "9.30", "14.00"],
+        ["tirsdag", "07-04-2026", "Bo Berg", "10.00", "12.00"],
+        ["onsdag", "09-04-2026", "Anders Holm", "10.00", "12.00"],
+    ]
+    return {"registrations/AUC april 2026.xlsx": xlsx_bytes({"Uge 15": rows})}
+
+
+@case
+def dates_once_per_day():
+    rows = [
+        ["Dato", "Navn", "Ind", "Ud"],
+        ["07-04-2026", "Hanne Jensen", "9.30", "14.00"],
+        [None, "Bo Berg", "10.00", "12.00"],
+        [None, "Anders Holm", "10.00", "12.00"],
+        ["08-04-2026", "Hanne Jensen", "9.30", "14.00"],
+        [None, "Bo Berg", "10.00", "12.00"],
+    ]
+    merged = [
+        ["Dato", "Navn", "Ind", "Ud"],
+        ["14-04-2026", "Hanne Jensen", "9.30", "14.00"],
+        [None, "Bo Berg", "10.00", "12.00"],
+        ["15-04-2026", "Anders Holm", "10.00", "12.00"],
+    ]
+    return {
+        "registrations/AUC april 2026.csv": csv_text(rows),
+        "registrations/AUC uge 16.xlsx": xlsx_merged_bytes("Uge 16", merged, ["A2:A3"]),
+    }
+
+
+@case
+def danish_date_forms():
+    rows = [
+        HEADER,
+        ["ti 7/4", "Hanne Jensen", "9.30", "14.00", ""],
+        ["d. 8/4", "Bo Berg", "10.00", "12.00", ""],
+        ["9-apr-26", "Anders Holm", "10.00", "12.00", ""],
+        ["10/4 2026", "Hanne Jensen", "9.30", "12.00", ""],
+        ["fr 14/4", "Bo Berg", "10.00", "12.00", "fredag? 14/4 er en tirsdag"],
+    ]
+    return {"registrations/AUC april 2026.csv": csv_text(rows)}
+
+
+@case
+def month_first_dates():
+    rows = [
+        HEADER,
+        ["4/7/2026", "Hanne Jensen", "9.30", "14.00", ""],
+        ["4/15/2026", "Bo Berg", "10.00", "12.00", ""],
+        ["4/8/2026", "Anders Holm", "10.00", "12.00", ""],
+    ]
+    return {"registrations/AUC april 2026.csv": csv_text(rows)}
+
+
+@case
+def mixed_date_order():
+    rows = [
+        HEADER,
+        ["15/4/2026", "Hanne Jensen", "9.30", "14.00", ""],
+        ["4/16/2026", "Bo Berg", "10.00", "12.00", ""],
+    ]
+    return {"registrations/AUC april 2026.csv": csv_text(rows)}
+
+
+# ---------------------------------------------------------------- issue 10: times
+
+
+@case
+def time_range_column():
+    rows = [
+        ["Dato", "Navn", "Tid", "Bemærkning"],
+        ["07-04-2026", "Hanne Jensen", "9.30-14", ""],
+        ["07-04-2026", "Bo Berg", "kl 9 - 13", ""],
+        ["08-04-2026", "Anders Holm", "9:30–14:00", ""],
+        ["08-04-2026", "Hanne Jensen", "10", "gik ikke ud"],
+    ]
+    return {"registrations/AUC april 2026.xlsx": xlsx_bytes({"Uge 15": rows})}
+
+
+@case
+def afternoon_hours_typed_as_1_to_3():
+    rows = [
+        ["Dato", "Navn", "Kom", "Gik"],
+        ["07-04-2026", "Hanne Jensen", "10.30", "2.15"],
+        ["07-04-2026", "Bo Berg", "1", "3"],
+        ["08-04-2026", "Anders Holm", "18.00", "20.00"],
+        ["08-04-2026", "Bo Berg", "10.00", "12.00"],
+    ]
+    return {"registrations/AUC april 2026.csv": csv_text(rows)}
+
+
+# ---------------------------------------------------------------- issue 10: staff, offers and columns
+
+
+@case
+def staff_by_name_field():
+    rows = [
+        HEADER,
+        ["07-04-2026", "Personale: Ida", "8.30", "15.30", ""],
+        ["07-04-2026", "Frivillig - Ole", "9.00", "13.00", ""],
+        ["07-04-2026", "Hanne Jensen", "9.30", "14.00", "Personalet hjalp med ansøgning"],
+        ["08-04-2026", "Bo Berg", "10.00", "12.00", "frivilligt arbejde i haven"],
+    ]
+    return {"registrations/AUC april 2026.csv": csv_text(rows)}
+
+
+@case
+def two_date_columns():
+    rows = [
+        ["Dato", "Navn", "Ind", "Ud", "Date"],
+        ["07-04-2026", "Hanne Jensen", "9.30", "14.00", "07-04-2026"],
+    ]
+    return {"registrations/AUC april 2026.xlsx": xlsx_bytes({"Uge 15": rows})}
+
+
+@case
+def offer_cell_disagrees_with_file_name():
+    rows = [
+        ["Tilbud", *HEADER],
+        ["AUC", "07-04-2026", "Hanne Jensen", "9.30", "14.00", ""],
+        ["No 17", "08-04-2026", "Karl Nielsen", "10.00", "12.00", ""],
     ]
     return {"registrations/AUC april 2026.xlsx": xlsx_bytes({"April": rows})}
 
