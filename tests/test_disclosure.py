@@ -408,3 +408,29 @@ def test_after_suppress_with_linked_margins_the_audit_finds_nothing(tmp_path_fac
         ((a.to_numpy() >= 1) & (a.to_numpy() < 5)).sum() + ((b.to_numpy() >= 1) & (b.to_numpy() < 5)).sum()
     )
     assert result.suppressed >= small
+
+
+def test_suppress_returns_the_display_table_with_derived_columns_hidden_with_their_count():
+    counts = pd.DataFrame({"AUC": [15, 6, 2, 38, 61]}, index=[*BANDS, "total"])
+    display = counts.assign(**{"AUC, andel": counts["AUC"] / 61, "Bånd": ["0", "1–2", "3–9", "10+", "I alt"]})
+    table = dc.Table(
+        "brugsbaand",
+        counts,
+        rows="visits",
+        columns={"AUC": {"offer": "AUC"}},
+        total_row="total",
+        public_rows=["total"],
+        display=display,
+        derived={"AUC": ["AUC, andel"]},
+    )
+    shown = dc.suppress([table], 5)["brugsbaand"]
+    assert shown["AUC, andel"].tolist()[:3] == [dc.HIDDEN, dc.HIDDEN, dc.HIDDEN]
+    assert shown["AUC, andel"].tolist()[3:] == [38 / 61, 1.0]
+    assert shown["Bånd"].tolist() == display["Bånd"].tolist()
+    assert shown.attrs["suppression"] == {"threshold": 5, "primary": 1, "secondary": 5}
+    html = rp.show_table(shown, "Brug", total_row="total").data
+    assert "færre end 5 borgere" in html and "skjult, så et skjult tal" in html
+
+
+def test_count_text_is_the_table_rule():
+    assert [dc.count_text(v, 5) for v in (0, 1, 4, 5, 1234)] == ["0", "<5", "<5", "5", "1.234"]

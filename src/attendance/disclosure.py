@@ -60,9 +60,29 @@ MAX_ATOMS = 20_000
 
 Coords = tuple[tuple[str, tuple[str, ...]], ...]
 
+# The shared coordinates of the reports (docs/disclosure.md, "Coordinates"): tables about the same citizens
+# must describe their cells in these words, or the audit cannot link them.
+POPULATION = "borgere-i-tilbud"  # units: a citizen in an offer in the period (usage_bands: one row each)
+OFFER = "offer"  # offer_id
+REFERRED = "referred"  # "ja" | "nej": on the offer's referral list in the period
+VISITS = "visits"  # usage band: kpis.USAGE_BANDS "0", "1–2", "3–9", "10+"
+YES_NO = ("ja", "nej")
+CAME = ("1–2", "3–9", "10+")  # "active" / "med fremmøde" = visits in these bands
+STRUCTURAL_ZERO_HINT = "publish a public margin of 0 for combinations that cannot occur"
+
 
 def small_marker(threshold: int) -> str:
     return f"<{int(threshold)}"
+
+
+def count_text(count: Any, threshold: int | None = None) -> str:
+    """A count of citizens for running text and key figures: "<5" for 1..t−1, else Danish digits (the same
+    rule as the tables; a number in the text is a published cell too: record it with `publish`)."""
+    from .report import fmt_int
+
+    t = int(threshold if threshold is not None else default_threshold())
+    value = int(count)
+    return small_marker(t) if 0 < value < t else fmt_int(value)
 
 
 def default_threshold() -> int:
@@ -147,6 +167,9 @@ class Table:
     (e.g. {"referred": "ja"}). Cells in `public_rows`/`public_columns` are public margins: shown, never hidden.
     `domains` declares every value of a dimension when the table uses only some of them (a flag published only
     as {"target": "ja"} needs {"target": ["ja", "nej"]}); otherwise the values seen are taken as all there are.
+    `display` is the table as the report shows it (same index; the count columns plus shares, means …): given,
+    `suppress` returns it with the counts replaced and each `derived` column ({count column: [columns]})
+    hidden ("×") wherever its count is, like `report.suppress_small(derived=...)`.
     """
 
     id: str
@@ -161,6 +184,8 @@ class Table:
     population: str = "citizens"
     stage: str = ""
     domains: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    display: pd.DataFrame | None = None
+    derived: Mapping[Hashable, Hashable | Sequence[Hashable]] = field(default_factory=dict)
 
     def coords(self, row: Hashable, column: Hashable) -> Coords:
         return _merge_coords(
@@ -536,13 +561,22 @@ def suppress(
     out = {}
     for tb, (start, length) in zip(tables, spans, strict=True):
         shown_cells = _shown_cells(all_cells[start : start + length], hidden[start : start + length], t)
-        shown = tb.counts.astype(object).copy()
-        n_cols = len(tb.counts.columns)
+        shown = (tb.display if tb.display is not None else tb.counts).astype(object).copy()
+        rows, cols = list(tb.counts.index), list(tb.counts.columns)
+        n_cols = len(cols)
+        n_derived = 0
         for k, cell in enumerate(shown_cells):
-            if cell.suppressed:
-                shown.iat[k // n_cols, k % n_cols] = cell.marker
+            if not cell.suppressed:
+                continue
+            row, column = rows[k // n_cols], cols[k % n_cols]
+            shown.at[row, column] = cell.marker
+            targets = tb.derived.get(column, [])
+            targets = [targets] if isinstance(targets, str) or not isinstance(targets, Sequence) else targets
+            for target in targets:
+                shown.at[row, target] = HIDDEN
+                n_derived += 1
         n_primary = sum(c.marker == small_marker(t) for c in shown_cells)
-        n_secondary = sum(c.marker == HIDDEN for c in shown_cells)
+        n_secondary = sum(c.marker == HIDDEN for c in shown_cells) + n_derived
         shown.attrs["suppression"] = {"threshold": t, "primary": n_primary, "secondary": n_secondary}
         shown.attrs["disclosure"] = {
             "table": tb.id,
