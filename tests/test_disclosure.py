@@ -434,3 +434,55 @@ def test_suppress_returns_the_display_table_with_derived_columns_hidden_with_the
 
 def test_count_text_is_the_table_rule():
     assert [dc.count_text(v, 5) for v in (0, 1, 4, 5, 1234)] == ["0", "<5", "<5", "5", "1.234"]
+
+
+def test_cli_writes_a_summary_and_removes_reports_on_failure(tmp_path, capsys):
+    _planted(tmp_path)
+    published = tmp_path / "build" / "published"
+    summary = tmp_path / "metrics" / "disclosure.json"
+    assert main(["audit-disclosure", "--published", str(published), "--out", str(summary)]) == 0
+    assert json.loads(summary.read_text(encoding="utf-8")) == {
+        "cells": 5,
+        "disclosed": 0,
+        "populations": 1,
+        "suppressed": 3,
+        "tables": 1,
+    }
+    dc.publish(
+        "02_planted",
+        "plantet",
+        [
+            {
+                "row": "0",
+                "column": "AUC",
+                "coords": {"referred": "ja", "offer": "AUC", "visits": "0"},
+                "value": 15,
+            },
+            {
+                "row": "1–2",
+                "column": "AUC",
+                "coords": {"referred": "ja", "offer": "AUC", "visits": "1–2"},
+                "value": 6,
+            },
+        ],
+        population="henviste",
+        threshold=5,
+        root=tmp_path,
+    )
+    report = tmp_path / "reports" / "10_fremmoedestatistik.html"
+    report.parent.mkdir()
+    report.write_text("<html></html>", encoding="utf-8")
+    code = main(
+        [
+            "audit-disclosure",
+            "--published",
+            str(published),
+            "--out",
+            str(summary),
+            "--remove-on-failure",
+            str(report),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "removed 10_fremmoedestatistik.html" in err
+    assert not report.exists() and not summary.exists()

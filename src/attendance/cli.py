@@ -82,7 +82,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_audit_disclosure(args: argparse.Namespace) -> int:
     from .disclosure import audit
 
-    result = audit(Path(args.published), args.threshold)
+    result = audit(
+        Path(args.published),
+        args.threshold,
+        out=Path(args.out) if args.out else None,
+        remove_on_failure=[Path(p) for p in args.remove_on_failure],
+    )
     print(result.summary(args.threshold))
     return 0
 
@@ -158,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="small-cell threshold to check against (default: the one each table was suppressed with, "
         "report.suppress_below)",
+    )
+    audit.add_argument("--out", default=None, help="write a JSON summary here when the audit passes")
+    audit.add_argument(
+        "--remove-on-failure",
+        nargs="*",
+        default=[],
+        metavar="FILE",
+        help="files to delete when the audit fails (e.g. the reviewer reports), like the leak guard",
     )
     audit.set_defaults(func=_cmd_audit_disclosure)
     return parser

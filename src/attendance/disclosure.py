@@ -890,9 +890,19 @@ class AuditResult:
         )
 
 
-def audit(directory: Path, threshold: int | None = None, *, raise_on_finding: bool = True) -> AuditResult:
+def audit(
+    directory: Path,
+    threshold: int | None = None,
+    *,
+    raise_on_finding: bool = True,
+    out: Path | None = None,
+    remove_on_failure: Iterable[Path] = (),
+) -> AuditResult:
     """Collect every record under `directory` and prove no suppressed cell is determined by the published
-    numbers (linked by population key across stages). Raises InputError (one line) on the first findings."""
+    numbers (linked by population key across stages). Raises InputError (one line) on the first findings.
+
+    `out` gets a small JSON summary when the audit passes (a DVC output/metric of the audit stage);
+    `remove_on_failure` lists files to delete when it fails (a stage's HTML, like the leak guard does)."""
     populations = load_published(directory)
     findings: list[Finding] = []
     n_cells = n_suppressed = 0
@@ -907,14 +917,31 @@ def audit(directory: Path, threshold: int | None = None, *, raise_on_finding: bo
             findings.append(finding)
     findings.sort(key=Finding.order)
     result = AuditResult(len(tables), n_cells, n_suppressed, len(populations), findings)
+    if out is not None:
+        Path(out).unlink(missing_ok=True)
     if findings and raise_on_finding:
+        removed = []
+        for path in remove_on_failure:
+            if Path(path).is_file():
+                Path(path).unlink()
+                removed.append(Path(path).name)
+        gone = f"; removed {', '.join(removed)}" if removed else ""
         first = findings[0]
         more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
         raise InputError(
-            f"disclosure audit failed: {first.describe()}{more}",
+            f"disclosure audit failed: {first.describe()}{more}{gone}",
             fix="hide a partner cell (secondary suppression over the linked tables, disclosure.suppress) or "
             "merge categories (disclosure.choose_recoding); see docs/disclosure.md",
         )
+    if out is not None:
+        summary = {
+            "tables": result.tables,
+            "cells": result.cells,
+            "suppressed": result.suppressed,
+            "populations": result.populations,
+            "disclosed": len(findings),
+        }
+        _write_record(Path(out), summary)
     return result
 
 
