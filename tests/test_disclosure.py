@@ -486,3 +486,21 @@ def test_cli_writes_a_summary_and_removes_reports_on_failure(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "removed 10_fremmoedestatistik.html" in err
     assert not report.exists() and not summary.exists()
+
+
+def test_a_later_report_suppresses_around_what_an_earlier_report_published(tmp_path):
+    # stage 10 publishes the overview on its own (the 2 as "<5"); stage 13 then suppresses its funnel with
+    # stage 10's record as the reader's knowledge, so its "17 med fremmøde" is hidden
+    overview, funnel = _overview_table(2), _funnel_table(17, 6)
+    _publish_table(tmp_path, overview, dc.suppress([overview], 5)["visiterede_aktive"])
+    published = tmp_path / "build" / "published"
+    known = dc.published_cells("borgere", published, exclude_stage="13_spor3")
+    assert {c.table for c in known} == {"visiterede_aktive"}
+    shown = dc.suppress([funnel], 5, known=known)["tragt"]
+    assert shown.loc["No. 17"].tolist() == [dc.HIDDEN, 6]
+    _publish_table(tmp_path, funnel, shown)
+    assert dc.audit(published).findings == []
+    # without the earlier record the funnel alone has nothing to hide, and the audit catches the pair
+    _publish_table(tmp_path, funnel, dc.suppress([funnel], 5)["tragt"])
+    with pytest.raises(InputError, match="tragt"):
+        dc.audit(published)

@@ -428,8 +428,12 @@ def protect(
     hidden: Sequence[bool],
     threshold: int,
     domains: Mapping[str, Iterable[str]] | None = None,
+    known: Sequence[Cell] = (),
 ) -> list[bool]:
     """Add secondary suppressions until the audit finds nothing (sdcTable's SIMPLEHEURISTIC idea).
+
+    `known` are cells already published elsewhere (other reports' records, as the reader sees them): they
+    constrain the attacker and are checked too, but cannot be changed here.
 
     `cells` carry their true values; `hidden` is the suppression so far (primary + heuristic). Partners are
     visible, non-public counts >= threshold: the one that protects the disclosed cell (else widens its
@@ -438,9 +442,10 @@ def protect(
     """
     hidden = list(hidden)
     t = int(threshold)
-    model = Model(cells, domains)
+    known = list(known)
+    model = Model([*cells, *known], domains)
     while True:
-        shown = _shown_cells(cells, hidden, t)
+        shown = _shown_cells(cells, hidden, t) + known
         model.cells = shown
         disclosed = None
         for i, cell in enumerate(shown):
@@ -464,12 +469,12 @@ def protect(
                 "and nothing else can be hidden",
                 fix="merge categories (global recoding, disclosure.choose_recoding) or do not publish the table",
             )
-        candidates.sort(key=lambda j: (cells[j].table != cells[i].table, cells[j].value, j))
+        candidates.sort(key=lambda j: (cells[j].table != shown[i].table, cells[j].value, j))
         best, best_width = None, hi - lo
         for j in candidates:
             trial = list(hidden)
             trial[j] = True
-            model.cells = _shown_cells(cells, trial, t)
+            model.cells = _shown_cells(cells, trial, t) + known
             new_lo, new_hi = model.bounds(model.rows[i])
             if not is_disclosed(model.cells[i], new_lo, new_hi, t):
                 best = j
@@ -522,13 +527,16 @@ def suppress(
     *,
     zero_suppressed: bool = False,
     domains: Mapping[str, Iterable[str]] | None = None,
+    known: Sequence[Cell] = (),
 ) -> dict[str, pd.DataFrame]:
     """Suppress a set of linked count tables (same population) jointly; returns {table id: shown table}.
 
     Shown tables hold the true count or the marker ("<t" primary, "×" secondary) and carry
     `attrs["suppression"]` for `report.show_table` and `attrs["disclosure"]` (the published cells) for
-    `publish_shown`. Tables about the same citizens must go through one call (or get the same public margins),
-    so that no combination of them gives a hidden cell away.
+    `publish_shown`. Tables about the same citizens must go through one call, so that no combination of them
+    gives a hidden cell away; what other reports have already published about the population comes in as
+    `known` (`published_cells(population, exclude_stage=...)`): fixed knowledge of the reader, which the new
+    tables are suppressed around.
     """
     t = int(threshold if threshold is not None else default_threshold())
     populations = {tb.population for tb in tables}
@@ -551,7 +559,7 @@ def suppress(
         all_cells += cells
         hidden += [bool(h) for h in mask.ravel()]
     try:
-        hidden = protect(all_cells, hidden, t, domains)
+        hidden = protect(all_cells, hidden, t, domains, known)
     except Inconsistent as exc:
         raise InputError(
             f"disclosure: the tables {', '.join(tb.id for tb in tables)} contradict each other "
@@ -864,6 +872,20 @@ def load_published(directory: Path) -> dict[str, tuple[list[Cell], dict[str, set
                 fix="rerun the stage that wrote it",
             ) from exc
     return populations
+
+
+def published_cells(
+    population: str,
+    directory: Path | None = None,
+    *,
+    exclude_stage: str | None = None,
+) -> list[Cell]:
+    """What the other stages have published about `population` (for `suppress(known=...)`); [] when none."""
+    directory = Path(directory) if directory is not None else published_dir()
+    if not directory.is_dir():
+        return []
+    cells, _domains = load_published(directory).get(population, ([], {}))
+    return [c for c in cells if c.stage != exclude_stage]
 
 
 def _union_domains(parts: Iterable[Mapping[str, Iterable[str]]]) -> dict[str, set[str]]:
