@@ -504,3 +504,82 @@ def test_a_later_report_suppresses_around_what_an_earlier_report_published(tmp_p
     _publish_table(tmp_path, funnel, dc.suppress([funnel], 5)["tragt"])
     with pytest.raises(InputError, match="tragt"):
         dc.audit(published)
+
+
+# ---------------------------------------------------------------------------------------------- builders
+
+from attendance import disclosure_tables as dt  # noqa: E402
+
+# The demo's referred/unreferred citizens per band and spor 3's funnel (the numbers of the rendered reports)
+DEMO_BANDS = {
+    ("auc", True): {"0": 15, "1–2": 5, "3–9": 3, "10+": 38},
+    ("auc", False): {"1–2": 2, "3–9": 4},
+    ("no17", True): {"0": 3, "1–2": 2, "10+": 13},
+    ("no17", False): {"1–2": 2},
+}
+BAND_VISITS = {"0": 0, "1–2": 1, "3–9": 5, "10+": 20}
+LABELS = {"auc": "AUC", "no17": "No. 17"}
+
+
+def _demo_usage_bands():
+    rows = []
+    for (offer, referred), counts in DEMO_BANDS.items():
+        for band, n in counts.items():
+            rows += [{"offer_id": offer, "referred": referred, "band": band, "visits": BAND_VISITS[band]}] * n
+    return pd.DataFrame(rows)
+
+
+def _demo_funnel():
+    return pd.DataFrame(
+        {
+            "offer_id": ["auc", "no17"],
+            "attended": [52, 17],
+            "not_referred": [6, 2],
+            "days_ok": [25, 10],
+            "weeks_ok": [36, 13],
+            "hours_ok": [16, 1],
+            "days_weeks_ok": [25, 10],
+            "target": [6, 0],
+        }
+    )
+
+
+def test_builders_on_the_demo_numbers_recode_suppress_across_reports_and_pass_the_audit(tmp_path):
+    bands = _demo_usage_bands()
+    referral = dt.referral_table(bands, LABELS, stage="10_fremmoedestatistik")
+    assert referral.counts.loc["No. 17"].tolist() == [18, 15, 3, 2]
+    counts = dt.band_counts(bands)
+    groups, shown = dt.best_recoding(
+        lambda g: dt.band_table(counts, g, LABELS, stage="10_fremmoedestatistik"),
+        others=[referral],
+        threshold=5,
+    )
+    assert list(groups) == ["0", "1–9", "10+"]  # came rarely (1–9) stays, 0/1–2/3–9/10+ would hide more
+    assert shown["brugsbaand"]["AUC"].tolist() == [15, 8, 38, 61]
+    assert shown["brugsbaand"]["No. 17"].tolist() == [3, "<5", dc.HIDDEN, 18]
+    for table in shown.values():
+        dc.publish_shown("10_fremmoedestatistik", table, root=tmp_path)
+    published = tmp_path / "build" / "published"
+    funnel = dt.funnel_table(_demo_funnel(), LABELS, stage="13_spor3")
+    known = dc.published_cells(dc.POPULATION, published, exclude_stage="13_spor3")
+    shown_funnel = dc.suppress([funnel], 5, known=known)["tragt"]
+    assert shown_funnel.loc["No. 17", "attended"] == dc.HIDDEN  # 17 − 15 would give the 2 away
+    assert shown_funnel.loc["AUC", "attended"] == 52
+    dc.publish_shown("13_spor3", shown_funnel, root=tmp_path)
+    result = dc.audit(published, 5)
+    assert result.findings == [] and result.tables == 3
+
+
+def test_builders_catch_the_demo_leak_of_the_current_reports(tmp_path):
+    bands = _demo_usage_bands()
+    referral = dt.referral_table(bands, LABELS, stage="10_fremmoedestatistik")
+    # today: the overview hides the 2 on its own, spor 3 prints "17 med fremmøde"
+    dc.publish_shown("10_fremmoedestatistik", dc.suppress([referral], 5)["visiterede_aktive"], root=tmp_path)
+    funnel = dt.funnel_table(_demo_funnel(), LABELS, stage="13_spor3")
+    dc.publish_shown("13_spor3", dc.suppress([funnel], 5)["tragt"], root=tmp_path)
+    with pytest.raises(InputError) as caught:
+        dc.audit(tmp_path / "build" / "published")
+    assert (
+        "celle (Besøgende uden visitation, No. 17) kan beregnes ud fra tabel visiterede_aktive "
+        "(10_fremmoedestatistik) og tragt (13_spor3) = 2"
+    ) in caught.value.one_line()

@@ -68,6 +68,7 @@ REFERRED = "referred"  # "ja" | "nej": on the offer's referral list in the perio
 VISITS = "visits"  # usage band: kpis.USAGE_BANDS "0", "1–2", "3–9", "10+"
 YES_NO = ("ja", "nej")
 CAME = ("1–2", "3–9", "10+")  # "active" / "med fremmøde" = visits in these bands
+DOMAINS = {REFERRED: YES_NO, VISITS: ("0", *CAME)}  # declare them on tables that use only some values
 STRUCTURAL_ZERO_HINT = "publish a public margin of 0 for combinations that cannot occur"
 
 
@@ -563,8 +564,9 @@ def suppress(
     except Inconsistent as exc:
         raise InputError(
             f"disclosure: the tables {', '.join(tb.id for tb in tables)} contradict each other "
-            "(a total that is not the sum of its parts, or coordinates that overlap)",
-            fix="check each table's row/column coordinates and totals",
+            "(a total that is not the sum of its parts, overlapping coordinates, or a dimension with values the "
+            "tables do not show)",
+            fix="check each table's row/column coordinates and totals, and declare Table(domains=...)",
         ) from exc
     out = {}
     for tb, (start, length) in zip(tables, spans, strict=True):
