@@ -548,6 +548,8 @@ def suppress(
     hidden: list[bool] = []
     spans = []
     for tb in tables:
+        if tb.counts.isna().any().any():
+            raise ValueError(f"suppress: table {tb.id} has missing counts (give 0 for nobody)")
         cells = table_cells(tb, t, zero_suppressed)
         values = tb.counts.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
         lower = 0 if zero_suppressed else 1
