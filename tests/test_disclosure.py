@@ -583,3 +583,55 @@ def test_builders_catch_the_demo_leak_of_the_current_reports(tmp_path):
         "celle (Besøgende uden visitation, No. 17) kan beregnes ud fra tabel visiterede_aktive "
         "(10_fremmoedestatistik) og tragt (13_spor3) = 2"
     ) in caught.value.one_line()
+
+
+def _grid_cells(shown: pd.DataFrame, true: pd.DataFrame) -> list[dc.Cell]:
+    """A rows × columns table with a total row and a total column as published cells."""
+    cells = []
+    for r in true.index:
+        for c in true.columns:
+            coords = dc.coords_of(
+                {**({} if r == "total" else {"row": r}), **({} if c == "total" else {"col": c})}
+            )
+            value = shown.at[r, c]
+            hidden = isinstance(value, str)
+            cells.append(
+                dc.Cell(
+                    "s",
+                    "t",
+                    str(r),
+                    str(c),
+                    coords,
+                    None if hidden else int(true.at[r, c]),
+                    marker=value if hidden else None,
+                    threshold=5,
+                )
+            )
+    return cells
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(1, 3).flatmap(
+        lambda n_rows: st.integers(1, 3).flatmap(
+            lambda n_cols: st.lists(
+                st.one_of(st.integers(0, 6), st.integers(5, 30)),
+                min_size=n_rows * n_cols,
+                max_size=n_rows * n_cols,
+            ).map(lambda v: np.array(v).reshape(n_rows, n_cols))
+        )
+    )
+)
+def test_suppress_small_on_a_two_way_table_with_totals_leaves_nothing_to_compute(grid):
+    true = pd.DataFrame(
+        grid, index=[f"r{i}" for i in range(grid.shape[0])], columns=[f"c{j}" for j in range(grid.shape[1])]
+    )
+    true["total"] = true.sum(axis=1)
+    true.loc["total"] = true.sum(axis=0)
+    out = rp.suppress_small(
+        true, [c for c in true.columns if c != "total"], 5, total_row="total", total_column="total"
+    )
+    findings = dc.audit_cells(_grid_cells(out, true), explain=False)
+    if findings:
+        everything = true.map(lambda v: v if v == 0 else ("<5" if v < 5 else dc.HIDDEN))
+        assert dc.audit_cells(_grid_cells(everything, true), explain=False)
