@@ -635,3 +635,49 @@ def test_suppress_small_on_a_two_way_table_with_totals_leaves_nothing_to_compute
     if findings:
         everything = true.map(lambda v: v if v == 0 else ("<5" if v < 5 else dc.HIDDEN))
         assert dc.audit_cells(_grid_cells(everything, true), explain=False)
+
+
+def test_a_margin_published_elsewhere_links_in_and_contradictions_are_named(tmp_path):
+    # the bands without a total row are safe on their own; the referred count in the key figures (a margin of
+    # the same citizens) makes the "<5" computable
+    shown = pd.DataFrame({"AUC": [15, "<5", 38]}, index=["0", "1–9", "10+"])
+    rows = {"0": {"visits": "0"}, "1–9": {"visits": ["1–2", "3–9"]}, "10+": {"visits": "10+"}}
+    columns = {"AUC": {"offer": "AUC"}}
+    dc.publish_frame(
+        "11_spor1", "baand", shown, population="p", rows=rows, columns=columns, threshold=5, root=tmp_path
+    )
+    published = tmp_path / "build" / "published"
+    assert dc.audit(published).findings == []
+    margin = {"row": "Visiterede", "column": "AUC", "coords": {"offer": "AUC"}, "value": 55, "public": True}
+    dc.publish_frame(
+        "11_spor1",
+        "baand",
+        shown,
+        population="p",
+        rows=rows,
+        columns=columns,
+        margins=[margin],
+        threshold=5,
+        root=tmp_path,
+    )
+    record = json.loads((published / "11_spor1.json").read_text(encoding="utf-8"))
+    assert [c.get("margin", False) for c in record["tables"][0]["cells"]] == [False] * 3 + [True]
+    with pytest.raises(
+        InputError, match=r"celle \(AUC, 1–9\) kan beregnes ud fra tabel baand \(11_spor1\) = 2"
+    ):
+        dc.audit(published)
+    # a total that cannot be the sum of its parts is reported as a contradiction, not as safe
+    margin["value"] = 40
+    dc.publish_frame(
+        "11_spor1",
+        "baand",
+        shown,
+        population="p",
+        rows=rows,
+        columns=columns,
+        margins=[margin],
+        threshold=5,
+        root=tmp_path,
+    )
+    with pytest.raises(InputError, match="modsiger hinanden"):
+        dc.audit(published)
