@@ -285,7 +285,9 @@ def test_publish_is_deterministic_counts_only_and_replaces_a_table(tmp_path):
     assert [c["marker"] for c in hidden] == [dc.HIDDEN, dc.HIDDEN, "<5"]
     assert all(set(c) <= {"row", "column", "coords", "value", "marker", "public", "margin"} for c in cells)
     dc.begin_stage("10_x", root=tmp_path)
-    assert not path.exists()
+    assert json.loads(path.read_text(encoding="utf-8")) == {"format": 1, "stage": "10_x", "tables": []}
+    with pytest.raises(InputError, match="no published count tables"):
+        dc.audit(path.parent)
 
 
 def test_publish_refuses_a_cell_that_is_not_a_count(tmp_path):

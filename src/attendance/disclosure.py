@@ -665,9 +665,10 @@ def published_dir(root: Path | None = None) -> Path:
 
 
 def begin_stage(stage: str, root: Path | None = None) -> Path:
-    """Start a report stage's record afresh (call once at the top of the notebook)."""
+    """Start a report stage's record afresh (call once at the top of the notebook): an empty record, so the
+    stage's declared output exists even before (or without) its first table."""
     path = published_dir(root) / f"{stage}.json"
-    path.unlink(missing_ok=True)
+    _write_record(path, {"format": FORMAT_VERSION, "stage": stage, "tables": []})
     return path
 
 
@@ -941,6 +942,11 @@ def audit(
         for finding in audit_cells(cells, threshold, domains):
             finding.population = population
             findings.append(finding)
+    if not tables:
+        raise InputError(
+            f"no published count tables recorded in {directory}",
+            fix="each report stage records its tables with disclosure.publish_* (docs/disclosure.md)",
+        )
     findings.sort(key=Finding.order)
     result = AuditResult(len(tables), n_cells, n_suppressed, len(populations), findings)
     if out is not None:
