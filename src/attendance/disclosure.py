@@ -7,7 +7,8 @@ Policy (`report.suppress_below` = t, default 5)
 ------------------------------------------------
 1. **Global recoding first.** Where suppression would hide what the reader needs (e.g. how many referred
    citizens never came or came rarely), merge categories before publishing: the usage bands 0 / 1–2 / 3–9 /
-   10+ become 0 / 1–9 / 10+ or 0 / 1+ (`choose_recoding`). This is what Danmarks Statistik and the τ-ARGUS
+   10+ become 0 / 1–9 / 10+ or 0 / 1+ (`choose_recoding`; `disclosure_tables.best_recoding` picks the
+   grouping whose suppressed table shows the most). This is what Danmarks Statistik and the τ-ARGUS
    manual recommend before cell suppression: a coarser table loses less information than a table of "×".
 2. **Primary suppression.** A count c with 1 ≤ c < t (0 ≤ c < t when zeros are sensitive) is shown "<t".
    Zeros are shown by default ("nobody" identifies no one). Counts the kommissorium itself publishes (referred
