@@ -79,6 +79,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit_disclosure(args: argparse.Namespace) -> int:
+    from .disclosure import audit
+
+    result = audit(
+        Path(args.published),
+        args.threshold,
+        out=Path(args.out) if args.out else None,
+        remove_on_failure=[Path(p) for p in args.remove_on_failure],
+    )
+    print(result.summary(args.threshold))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="attendance", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
@@ -134,6 +147,32 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--all-commits", action="store_true", help="also experiments of older commits")
     compare.add_argument("--json", default=None, help="read `dvc exp show --json` output from a file")
     compare.set_defaults(func=_cmd_compare)
+
+    audit = sub.add_parser(
+        "audit-disclosure",
+        help="prove that no suppressed count of the published tables can be computed from the others",
+    )
+    audit.add_argument(
+        "--published",
+        default="build/published",
+        help="folder of the stages' records (default build/published)",
+    )
+    audit.add_argument(
+        "--threshold",
+        type=int,
+        default=None,
+        help="small-cell threshold to check against (default: the one each table was suppressed with, "
+        "report.suppress_below)",
+    )
+    audit.add_argument("--out", default=None, help="write a JSON summary here when the audit passes")
+    audit.add_argument(
+        "--remove-on-failure",
+        nargs="*",
+        default=[],
+        metavar="FILE",
+        help="files to delete when the audit fails (e.g. the reviewer reports), like the leak guard",
+    )
+    audit.set_defaults(func=_cmd_audit_disclosure)
     return parser
 
 

@@ -31,10 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import disclosure
 from .errors import InputError
 
 MISSING = "–"  # shown for missing values (en dash)
-HIDDEN = "×"  # secondary suppression: hidden so that a total cannot reveal a "<5" cell
+HIDDEN = disclosure.HIDDEN  # secondary suppression: hidden so that a total cannot reveal a "<5" cell
 MINUS = "−"  # U+2212, the same minus matplotlib puts on axes
 
 MONTHS = (
@@ -414,7 +415,12 @@ def suppress_small(
     hidden cells add up to less than the threshold (two hidden cells of 1 and 2 with a known sum of 3 give
     each other away). In an unsafe line the smallest positive visible cell is hidden too (shown as "×");
     when there is none, the line's total cell is hidden. This repeats until every line is safe (hiding one
-    cell can expose a crossing line).
+    cell can expose a crossing line). Then the attacker's problem is solved exactly
+    (`disclosure.suppress_matrix`): partners are added until no hidden cell can be narrowed below "<5" by the
+    table's own lines — e.g. two "<5" cells with a known sum of 8 are both 4, so they get a partner too.
+    This is a thin wrapper over `attendance.disclosure`, the one policy (docs/disclosure.md); tables about
+    the same citizens in several places should go through `disclosure.suppress` together and be recorded with
+    `disclosure.publish_*` for the audit.
 
     `derived` maps a count column to columns computed from it (shares, rates): they are hidden ("×")
     wherever their count is. Returns a copy whose count and derived columns hold the original numbers or the
@@ -436,49 +442,16 @@ def suppress_small(
         raise KeyError(f"suppress_small: no row {total_row!r} in the table index")
 
     values = df[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    lower = 0 if suppress_zero else 1
-    primary = ~np.isnan(values) & (values >= lower) & (values < threshold)
-    hidden = primary.copy()
-
-    row_labels = list(df.index)
-    body_rows = [i for i, label in enumerate(row_labels) if total_row is None or label != total_row]
-    total_row_pos = row_labels.index(total_row) if total_row is not None else None
-    part_cols = [j for j, c in enumerate(columns) if c != total_column]
-    total_col_pos = columns.index(total_column) if total_column is not None else None
-
-    lines: list[tuple[list[tuple[int, int]], tuple[int, int] | None]] = []
-    if total_row is not None or column_totals_known:
-        for j in range(len(columns)):
-            total = (total_row_pos, j) if total_row_pos is not None else None
-            lines.append(([(i, j) for i in body_rows], total))
-    if total_column is not None or row_totals_known:
-        rows = body_rows + ([total_row_pos] if total_row_pos is not None else [])
-        for i in rows:
-            total = (i, total_col_pos) if total_col_pos is not None else None
-            lines.append(([(i, j) for j in part_cols], total))
-
-    def unsafe(parts: list[tuple[int, int]], total: tuple[int, int] | None) -> bool:
-        cells = parts + ([total] if total is not None else [])
-        n_hidden = sum(bool(hidden[c]) for c in cells)
-        if n_hidden == 1:
-            return True
-        total_shown = total is None or not hidden[total]
-        hidden_sum = sum(values[c] for c in parts if hidden[c] and not np.isnan(values[c]))
-        return n_hidden >= 2 and total_shown and hidden_sum < threshold
-
-    changed = True
-    while changed:
-        changed = False
-        for parts, total in lines:
-            if not unsafe(parts, total):
-                continue
-            candidates = [c for c in parts if not hidden[c] and not np.isnan(values[c]) and values[c] > 0]
-            if candidates:
-                hidden[min(candidates, key=lambda c: values[c])] = True
-                changed = True
-            elif total is not None and not hidden[total]:
-                hidden[total] = True
-                changed = True
+    hidden, primary = disclosure.suppress_matrix(
+        values,
+        threshold,
+        row_labels=list(df.index),
+        total_row=total_row,
+        total_column_pos=columns.index(total_column) if total_column is not None else None,
+        column_totals_known=column_totals_known,
+        row_totals_known=row_totals_known,
+        suppress_zero=suppress_zero,
+    )
 
     result = df.copy()
     secondary = hidden & ~primary

@@ -1,0 +1,191 @@
+"""The reports' count tables about citizens as `disclosure.Table`s with the shared coordinates.
+
+One builder per table that counts citizens in more than one report, so every report describes the same
+citizens in the same words (population `disclosure.POPULATION`: a citizen in an offer in the period) and the
+audit can link them. A report suppresses its tables with `disclosure.suppress` (together with the tables of
+the same population it shows, and with `known=` what earlier reports published) and records them with
+`disclosure.publish_shown`. See docs/disclosure.md, "How to wire it in".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from . import disclosure as dc
+
+POP = dc.POPULATION
+CAME = list(dc.CAME)
+DOMAINS = {dim: list(values) for dim, values in dc.DOMAINS.items()}
+CRITERIA_DOMAINS = {**DOMAINS, "days": list(dc.YES_NO), "weeks": list(dc.YES_NO), "hours": list(dc.YES_NO)}
+
+REFERRAL_COLUMNS = {
+    "Visiterede borgere": {dc.REFERRED: "ja"},
+    "Heraf aktive (mindst ét besøg)": {dc.REFERRED: "ja", dc.VISITS: CAME},
+    "Heraf aldrig mødt op": {dc.REFERRED: "ja", dc.VISITS: "0"},
+    "Besøgende uden visitation": {dc.REFERRED: "nej", dc.VISITS: CAME},
+}
+"""overview.referred_vs_active's count columns; the first three are the kommissorium's public figures."""
+PUBLIC_REFERRAL_COLUMNS = ["Visiterede borgere", "Heraf aktive (mindst ét besøg)", "Heraf aldrig mødt op"]
+
+BAND_LABELS = {"0": "0 besøg (kom ikke)", "1–2": "1–2 besøg", "3–9": "3–9 besøg", "10+": "10+ besøg"}
+
+
+def _offers(usage_bands: pd.DataFrame, offer_ids: Sequence[str] | None) -> list[str]:
+    return list(offer_ids) if offer_ids is not None else sorted(usage_bands["offer_id"].astype(str).unique())
+
+
+def referral_table(
+    usage_bands: pd.DataFrame,
+    labels: Mapping[str, str] | None = None,
+    offer_ids: Sequence[str] | None = None,
+    *,
+    table_id: str = "visiterede_aktive",
+    stage: str = "",
+) -> dc.Table:
+    """Per offer (rows, by name): referred, of whom active and never came (public), and visitors without a
+    referral (a sub-group: suppressed when small). Input: the demand stage's `usage_bands`."""
+    labels = dict(labels or {})
+    rows, coords = [], {}
+    for offer in _offers(usage_bands, offer_ids):
+        own = usage_bands[usage_bands["offer_id"].astype(str) == offer]
+        referred = own["referred"].astype(bool)
+        came = own["visits"] > 0
+        name = labels.get(offer, offer)
+        rows.append(
+            [
+                int(referred.sum()),
+                int((referred & came).sum()),
+                int((referred & ~came).sum()),
+                int((~referred & came).sum()),
+            ]
+        )
+        coords[name] = {dc.OFFER: offer}
+    counts = pd.DataFrame(rows, index=list(coords), columns=list(REFERRAL_COLUMNS))
+    return dc.Table(
+        table_id,
+        counts,
+        rows=coords,
+        columns=REFERRAL_COLUMNS,
+        public_columns=PUBLIC_REFERRAL_COLUMNS,
+        population=POP,
+        stage=stage,
+        domains=DOMAINS,
+    )
+
+
+def band_counts(usage_bands: pd.DataFrame, offer_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Referred citizens per usage band (rows "0", "1–2", "3–9", "10+") × offer id (columns)."""
+    referred = usage_bands[usage_bands["referred"].astype(bool)]
+    out = {}
+    for offer in _offers(usage_bands, offer_ids):
+        bands = referred.loc[referred["offer_id"].astype(str) == offer, "band"].astype(str)
+        out[offer] = bands.value_counts().reindex(list(dc.USAGE_BAND_RECODINGS[0]), fill_value=0).astype(int)
+    return pd.DataFrame(out)
+
+
+def band_table(
+    counts: pd.DataFrame,
+    groups: Mapping[str, Sequence[str]],
+    labels: Mapping[str, str] | None = None,
+    *,
+    table_id: str = "brugsbaand",
+    stage: str = "",
+) -> dc.Table:
+    """The usage bands of the referred, recoded by `groups` ({label: [bands]}), with a total row ("I alt",
+    the referred: public); "never came" ("0") is public too (referred − active), and so is a band holding
+    every visiting band (the active)."""
+    labels = dict(labels or {})
+    recoded = dc.recode(counts, groups)
+    recoded.loc["I alt"] = counts.sum()
+    recoded.columns = [labels.get(c, c) for c in counts.columns]
+    rows: dict[Any, Mapping[str, Any]] = {
+        label: {dc.VISITS: list(members)} for label, members in groups.items()
+    }
+    rows["I alt"] = {}
+    public = ["I alt", *[label for label, members in groups.items() if set(members) in ({"0"}, set(CAME))]]
+    return dc.Table(
+        table_id,
+        recoded.astype(int),
+        rows=rows,
+        columns={labels.get(c, c): {dc.OFFER: c} for c in counts.columns},
+        fixed={dc.REFERRED: "ja"},
+        total_row="I alt",
+        public_rows=public,
+        population=POP,
+        stage=stage,
+        domains=DOMAINS,
+    )
+
+
+def best_recoding(
+    build: Callable[[Mapping[str, Sequence[str]]], dc.Table],
+    recodings: Sequence[Mapping[str, Sequence[str]]] = dc.USAGE_BAND_RECODINGS,
+    threshold: int | None = None,
+    *,
+    others: Sequence[dc.Table] = (),
+    known: Sequence[dc.Cell] = (),
+) -> tuple[Mapping[str, Sequence[str]], dict[str, pd.DataFrame]]:
+    """Global recoding before suppression: of `recodings` (finest first), the one whose suppressed table shows
+    the most non-public counts (ties: the finer), suppressed together with `others` and around `known`.
+
+    Returns the chosen groups and `disclosure.suppress`'s result ({table id: shown table}).
+    """
+    best = None
+    for groups in recodings:
+        table = build(groups)
+        shown = dc.suppress([table, *others], threshold, known=known)
+        visible = sum(
+            not isinstance(shown[table.id].at[r, c], str) and not table.is_public(r, c)
+            for r in table.counts.index
+            for c in table.counts.columns
+        )
+        if best is None or visible > best[0]:
+            best = (visible, groups, shown)
+    if best is None:
+        raise ValueError("best_recoding needs at least one recoding")
+    return best[1], best[2]
+
+
+FUNNEL_COLUMNS = {
+    "attended": {},
+    "not_referred": {dc.REFERRED: "nej"},
+    "days_ok": {"days": "ja"},
+    "weeks_ok": {"weeks": "ja"},
+    "hours_ok": {"hours": "ja"},
+    "days_weeks_ok": {"days": "ja", "weeks": "ja"},
+    "target": {"days": "ja", "weeks": "ja", "hours": "ja"},
+}
+
+
+def funnel_table(
+    funnel: pd.DataFrame,
+    labels: Mapping[str, str] | None = None,
+    *,
+    attended: Mapping[str, Any] | None = None,
+    table_id: str = "tragt",
+    stage: str = "",
+) -> dc.Table:
+    """Spor 3's criteria funnel (`track_employment.criteria_funnel`) per offer, columns as in the funnel.
+
+    `attended` are the coordinates of "med fremmøde": by default the citizens with a visit in the period
+    ({visits: 1–2, 3–9, 10+}), i.e. the same citizens as "aktive" + "besøgende uden visitation" of the
+    overview (the issue's 17 = 15 + 2). If the funnel counts only opening-day visits and the two can differ,
+    pass e.g. {"opening_day_visitor": "ja"} instead, or the audit reports the tables as contradicting.
+    """
+    labels = dict(labels or {})
+    base = dict(attended) if attended is not None else {dc.VISITS: CAME}
+    columns = [c for c in FUNNEL_COLUMNS if c in funnel.columns]
+    counts = funnel.set_index(funnel["offer_id"].astype(str).map(lambda o: labels.get(o, o)))[columns]
+    rows = {labels.get(o, o): {dc.OFFER: o} for o in funnel["offer_id"].astype(str)}
+    return dc.Table(
+        table_id,
+        counts.astype(int),
+        rows=rows,
+        columns={c: {**base, **FUNNEL_COLUMNS[c]} for c in columns},
+        population=POP,
+        stage=stage,
+        domains=CRITERIA_DOMAINS,
+    )
