@@ -23,8 +23,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import names
 from .columns import header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
+from .names import ReferralIndex
 from .parsing import is_blank_values, parse_date, parse_dates, parse_times
 from .pseudonym import Pseudonymiser, load_key, normalise_identifier
 from .readers import (
@@ -69,6 +71,8 @@ FLAG_RULES = (
     "name_variant",
     "initials_resolved",
     "offer_alias",
+    "name_normalised",
+    "name_partial",
 )
 FLAG_BIT = {name: np.uint16(1 << i) for i, name in enumerate(FLAG_RULES)}
 NAT = np.iinfo(np.int64).min
@@ -246,7 +250,8 @@ class QualityLog:
 RULE_ORDER = (
     "unsupported_file", "title_row", "header_row", "blank_row", "total_row", "no_marks", "offer_alias",
     "staff_or_volunteer", "cpr_in_citizen", "missing_citizen", "unparseable_date", "date_outside_period",
-    "name_variant", "initials_resolved", "ambiguous_initials", "unparseable_time", "time_out_before_time_in",
+    "name_variant", "initials_resolved", "ambiguous_initials", "name_normalised", "name_partial", "ambiguous_name",
+    "unparseable_time", "time_out_before_time_in",
     "missing_time_out", "implausible_duration", "outside_opening_hours", "closed_day", "exact_duplicate",
     "overlapping_visits", "day_only",
 )  # fmt: skip
@@ -261,6 +266,8 @@ class State:
         self.status = np.zeros(n, dtype=np.int8)
         self.reason = np.zeros(n, dtype=np.int8)  # index into RULE_ORDER + 1; 0 = none
         self.flags = np.zeros(n, dtype=np.uint16)
+        self.incomplete = np.zeros(n, dtype=bool)  # name names a person only partly (set by resolve_citizens)
+        self.names: pd.DataFrame | None = None  # names for the analyst's review (raw: quarantine folder only)
         self.log = QualityLog(self.df, raw.sheets)
         citizens = self.df["citizen"].cat.categories
         # per distinct citizen value: the normalised identifier (hashed later) — computed once
@@ -473,73 +480,153 @@ def resolve_citizens(
     ref_ident: np.ndarray,
     aliases: dict[str, str],
     pseudonym: Pseudonymiser,
+    dates: np.ndarray | None = None,
 ) -> pd.Categorical:
-    """Apply citizen_aliases.csv and the referral list's initials (per offer), then key identities (HMAC).
+    """Resolve each citizen name against the referral list (`names.py`), then key identities (HMAC).
 
-    Works on the distinct citizen values, not on rows: a month of registrations has few distinct names.
+    Works on the distinct (offer, citizen value) pairs, never on rows: even ten million rows have few distinct
+    names. Leaves `state.names` (per pair: method, candidates; per row: the pair) for the review and
+    `state.incomplete` (rows whose name names a person only partly) for the merge rules.
     """
     pos = state.citizen_pos
-    ident = np.array([aliases.get(n, n) for n in state.citizen_norm], dtype=object)
-    variant = ident != state.citizen_norm
-    variant[-1] = False
+    n_cat = len(state.citizen_norm)
+    offer_ids = list(offers)
+    offer_of_row = np.clip(offer_idx, 0, None).astype(np.int64)
+    pair = offer_of_row * n_cat + pos
+    active = state.active
+    present = np.flatnonzero(np.bincount(pair[active], minlength=len(offer_ids) * n_cat))
+    pair_offer = [offer_ids[p // n_cat] for p in present]
+    pair_value = [state.citizen_norm[p % n_cat] for p in present]
+    index = ReferralIndex(
+        offer_ids, referrals["offer_id"].to_numpy(dtype=object), ref_ident, referrals["initials"]
+    )
+    res = index.resolve(pair_offer, pair_value, aliases)
+
+    # pair code → position in `present` (dense table: offers × distinct names is small)
+    slot = np.full(len(offer_ids) * n_cat, -1, dtype=np.int64)
+    slot[present] = np.arange(len(present))
+    row_slot = slot[pair]
+    known = row_slot >= 0
+
+    def per_row(table: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(row_slot), dtype=bool)
+        out[known] = table[row_slot[known]]
+        return out
+
+    method = res.method
+    variant = np.array([aliases.get(v, v) != v for v in pair_value], dtype=bool)
     state.flag(
-        state.active & variant[pos],
+        active & per_row(variant),
         "name_variant",
         "normalised",
         "citizen",
         "spelling variant from citizen_aliases.csv",
     )
-    ident_codes, ident_values = pd.factorize(ident)
-    key_of: dict[str, int] = {}
-    ident_key = np.array([key_of.setdefault(pseudonym.of_normalised(v), len(key_of)) for v in ident_values])
-    base_code = ident_key[ident_codes]
-    base_code[-1] = -1  # missing citizen
-
-    ref_initials = np.array(
-        [normalise_identifier(i) if isinstance(i, str) and i.strip() else "" for i in referrals["initials"]],
-        dtype=object,
-    )
-    ref_offer = referrals["offer_id"].to_numpy(dtype=object)
-    key_code = np.full(len(state.df), -1, dtype=np.int64)
-    resolved_flag = np.zeros(len(state.df), dtype=bool)
-    ambiguous = np.zeros(len(state.df), dtype=bool)
-    ident_index = pd.Index(ident)
-    for i, offer_id in enumerate(offers):
-        mine = ref_offer == offer_id
-        by_initials: dict[str, set[str]] = {}
-        for initials, name in zip(
-            ref_initials[mine & (ref_initials != "")], ref_ident[mine & (ref_initials != "")], strict=True
-        ):
-            by_initials.setdefault(initials, set()).add(name)
-        code = base_code.copy()
-        resolved = np.zeros(len(ident), dtype=bool)
-        unclear = np.zeros(len(ident), dtype=bool)
-        if by_initials:
-            # a value that is some referred citizen's initials, and not itself a referred name
-            candidates = ident_index.isin(list(by_initials)) & ~ident_index.isin(ref_ident[mine])
-            candidates[-1] = False
-            for c in np.flatnonzero(candidates):
-                names = by_initials[ident[c]]
-                if len(names) == 1:
-                    code[c] = key_of.setdefault(pseudonym.of_normalised(next(iter(names))), len(key_of))
-                    resolved[c] = True
-                else:
-                    unclear[c] = True
-        rows = offer_idx == i
-        key_code[rows] = code[pos[rows]]
-        resolved_flag[rows] = resolved[pos[rows]]
-        ambiguous[rows] = unclear[pos[rows]]
     state.drop(
-        ambiguous, QUARANTINED, "ambiguous_initials", "citizen", "initials match several referred citizens"
+        per_row(method == names.AMBIGUOUS_INITIALS),
+        QUARANTINED,
+        "ambiguous_initials",
+        "citizen",
+        "initials match several referred citizens",
+    )
+    state.drop(
+        per_row(method == names.AMBIGUOUS),
+        QUARANTINED,
+        "ambiguous_name",
+        "citizen",
+        np.array(
+            [f"could be {len(c)} referred citizens (see review.xlsx)" for c in res.candidates] + [""],
+            dtype=object,
+        )[np.where(known, row_slot, len(present))],
     )
     state.flag(
-        state.active & resolved_flag,
+        state.active & per_row(method == names.INITIALS),
         "initials_resolved",
         "normalised",
         "citizen",
         "initials matched in the referral list",
     )
+    state.flag(
+        state.active & per_row(method == names.NORMALISED),
+        "name_normalised",
+        "normalised",
+        "citizen",
+        "name matched the referral list after case, punctuation and name order",
+    )
+    state.flag(
+        state.active & per_row(method == names.PARTIAL),
+        "name_partial",
+        "normalised",
+        "citizen",
+        "first name or initials fit one referred citizen (check in review.xlsx)",
+    )
+    state.incomplete = state.active & per_row(res.incomplete)
+
+    key_of: dict[str, int] = {}
+    pair_key = np.array(
+        [key_of.setdefault(pseudonym.of_normalised(v), len(key_of)) if v else -1 for v in res.identity]
+        + [-1],
+        dtype=np.int64,
+    )
+    key_code = pair_key[np.where(known, row_slot, len(present))]
+    state.names = _name_review(state, active, row_slot, known, dates, pair_offer, present % n_cat, res)
     return pd.Categorical.from_codes(key_code, categories=list(key_of), validate=False)
+
+
+def _name_review(
+    state: State,
+    was_active: np.ndarray,
+    row_slot: np.ndarray,
+    known: np.ndarray,
+    dates: np.ndarray | None,
+    pair_offer: list[str],
+    pair_category: np.ndarray,
+    res: names.Resolution,
+) -> pd.DataFrame:
+    """Names for the analyst's review (unmatched, ambiguous, partly matched): one row per offer and name as
+    typed, with rows, first and last date. Holds raw names: it goes to data/quarantine/review.xlsx only."""
+    kinds = {
+        names.UNMATCHED: "unmatched",
+        names.AMBIGUOUS: "ambiguous",
+        names.AMBIGUOUS_INITIALS: "ambiguous",
+        names.PARTIAL: "partial",
+    }
+    wanted = np.array([m in kinds for m in res.method] + [False], dtype=bool)
+    rows = np.flatnonzero(was_active & known & wanted[np.where(known, row_slot, len(res.method))])
+    columns = [
+        "offer_id",
+        "name",
+        "normalised",
+        "kind",
+        "method",
+        "candidates",
+        "rows",
+        "first_date",
+        "last_date",
+    ]
+    if not len(rows):
+        return pd.DataFrame(columns=columns)
+    day = dates[rows] if dates is not None else np.full(len(rows), NAT, dtype=np.int64)
+    grouped = (
+        pd.DataFrame({"slot": row_slot[rows], "date": day.view("datetime64[ns]")})
+        .groupby("slot", sort=True)["date"]
+        .agg(["size", "min", "max"])
+    )
+    slots = grouped.index.to_numpy()
+    categories = state.df["citizen"].cat.categories
+    return pd.DataFrame(
+        {
+            "offer_id": [pair_offer[s] for s in slots],
+            "name": [str(categories[pair_category[s]]) for s in slots],
+            "normalised": [state.citizen_norm[pair_category[s]] for s in slots],
+            "kind": [kinds[res.method[s]] for s in slots],
+            "method": [res.method[s] for s in slots],
+            "candidates": [res.candidates[s] for s in slots],
+            "rows": grouped["size"].to_numpy().astype(np.int64),
+            "first_date": grouped["min"].to_numpy(),
+            "last_date": grouped["max"].to_numpy(),
+        }
+    )[columns]
 
 
 def parse_visit_times(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -875,6 +962,24 @@ def merge_overlapping_visits(state: State, frame: Visits, order: np.ndarray, gap
     )
 
 
+def keep_incomplete_names_apart(state: State, frame: Visits) -> None:
+    """A first name or initials only (`Jan`, `allan t.`) with another registration of the same citizen that
+    day: the two could be two people, so they are never merged — the incomplete rows are quarantined."""
+    candidates = state.active & state.incomplete
+    if not candidates.any():
+        return
+    group = _day_group(frame)
+    near = state.active & np.isin(group, group[candidates])
+    values, counts = np.unique(group[near], return_counts=True)
+    state.drop(
+        candidates & np.isin(group, values[counts > 1]),
+        QUARANTINED,
+        "ambiguous_name",
+        "citizen",
+        "first name or initials only, and another registration of this citizen the same day: may be two people",
+    )
+
+
 def citizen_day_order(state: State, frame: Visits) -> np.ndarray:
     """Active records sorted by (offer, citizen, date), then start and end; ties keep the reading order.
 
@@ -1021,7 +1126,7 @@ def clean_dataset(
     dates = parse_visit_dates(state, dataset)
     pseudonym = Pseudonymiser(key)
     ref_ident = referral_identities(referrals_raw, aliases)
-    keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym)
+    keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym, dates)
     timed, t_in, t_out = parse_visit_times(state)
     max_stay_ns = int(params["max_stay_hours"] * 3.6e12)
     quarantine_stays_across_days(state, timed, t_in, t_out, max_stay_ns)
@@ -1057,6 +1162,7 @@ def clean_dataset(
         "is_trip": trip_flags(state.df["comment"], params["trip_keywords"]),
     }
     del t_in, t_out, open_ns, close_ns, why_closed, dates, offer_idx, imputed, is_open
+    keep_incomplete_names_apart(state, frame)
     order = citizen_day_order(state, frame)
     drop_exact_duplicates(state, frame, order)
     merge_overlapping_visits(state, frame, order, int(params["merge_gap_minutes"] * NS_PER_MINUTE))
