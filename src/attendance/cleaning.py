@@ -29,6 +29,7 @@ from .errors import InputError
 from .names import ReferralIndex
 from .parsing import is_blank_values, parse_date, parse_dates, parse_times
 from .pseudonym import Pseudonymiser, load_key, normalise_identifier
+from .quality import REVIEW_RULES
 from .readers import (
     RAW_VALUE_FIELDS,
     TOTAL_WORDS,
@@ -42,6 +43,7 @@ from .readers import (
     read_referrals,
     read_registrations,
 )
+from .review import REVIEW_FILE, Review, name_table, rows_table, sheet_table, strict_error, write_review
 from .schemas import ReferralsSchema, VisitsSchema
 
 DEFAULT_PARAMS: dict[str, Any] = {
@@ -51,6 +53,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "max_stay_hours": 12,
     "merge_gap_minutes": 0,
     "trip_keywords": ["tur", "udflugt", "sommerland", "museum", "skov", "strand", "biograf"],
+    "strict": False,
 }
 CHOICES = {
     "missing_time_out": ("closing_time", "median_stay", "quarantine"),
@@ -105,6 +108,7 @@ class CleanResult:
     accounting: pd.DataFrame
     quarantine: pd.DataFrame
     paths: dict[str, Path] = field(default_factory=dict)
+    review_counts: dict[str, int] = field(default_factory=dict)  # items in review.xlsx per kind (no names)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def _table(self, name: str) -> pd.DataFrame:
@@ -152,6 +156,8 @@ def check_params(params: dict[str, Any] | None) -> dict[str, Any]:
             "clean.trip_keywords must be a list of words", file="params.yaml", fix="e.g. [tur, udflugt]"
         )
     merged["trip_keywords"] = [k.strip() for k in keywords]
+    if not isinstance(merged["strict"], bool):
+        raise InputError("clean.strict must be true or false", file="params.yaml", fix="e.g. strict: false")
     return merged
 
 
@@ -569,6 +575,7 @@ def resolve_citizens(
         dtype=np.int64,
     )
     key_code = pair_key[np.where(known, row_slot, len(present))]
+    state.ref_index = index
     state.names = _name_review(state, active, row_slot, known, dates, pair_offer, present % n_cat, res)
     return pd.Categorical.from_codes(key_code, categories=list(key_of), validate=False)
 
@@ -1187,6 +1194,13 @@ def clean_dataset(
     }
     quarantine = _quarantine_table(state)
     log = state.log.table()
+    review_path = quarantine_dir / REVIEW_FILE
+    review = build_review(raw, accounting, log, state.names, ref_index_of(state), referrals_raw, ref_ident)
+    write_review(review, review_path)
+    review_counts = review.counts()
+    if params["strict"] and (error := strict_error(review_counts)) is not None:
+        _write_csv(quarantine, quarantine_dir / "quarantine.csv")
+        raise error
 
     ReferralsSchema.validate(referrals.to_pandas())
     paths = {
@@ -1204,7 +1218,32 @@ def clean_dataset(
     _write_csv(log, paths["quality_log"])
     _write_csv(accounting, paths["accounting"])
     _write_csv(quarantine, paths["quarantine"])
-    return CleanResult(offers_json, log, accounting, quarantine, paths)
+    paths["review"] = review_path
+    return CleanResult(offers_json, log, accounting, quarantine, paths, review_counts=review_counts)
+
+
+def ref_index_of(state: State) -> ReferralIndex | None:
+    return getattr(state, "ref_index", None)
+
+
+def build_review(
+    raw: RawRegistrations,
+    accounting: pd.DataFrame,
+    log: pd.DataFrame,
+    name_rows: pd.DataFrame | None,
+    index: ReferralIndex | None,
+    referrals: pd.DataFrame,
+    ref_ident: np.ndarray,
+) -> Review:
+    """The analyst's review (review.py): sheets as read, names to confirm, kept rows to check."""
+    display: dict[str, str] = {}
+    for identity, name in zip(ref_ident, referrals["name"].to_numpy(dtype=object), strict=True):
+        display.setdefault(identity, " ".join(str(name).split()))
+    return Review(
+        sheets=sheet_table(raw.sheets, accounting, raw.skipped_files),
+        names=name_table(name_rows, index, display),
+        rows=rows_table(log, REVIEW_RULES),
+    )
 
 
 def _sorted_categories(values: pd.Categorical | pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -41,7 +41,7 @@ AMBIGUOUS = "ambiguous"
 AMBIGUOUS_INITIALS = "ambiguous_initials"
 MISSING = "missing"
 
-SUGGESTION_CUTOFF = 75.0  # rapidfuzz token_sort_ratio (0-100): below this no suggestion is shown
+SUGGESTION_CUTOFF = 80.0  # rapidfuzz token_sort_ratio (0-100): below this no suggestion is shown
 SUGGESTION_LIMIT = 3
 
 _NOT_NAME = re.compile(r"[^\w\s'-]|_")
