@@ -327,12 +327,25 @@ def ignore_title_and_header_rows(state: State, lookup: dict[str, str]) -> None:
     state.drop((kind == "data").to_numpy() & (hits >= 2), IGNORED, "header_row", None, "repeated header row")
 
 
-def ignore_blank_rows(state: State) -> None:
-    df = state.df
+def _blank_but_date(df: pd.DataFrame) -> np.ndarray:
     blank = np.ones(len(df), dtype=bool)
     for name in RAW_VALUE_FIELDS:
-        blank &= is_blank_values(df[name])
-    state.drop(blank, IGNORED, "blank_row", None, "empty row")
+        if name != "date":
+            blank &= is_blank_values(df[name])
+    return blank
+
+
+def ignore_blank_rows(state: State) -> None:
+    df = state.df
+    state.drop(_blank_but_date(df) & is_blank_values(df["date"]), IGNORED, "blank_row", None, "empty row")
+
+
+def ignore_date_only_rows(state: State) -> None:
+    """Lines of the long layout with only a date (a pre-filled line nobody used, as in the registration
+    template): a date without a citizen, times, comment or offer is no visit. After the total rows."""
+    df = state.df
+    long = (df["layout"] == "long").to_numpy()
+    state.drop(_blank_but_date(df) & long, IGNORED, "blank_row", None, "only a date: an unused line")
 
 
 def ignore_total_rows(state: State) -> None:
@@ -1124,6 +1137,7 @@ def clean_dataset(
     ignore_title_and_header_rows(state, lookup)
     ignore_blank_rows(state)
     ignore_total_rows(state)
+    ignore_date_only_rows(state)
     ignore_unmarked_rows(state)
     matcher = OfferMatcher(offers)
     offer_idx = assign_offers(state, matcher, offers, raw)
@@ -1254,6 +1268,8 @@ def _sorted_categories(values: pd.Categorical | pd.Series) -> tuple[np.ndarray, 
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     codes = np.asarray(cat.codes, dtype=np.int64)
+    if not len(order):  # no citizen at all (every row ignored or quarantined)
+        return np.full(len(codes), -1, dtype=np.int64), categories
     return np.where(codes < 0, -1, rank[np.where(codes < 0, 0, codes)]), categories[order]
 
 
