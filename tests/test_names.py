@@ -95,6 +95,11 @@ def test_resolution_order():
     assert list(res.incomplete) == [m in (names.PARTIAL,) for _, m in cases.values()]
 
 
+def test_punctuation_only_name_keeps_an_identity(tmp_path):
+    result = run(tmp_path, [HEADER, ["02-03-2026", "?", "9", "10", ""], ["03-03-2026", "B.", "9", "10", ""]])
+    assert len(result.visits) == 2 and result.visits["citizen_key"].notna().all()
+
+
 def test_fuzzy_is_only_a_suggestion():
     idx = index([("auc", "Malene Henriksen", "MH")])
     res = idx.resolve(["auc"], ["malene henrikssen"], {})

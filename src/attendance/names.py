@@ -182,7 +182,7 @@ class ReferralIndex:
         if len(found) == 1:
             (only,) = found
             return only, OTHER_OFFER, (only,)
-        return (ident if aliased else form), (ALIAS if aliased else UNMATCHED), ()
+        return (ident if aliased else form or ident), (ALIAS if aliased else UNMATCHED), ()
 
     def resolve(self, offers: Sequence[str], values: Sequence[str], aliases: dict[str, str]) -> Resolution:
         """Resolve distinct (offer, normalised name) pairs (never rows)."""

@@ -99,6 +99,11 @@ def build_template(
     for letter, width in zip("ABCDE", (12, 28, 8, 8, 40), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.print_title_rows = f"1:{HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
     date_check = DataValidation(
         type="date",
