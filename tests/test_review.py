@@ -183,3 +183,14 @@ def test_sheet_fields_added_later_show_as_columns():
     assert table.loc[0, "hidden"] == True  # noqa: E712 - numpy bool in a frame
     assert table.loc[0, "date_order"] == "day-first"
     assert table.loc[1, "Fil"] == "notes.pdf"
+
+
+def test_long_sheets_are_cut_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(review, "MAX_SHEET_ROWS", 2)
+    rows = [HEADER] + [[f"{d:02d}-03-2026", "Anders Holm", "16", "17", ""] for d in (2, 3, 4, 5)]
+    result = run(tmp_path, rows)
+    assert result.review_counts["rows"] == 4
+    _, shown = sheet_rows(result.paths["review"], review.SHEET_ROWS)
+    assert len(shown) == 3
+    _, guide = sheet_rows(result.paths["review"], review.SHEET_GUIDE)
+    assert any("de første 2 af 4" in (line[0] or "") for line in guide)

@@ -33,6 +33,7 @@ SHEET_READING = "Sådan er arkene læst"
 SHEET_NAMES = "Navne"
 SHEET_ROWS = "Tjek rækker"
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
+MAX_SHEET_ROWS = 5_000  # rows written per sheet; the counts (and strict) use all of them
 
 NAME_KIND_LABELS = {
     "unmatched": "ikke på visitationslisten",
@@ -258,6 +259,17 @@ def write_review(review: Review, path: Path) -> Path:
         (SHEET_NAMES, review.names),
         (SHEET_ROWS, review.rows),
     ):
+        if (
+            len(table) > MAX_SHEET_ROWS
+        ):  # openpyxl writes cell by cell: a million flagged rows would take minutes
+            guide.append([""])
+            guide.append(
+                [
+                    f"«{title}» viser de første {MAX_SHEET_ROWS:,} af {len(table):,} rækker; alle står i "
+                    "data/processed/quality_log.csv (filtrér på kolonnen rule)."
+                ]
+            )
+            table = table.head(MAX_SHEET_ROWS)
         sheet = workbook.create_sheet(title)
         sheet.append([str(c) for c in table.columns])
         for row in table.itertuples(index=False):
