@@ -96,7 +96,8 @@ def test_strict_stops_with_one_line(tmp_path):
         run(tmp_path, ROWS, params={"strict": True})
     line = info.value.one_line()
     assert "2 review item(s)" in line and "similar unmatched names" in line and "1 rows" in line
-    assert "see data/quarantine/review.xlsx" in line and "\n" not in line
+    assert "see " in line and "quarantine/review.xlsx" in line and "\n" not in line
+    assert review.strict_error({"rows": 1}).one_line().count("see data/quarantine/review.xlsx") == 1
     assert (tmp_path / "quarantine" / "review.xlsx").is_file()
     assert not (tmp_path / "processed" / "visits.parquet").exists()
 

@@ -1212,7 +1212,7 @@ def clean_dataset(
     review = build_review(raw, accounting, log, state.names, ref_index_of(state), referrals_raw, ref_ident)
     write_review(review, review_path)
     review_counts = review.counts()
-    if params["strict"] and (error := strict_error(review_counts)) is not None:
+    if params["strict"] and (error := strict_error(review_counts, review_path)) is not None:
         _write_csv(quarantine, quarantine_dir / "quarantine.csv")
         raise error
 

@@ -13,6 +13,7 @@ data/raw/<name>`: each confirmed row becomes a line `navn som skrevet;rigtigt na
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -101,14 +102,20 @@ def strict_items(counts: Mapping[str, int]) -> dict[str, int]:
     return {kind: int(counts.get(kind, 0)) for kind in STRICT_KINDS if counts.get(kind, 0)}
 
 
-def strict_error(counts: Mapping[str, int]) -> InputError | None:
+def strict_error(
+    counts: Mapping[str, int], path: Path | str = "data/quarantine/review.xlsx"
+) -> InputError | None:
+    """The one-line stop of `clean.strict`: how many review items, of which kinds, and where to see them."""
     items = strict_items(counts)
     if not items:
         return None
     total = sum(items.values())
     kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in items.items())
+    shown = Path(path)
+    with contextlib.suppress(ValueError):
+        shown = shown.resolve().relative_to(Path.cwd().resolve())
     return InputError(
-        f"clean.strict: {total} review item(s) ({kinds}) — see data/quarantine/review.xlsx",
+        f"clean.strict: {total} review item(s) ({kinds}) — see {shown.as_posix()}",
         file="params.yaml",
         fix="confirm names into citizen_aliases.csv (attendance aliases), correct the sheets, or set "
         "clean.strict: false",
@@ -179,7 +186,7 @@ def name_table(names: pd.DataFrame | None, index: Any, display: Mapping[str, str
                 int(r.rows),
                 _day(r.first_date),
                 _day(r.last_date),
-                ", ".join(display.get(c, c) for c in r.candidates) if r.kind != "unmatched" else "",
+                _candidates_text(r.candidates, display) if r.kind != "unmatched" else "",
                 *shown,
                 "",
                 "",
@@ -192,6 +199,11 @@ def name_table(names: pd.DataFrame | None, index: Any, display: Mapping[str, str
         ["_k", "Tilbud", "Rækker", "Navn som skrevet"], ascending=[True, True, False, True]
     )
     return table.drop(columns="_k").reset_index(drop=True)
+
+
+def _candidates_text(candidates: Sequence[str], display: Mapping[str, str], shown: int = 10) -> str:
+    text = ", ".join(display.get(c, c) for c in candidates[:shown])
+    return text + (f" … (+{len(candidates) - shown})" if len(candidates) > shown else "")
 
 
 def rows_table(quality_log: pd.DataFrame, review_rules: frozenset[str]) -> pd.DataFrame:
