@@ -35,6 +35,7 @@ SHEET_NAMES = "Navne"
 SHEET_ROWS = "Tjek rækker"
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 MAX_SHEET_ROWS = 5_000  # rows written per sheet; the counts (and strict) use all of them
+MAX_SUGGESTED = 20_000  # unmatched names (most frequent first) that get suggestions
 
 NAME_KIND_LABELS = {
     "unmatched": "ikke på visitationslisten",
@@ -171,11 +172,17 @@ def name_table(names: pd.DataFrame | None, index: Any, display: Mapping[str, str
     """Unmatched, ambiguous and partly matched names with suggestions (rapidfuzz; never merged automatically)."""
     if names is None or not len(names):
         return pd.DataFrame(columns=NAME_HEADERS)
+    order = {kind: i for i, kind in enumerate(NAME_KIND_LABELS)}
+    names = names.assign(_k=names["kind"].map(order), _r=-names["rows"])
+    names = names.sort_values(["_k", "offer_id", "_r", "name"], kind="stable")
     records = []
-    for r in names.itertuples(index=False):
-        suggestions = index.suggestions(r.offer_id, r.normalised) if index is not None else []
+    for i, r in enumerate(names.itertuples(index=False)):
         if r.kind != "unmatched":  # the candidates themselves are the suggestions
-            suggestions = [(c, 100.0) for c in r.candidates][:3] or suggestions
+            suggestions = [(c, 100.0) for c in r.candidates][:3]
+        elif index is not None and i < MAX_SUGGESTED:  # the most frequent names first
+            suggestions = index.suggestions(r.offer_id, r.normalised)
+        else:
+            suggestions = []
         shown = [f"{display.get(name, name)} ({score:g})" for name, score in suggestions[:3]]
         shown += [""] * (3 - len(shown))
         records.append(
@@ -192,13 +199,7 @@ def name_table(names: pd.DataFrame | None, index: Any, display: Mapping[str, str
                 "",
             ]
         )
-    table = pd.DataFrame(records, columns=NAME_HEADERS)
-    order = {label: i for i, label in enumerate(NAME_KIND_LABELS.values())}
-    table["_k"] = table["Type"].map(order)
-    table = table.sort_values(
-        ["_k", "Tilbud", "Rækker", "Navn som skrevet"], ascending=[True, True, False, True]
-    )
-    return table.drop(columns="_k").reset_index(drop=True)
+    return pd.DataFrame(records, columns=NAME_HEADERS)
 
 
 def _candidates_text(candidates: Sequence[str], display: Mapping[str, str], shown: int = 10) -> str:
