@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,6 +58,14 @@ def name_form(value: object) -> str:
         if last and first:
             text = f"{first} {last}"
     return " ".join(_NOT_NAME.sub(" ", text).split())
+
+
+_PLAIN = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)*$")
+
+
+def _form_of_normalised(text: str) -> str:
+    """name_form of a text that is already normalise_identifier'd (fast path: plain words stay as they are)."""
+    return text if _PLAIN.match(text) else name_form(text)
 
 
 def is_initial(token: str) -> bool:
@@ -112,29 +120,48 @@ def block_keys(tokens: Sequence[str]) -> set[str]:
     return {f"{first}|{last[0]}", f"{last}|{first[0]}"}
 
 
-@dataclass
 class OfferNames:
-    """The referral list of one offer, indexed for resolution."""
+    """The referral list of one offer, indexed for resolution (the indexes for partial names and suggestions
+    are built on first use: most runs need neither)."""
 
-    identities: set[str] = field(default_factory=set)
-    by_form: dict[str, set[str]] = field(default_factory=dict)
-    by_initials: dict[str, set[str]] = field(default_factory=dict)
-    tokens: dict[str, list[str]] = field(default_factory=dict)  # identity -> its form's tokens
-    by_first: dict[str, set[str]] = field(default_factory=dict)  # first name -> identities
-    by_token: dict[str, set[str]] = field(default_factory=dict)  # block key -> identities (see block_keys)
+    def __init__(self) -> None:
+        self.identities: set[str] = set()
+        self.by_form: dict[str, set[str]] = {}
+        self.by_initials: dict[str, set[str]] = {}
+        self.form: dict[str, str] = {}  # identity -> its form
+        self._by_first: dict[str, set[str]] | None = None
+        self._by_block: dict[str, set[str]] | None = None
 
-    def add(self, identity: str, initials: str) -> None:
+    def add(self, identity: str, form: str, initials: str = "") -> None:
         self.identities.add(identity)
-        form = name_form(identity)
+        self.form[identity] = form
         self.by_form.setdefault(form, set()).add(identity)
-        tokens = form.split()
-        self.tokens[identity] = tokens
-        if tokens:
-            self.by_first.setdefault(tokens[0], set()).add(identity)
-        for key in block_keys(tokens):
-            self.by_token.setdefault(key, set()).add(identity)
         if initials:
             self.by_initials.setdefault(initials, set()).add(identity)
+        self._by_first = self._by_block = None
+
+    @property
+    def by_first(self) -> dict[str, set[str]]:
+        """first name -> identities"""
+        if self._by_first is None:
+            self._by_first = {}
+            for identity, form in self.form.items():
+                if form:
+                    self._by_first.setdefault(form.split(" ", 1)[0], set()).add(identity)
+        return self._by_first
+
+    @property
+    def by_block(self) -> dict[str, set[str]]:
+        """block key (see block_keys) -> identities"""
+        if self._by_block is None:
+            self._by_block = {}
+            for identity, form in self.form.items():
+                for key in block_keys(form.split()):
+                    self._by_block.setdefault(key, set()).add(identity)
+        return self._by_block
+
+    def tokens(self, identity: str) -> list[str]:
+        return self.form[identity].split()
 
 
 @dataclass
@@ -155,12 +182,16 @@ class ReferralIndex:
     ):
         self.offers = {o: OfferNames() for o in offer_ids}
         self.all = OfferNames()
+        forms: dict[str, str] = {}
         for offer, identity, initials in zip(ref_offer, ref_ident, ref_initials, strict=True):
             if not identity:
                 continue
+            form = forms.get(identity)
+            if form is None:
+                form = forms[identity] = _form_of_normalised(identity)
+                self.all.add(identity, form)
             initials = normalise_identifier(initials) if isinstance(initials, str) else ""
-            self.offers.setdefault(offer, OfferNames()).add(identity, initials)
-            self.all.add(identity, "")
+            self.offers.setdefault(offer, OfferNames()).add(identity, form, initials)
 
     def resolve_one(
         self, offer: str, value: str, aliases: dict[str, str]
@@ -181,7 +212,7 @@ class ReferralIndex:
                 (only,) = found
                 return only, INITIALS, (only,)
             return "", AMBIGUOUS_INITIALS, tuple(sorted(found))
-        form = name_form(ident)
+        form = _form_of_normalised(ident)
         found = names.by_form.get(form, set())
         if len(found) == 1:
             (only,) = found
@@ -190,7 +221,7 @@ class ReferralIndex:
             return "", AMBIGUOUS, tuple(sorted(found))
         if is_incomplete(form):
             typed = form.split()
-            fits = {i for i in names.by_first.get(typed[0], ()) if compatible(typed, names.tokens[i])}
+            fits = {i for i in names.by_first.get(typed[0], ()) if compatible(typed, names.tokens(i))}
             if len(fits) == 1:
                 (only,) = fits
                 return only, PARTIAL, (only,)
@@ -213,7 +244,7 @@ class ReferralIndex:
         for i, (offer, value) in enumerate(zip(offers, values, strict=True)):
             identity[i], method[i], found = self.resolve_one(offer, value, aliases)
             candidates.append(found)
-            incomplete[i] = method[i] in (PARTIAL, UNMATCHED) and is_incomplete(name_form(value))
+            incomplete[i] = method[i] in (PARTIAL, UNMATCHED) and is_incomplete(_form_of_normalised(value))
         return Resolution(identity, method, candidates, incomplete)
 
     def suggestions(
@@ -231,13 +262,13 @@ class ReferralIndex:
         query = name_form(value)
         block: set[str] = set()
         for key in block_keys(query.split()):
-            block |= names.by_token.get(key, set())
+            block |= names.by_block.get(key, set())
         if not block or not query:
             return []
         choices = sorted(block)
         found = process.extract(
             query,
-            [" ".join(names.tokens[c]) for c in choices],
+            [names.form[c] for c in choices],
             scorer=fuzz.token_sort_ratio,
             limit=limit,
             score_cutoff=cutoff,

@@ -35,7 +35,7 @@ SHEET_NAMES = "Navne"
 SHEET_ROWS = "Tjek rækker"
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 MAX_SHEET_ROWS = 5_000  # rows written per sheet; the counts (and strict) use all of them
-MAX_SUGGESTED = 20_000  # unmatched names (most frequent first) that get suggestions
+MAX_SUGGESTED = 5_000  # unmatched names (most frequent first) that get suggestions: those shown
 
 NAME_KIND_LABELS = {
     "unmatched": "ikke på visitationslisten",
