@@ -184,3 +184,13 @@ def test_resolution_works_on_distinct_names_not_rows(tmp_path, monkeypatch):
     result = run(tmp_path, rows)
     assert len(result.visits) == len(rows) - 1
     assert sorted(calls) == ["bo berg", "hj"]
+
+
+def test_unreferred_first_names_on_one_day_are_not_merged(tmp_path):
+    """`Jan` with no referred Jan at all: two registrations that day could be two visitors — not merged."""
+    rows = [HEADER, ["02-03-2026", "Jan", "9", "12", ""], ["02-03-2026", "Jan", "10", "13", ""]]
+    result = run(tmp_path, rows)
+    assert len(result.visits) == 0
+    assert list(result.quarantine["reason"]) == ["ambiguous_name", "ambiguous_name"]
+    one = run(tmp_path / "one", [HEADER, ["02-03-2026", "Jan", "9", "12", ""]])
+    assert len(one.visits) == 1 and one.review_counts["other_unmatched_names"] == 1
