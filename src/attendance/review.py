@@ -254,52 +254,57 @@ GUIDE = [
 
 
 def write_review(review: Review, path: Path) -> Path:
-    """Write review.xlsx: Danish sheet titles, bold frozen header row, column widths, autofilter."""
+    """Write review.xlsx: Danish sheet titles, bold frozen header row, column widths, autofilter.
+
+    openpyxl's write-only mode streams the rows (a few thousand rows a second faster than cell objects)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = Workbook()
-    guide = workbook.active
-    guide.title = SHEET_GUIDE
-    for line in GUIDE:
-        guide.append(line)
-    guide["A1"].font = Font(bold=True, size=13)
+    tables = [(SHEET_READING, review.sheets), (SHEET_NAMES, review.names), (SHEET_ROWS, review.rows)]
+    notes = [
+        [f"«{title}» viser de første {MAX_SHEET_ROWS:,} af {len(table):,} rækker; alle står i "
+         "data/processed/quality_log.csv (filtrér på kolonnen rule) — tallene tæller dem alle."]
+        for title, table in tables
+        if len(table) > MAX_SHEET_ROWS  # openpyxl writes cell by cell: a million rows would take minutes
+    ]  # fmt: skip
+    workbook = Workbook(write_only=True)
+    guide = workbook.create_sheet(SHEET_GUIDE)
     guide.column_dimensions["A"].width = 120
-    for title, table in (
-        (SHEET_READING, review.sheets),
-        (SHEET_NAMES, review.names),
-        (SHEET_ROWS, review.rows),
-    ):
-        if (
-            len(table) > MAX_SHEET_ROWS
-        ):  # openpyxl writes cell by cell: a million flagged rows would take minutes
-            guide.append([""])
-            guide.append(
-                [
-                    f"«{title}» viser de første {MAX_SHEET_ROWS:,} af {len(table):,} rækker; alle står i "
-                    "data/processed/quality_log.csv (filtrér på kolonnen rule)."
-                ]
-            )
-            table = table.head(MAX_SHEET_ROWS)
+    for number, line in enumerate([*GUIDE, *([[""]] + notes if notes else [])]):
+        if number == 0:
+            cell = WriteOnlyCell(guide, value=line[0])
+            cell.font = Font(bold=True, size=13)
+            line = [cell]
+        guide.append(line)
+    bold = Font(bold=True)
+    for title, table in tables:
+        table = table.head(MAX_SHEET_ROWS)
         sheet = workbook.create_sheet(title)
-        sheet.append([str(c) for c in table.columns])
-        for row in table.itertuples(index=False):
-            sheet.append([_cell(v) for v in row])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
-        if len(table.columns):
-            sheet.auto_filter.ref = sheet.dimensions
         for i, column in enumerate(table.columns, start=1):
             values = [str(column)] + [str(v) for v in table.iloc[:200, i - 1].tolist()]
             width = min(60, max(len(v) for v in values) + 2)
-            sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = max(width, 8)
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, dt.date):
+            sheet.column_dimensions[get_column_letter(i)].width = max(width, 8)
+        if len(table.columns):
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
+        header = []
+        for column in table.columns:
+            cell = WriteOnlyCell(sheet, value=str(column))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in table.itertuples(index=False):
+            values = [_cell(v) for v in row]
+            for i, value in enumerate(values):
+                if isinstance(value, dt.date):
+                    cell = WriteOnlyCell(sheet, value=value)
                     cell.number_format = "DD-MM-YYYY"
+                    values[i] = cell
+            sheet.append(values)
     save_workbook(workbook, path)
     return path
 
