@@ -45,6 +45,15 @@ def test_name_form_properties(first, last, spaces):
     assert plain == plain.strip() and "  " not in plain
 
 
+@given(st.text(alphabet="abcæøå ,.'-_1ÉE\u00a0", max_size=20))
+def test_fast_form_equals_name_form(text):
+    from attendance.names import _form_of_normalised
+    from attendance.pseudonym import normalise_identifier
+
+    normalised = normalise_identifier(text)
+    assert _form_of_normalised(normalised) == name_form(normalised)
+
+
 def test_compatible_and_incomplete():
     assert compatible(["jan"], ["jan", "hansen"])
     assert compatible(["allan", "t"], ["allan", "thygesen"])

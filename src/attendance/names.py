@@ -60,7 +60,7 @@ def name_form(value: object) -> str:
     return " ".join(_NOT_NAME.sub(" ", text).split())
 
 
-_PLAIN = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)*$")
+_PLAIN = re.compile(r"^(?:[^\W_]|['-])+(?: (?:[^\W_]|['-])+)*$")  # name_form leaves such text as it is
 
 
 def _form_of_normalised(text: str) -> str:
@@ -191,7 +191,10 @@ class ReferralIndex:
                 form = forms[identity] = _form_of_normalised(identity)
                 self.all.add(identity, form)
             initials = normalise_identifier(initials) if isinstance(initials, str) else ""
-            self.offers.setdefault(offer, OfferNames()).add(identity, form, initials)
+            names = self.offers.get(offer)
+            if names is None:
+                names = self.offers[offer] = OfferNames()
+            names.add(identity, form, initials)
 
     def resolve_one(
         self, offer: str, value: str, aliases: dict[str, str]
