@@ -195,3 +195,13 @@ def test_long_sheets_are_cut_with_a_note(tmp_path, monkeypatch):
     assert len(shown) == 3
     _, guide = sheet_rows(result.paths["review"], review.SHEET_GUIDE)
     assert any("de første 2 af 4" in (line[0] or "") for line in guide)
+
+
+def test_names_beyond_the_sheet_are_counted(tmp_path, monkeypatch):
+    monkeypatch.setattr(review, "MAX_SHEET_ROWS", 1)
+    monkeypatch.setattr(review, "MAX_SUGGESTED", 1)
+    result = run(tmp_path, ROWS)
+    counts = result.review_counts
+    assert counts["similar_unmatched_names"] + counts["other_unmatched_names"] == 3
+    _, names = sheet_rows(result.paths["review"], review.SHEET_NAMES)
+    assert len(names) == 2

@@ -35,7 +35,7 @@ SHEET_NAMES = "Navne"
 SHEET_ROWS = "Tjek rækker"
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 MAX_SHEET_ROWS = 5_000  # rows written per sheet; the counts (and strict) use all of them
-MAX_SUGGESTED = 5_000  # unmatched names (most frequent first) that get suggestions: those shown
+MAX_SUGGESTED = MAX_SHEET_ROWS  # unmatched names (most frequent first) that get suggestions: those shown
 
 NAME_KIND_LABELS = {
     "unmatched": "ikke på visitationslisten",
@@ -175,6 +175,9 @@ def name_table(names: pd.DataFrame | None, index: Any, display: Mapping[str, str
     order = {kind: i for i, kind in enumerate(NAME_KIND_LABELS)}
     names = names.assign(_k=names["kind"].map(order), _r=-names["rows"])
     names = names.sort_values(["_k", "offer_id", "_r", "name"], kind="stable")
+    # only the rows written to the sheet are built one by one; the rest (not shown, but counted) in one go
+    tail = names.iloc[MAX_SHEET_ROWS:]
+    names = names.iloc[:MAX_SHEET_ROWS]
     records = []
     for i, r in enumerate(names.itertuples(index=False)):
         if r.kind != "unmatched":  # the candidates themselves are the suggestions
@@ -199,7 +202,15 @@ def name_table(names: pd.DataFrame | None, index: Any, display: Mapping[str, str
                 "",
             ]
         )
-    return pd.DataFrame(records, columns=NAME_HEADERS)
+    table = pd.DataFrame(records, columns=NAME_HEADERS)
+    if not len(tail):
+        return table
+    rest = pd.DataFrame({column: "" for column in NAME_HEADERS}, index=range(len(tail)))
+    rest["Tilbud"] = tail["offer_id"].to_numpy()
+    rest["Navn som skrevet"] = tail["name"].to_numpy()
+    rest["Type"] = tail["kind"].map(NAME_KIND_LABELS).to_numpy()
+    rest["Rækker"] = tail["rows"].to_numpy()
+    return pd.concat([table, rest], ignore_index=True)
 
 
 def _candidates_text(candidates: Sequence[str], display: Mapping[str, str], shown: int = 10) -> str:
