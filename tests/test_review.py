@@ -205,3 +205,27 @@ def test_names_beyond_the_sheet_are_counted(tmp_path, monkeypatch):
     assert counts["similar_unmatched_names"] + counts["other_unmatched_names"] == 3
     _, names = sheet_rows(result.paths["review"], review.SHEET_NAMES)
     assert len(names) == 2
+
+
+def test_confirming_an_ambiguous_name_needs_the_right_name(tmp_path, monkeypatch):
+    from test_cleaning import REFERRALS
+
+    monkeypatch.setattr(
+        "test_cleaning.REFERRALS", [*REFERRALS, ["AUC", "Bo Bertelsen", None, None, "2026-02-01", None, None]]
+    )
+    raw = make_dataset(
+        tmp_path, {"auc_2026-03.xlsx": {"Uge 10": [HEADER, ["02-03-2026", "Bo", "9", "12", ""]]}}
+    )
+    result = clean_dataset(raw, tmp_path / "processed", tmp_path / "q", {})
+    assert result.review_counts["ambiguous_names"] == 1
+    path = result.paths["review"]
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[review.SHEET_NAMES]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("Bekræft") + 1, value="ja")
+    workbook.save(path)
+    with pytest.raises(InputError, match="Rigtigt navn"):
+        review.confirmed_aliases(path)
+    sheet.cell(row=2, column=header.index("Rigtigt navn") + 1, value="Bo Berg")
+    workbook.save(path)
+    assert review.confirmed_aliases(path) == [("Bo", "Bo Berg")]

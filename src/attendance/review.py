@@ -391,6 +391,15 @@ def confirmed_aliases(review_path: Path) -> list[tuple[str, str]]:
 
         if get("Bekræft").casefold() not in CONFIRM_WORDS:
             continue
+        ambiguous = "Type" in col and get("Type") == NAME_KIND_LABELS["ambiguous"]
+        if ambiguous and not get("Rigtigt navn"):
+            raise InputError(
+                "a confirmed name that could be several people needs «Rigtigt navn» (no suggestion is taken)",
+                file=str(review_path),
+                sheet=SHEET_NAMES,
+                row=number,
+                fix="write the one referred citizen it always means, or clear «Bekræft»",
+            )
         right = get("Rigtigt navn") or re.sub(r"\s*\([\d.]+\)$", "", get("Forslag 1"))
         if not right or not get("Navn som skrevet"):
             raise InputError(
