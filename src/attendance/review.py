@@ -256,7 +256,7 @@ GUIDE = [
     [""],
     ["Sådan bekræftes et navn:"],
     ["1. Skriv ja i kolonnen «Bekræft» ud for navnet."],
-    ["2. Er «Forslag 1» ikke det rigtige, skriv navnet som på visitationslisten i «Rigtigt navn»."],
+    ["2. Er «Forslag 1» ikke det rigtige, skriv navnet som på visitationslisten i «Rigtigt navn» (altid for navne, der kan være flere personer)."],
     ["3. Gem filen og kør:  attendance aliases --from data/quarantine/review.xlsx --dataset data/raw/<datasæt>"],
     ["   Hver bekræftet række bliver en linje «navn som skrevet;rigtigt navn» i citizen_aliases.csv."],
     ["   (Uden kommandoen: skriv linjerne selv i data/raw/<datasæt>/citizen_aliases.csv.)"],
