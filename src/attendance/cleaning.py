@@ -510,8 +510,9 @@ def resolve_citizens(
     pos = state.citizen_pos
     n_cat = len(state.citizen_norm)
     offer_ids = list(offers)
-    offer_of_row = np.clip(offer_idx, 0, None).astype(np.int64)
-    pair = offer_of_row * n_cat + pos
+    pair = np.clip(offer_idx, 0, None).astype(np.int64)
+    pair *= n_cat
+    pair += pos
     active = state.active
     present = np.flatnonzero(np.bincount(pair[active], minlength=len(offer_ids) * n_cat))
     pair_offer = [offer_ids[p // n_cat] for p in present]
@@ -522,9 +523,10 @@ def resolve_citizens(
     res = index.resolve(pair_offer, pair_value, aliases)
 
     # pair code → position in `present` (dense table: offers × distinct names is small)
-    slot = np.full(len(offer_ids) * n_cat, -1, dtype=np.int64)
-    slot[present] = np.arange(len(present))
-    row_slot = slot[pair]
+    slot = np.full(len(offer_ids) * n_cat, -1, dtype=np.int32)
+    slot[present] = np.arange(len(present), dtype=np.int32)
+    row_slot = slot[pair]  # int32: 10 M rows cost 40 MB, not 80
+    del pair, slot
     known = row_slot >= 0
 
     def per_row(table: np.ndarray) -> np.ndarray:
@@ -548,16 +550,15 @@ def resolve_citizens(
         "citizen",
         "initials match several referred citizens",
     )
-    state.drop(
-        per_row(method == names.AMBIGUOUS),
-        QUARANTINED,
-        "ambiguous_name",
-        "citizen",
-        np.array(
-            [f"could be {len(c)} referred citizens (see review.xlsx)" for c in res.candidates] + [""],
-            dtype=object,
-        )[np.where(known, row_slot, len(present))],
-    )
+    ambiguous = per_row(method == names.AMBIGUOUS)
+    if ambiguous.any():  # the detail (how many people it could be) only where needed: it is an object array
+        texts = np.array(
+            [f"could be {len(c)} referred citizens (see review.xlsx)" for c in res.candidates] + [""]
+        )
+        detail = np.full(len(ambiguous), "", dtype=object)
+        detail[ambiguous] = texts[row_slot[ambiguous]]
+        state.drop(ambiguous, QUARANTINED, "ambiguous_name", "citizen", detail)
+    del ambiguous
     state.flag(
         state.active & per_row(method == names.INITIALS),
         "initials_resolved",
