@@ -273,7 +273,7 @@ class State:
         self.reason = np.zeros(n, dtype=np.int8)  # index into RULE_ORDER + 1; 0 = none
         self.flags = np.zeros(n, dtype=np.uint16)
         self.incomplete = np.zeros(n, dtype=bool)  # name names a person only partly (set by resolve_citizens)
-        self.names: pd.DataFrame | None = None  # names for the analyst's review (raw: quarantine folder only)
+        self.names: pd.DataFrame | None = None  # review.xlsx's name table (raw names: quarantine folder only)
         self.log = QualityLog(self.df, raw.sheets)
         citizens = self.df["citizen"].cat.categories
         # per distinct citizen value: the normalised identifier (hashed later) — computed once
@@ -589,8 +589,13 @@ def resolve_citizens(
         dtype=np.int64,
     )
     key_code = pair_key[np.where(known, row_slot, len(present))]
-    state.ref_index = index
-    state.names = _name_review(state, active, row_slot, known, dates, pair_offer, present % n_cat, res)
+    name_rows = _name_review(state, active, row_slot, known, dates, pair_offer, present % n_cat, res)
+    # the review's name table is made now, while the referral index is alive (its suggestions need it), so the
+    # index (hundreds of MB for a large referral list) is freed before the rest of the stage
+    display: dict[str, str] = {}
+    for identity, name in zip(ref_ident, referrals["name"].to_numpy(dtype=object), strict=True):
+        display.setdefault(identity, " ".join(str(name).split()))
+    state.names = name_table(name_rows, index, display)
     return pd.Categorical.from_codes(key_code, categories=list(key_of), validate=False)
 
 
@@ -1210,7 +1215,7 @@ def clean_dataset(
     quarantine = _quarantine_table(state)
     log = state.log.table()
     review_path = quarantine_dir / REVIEW_FILE
-    review = build_review(raw, accounting, log, state.names, ref_index_of(state), referrals_raw, ref_ident)
+    review = build_review(raw, accounting, log, state)
     write_review(review, review_path)
     review_counts = review.counts()
     if params["strict"] and (error := strict_error(review_counts, review_path)) is not None:
@@ -1237,26 +1242,11 @@ def clean_dataset(
     return CleanResult(offers_json, log, accounting, quarantine, paths, review_counts=review_counts)
 
 
-def ref_index_of(state: State) -> ReferralIndex | None:
-    return getattr(state, "ref_index", None)
-
-
-def build_review(
-    raw: RawRegistrations,
-    accounting: pd.DataFrame,
-    log: pd.DataFrame,
-    name_rows: pd.DataFrame | None,
-    index: ReferralIndex | None,
-    referrals: pd.DataFrame,
-    ref_ident: np.ndarray,
-) -> Review:
+def build_review(raw: RawRegistrations, accounting: pd.DataFrame, log: pd.DataFrame, state: State) -> Review:
     """The analyst's review (review.py): sheets as read, names to confirm, kept rows to check."""
-    display: dict[str, str] = {}
-    for identity, name in zip(ref_ident, referrals["name"].to_numpy(dtype=object), strict=True):
-        display.setdefault(identity, " ".join(str(name).split()))
     return Review(
         sheets=sheet_table(raw.sheets, accounting, raw.skipped_files),
-        names=name_table(name_rows, index, display),
+        names=state.names if state.names is not None else name_table(None, None, {}),
         rows=rows_table(log, REVIEW_RULES),
     )
 
