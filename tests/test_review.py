@@ -73,6 +73,9 @@ def test_review_workbook(tmp_path):
 
     _, rows = sheet_rows(path, review.SHEET_ROWS)
     assert [r[4] for r in rows[1:]] == [quality.rule_label("time_out_before_time_in")]
+    checked = dict(zip(rows[0], rows[1], strict=True))
+    assert checked["Navn (skrevet)"] == "Anders Holm" and checked["Ind (skrevet)"] == "14"
+    assert checked["Række"] == 6 and checked["Dato (skrevet)"] == "04-03-2026"
     assert result.review_counts == {
         "sheets": 1,
         "ambiguous_names": 0,
@@ -229,3 +232,17 @@ def test_confirming_an_ambiguous_name_needs_the_right_name(tmp_path, monkeypatch
     sheet.cell(row=2, column=header.index("Rigtigt navn") + 1, value="Bo Berg")
     workbook.save(path)
     assert review.confirmed_aliases(path) == [("Bo", "Bo Berg")]
+
+
+def test_rows_to_check_in_a_tick_list_show_their_cell(tmp_path):
+    tick = [
+        ["Navn", "02-03-2026", "03-03-2026", "04-03-2026"],
+        ["Hanne Jensen", "X", "16-17", "X"],
+        ["Bo Berg", "X", "X", "16-18"],
+    ]
+    raw = make_dataset(tmp_path, {"auc_2026-03.xlsx": {"Kryds": tick}})
+    result = clean_dataset(raw, tmp_path / "processed", tmp_path / "q", {})
+    _, rows = sheet_rows(result.paths["review"], review.SHEET_ROWS)
+    table = pd.DataFrame(rows[1:], columns=rows[0])
+    assert list(table["Navn (skrevet)"]) == ["Hanne Jensen", "Bo Berg"]
+    assert list(table["Kolonne"]) == ["C", "D"]

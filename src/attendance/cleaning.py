@@ -43,7 +43,16 @@ from .readers import (
     read_referrals,
     read_registrations,
 )
-from .review import REVIEW_FILE, Review, name_table, rows_table, sheet_table, strict_error, write_review
+from .review import (
+    REVIEW_FILE,
+    Review,
+    name_table,
+    rows_table,
+    sheet_table,
+    strict_error,
+    with_raw_values,
+    write_review,
+)
 from .schemas import ReferralsSchema, VisitsSchema
 
 DEFAULT_PARAMS: dict[str, Any] = {
@@ -1247,7 +1256,7 @@ def build_review(raw: RawRegistrations, accounting: pd.DataFrame, log: pd.DataFr
     return Review(
         sheets=sheet_table(raw.sheets, accounting, raw.skipped_files),
         names=state.names if state.names is not None else name_table(None, None, {}),
-        rows=rows_table(log, REVIEW_RULES),
+        rows=with_raw_values(rows_table(log, REVIEW_RULES), state.df),
     )
 
 

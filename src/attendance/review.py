@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError
@@ -234,6 +235,52 @@ def rows_table(quality_log: pd.DataFrame, review_rules: frozenset[str]) -> pd.Da
             "Detalje": sub["detail"].astype(object).to_numpy() if len(sub) else [],
         }
     )
+
+
+RAW_COLUMNS = {
+    "date": "Dato (skrevet)",
+    "citizen": "Navn (skrevet)",
+    "time_in": "Ind (skrevet)",
+    "time_out": "Ud (skrevet)",
+}
+
+
+def with_raw_values(rows: pd.DataFrame, records: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """The rows to check with their cells as typed (date, name, times), looked up by file, sheet and row (and the
+    tick-list cell) — for the rows written to the sheet only. Raw values: the quarantine folder only."""
+    limit = MAX_SHEET_ROWS if limit is None else limit
+    head = rows.iloc[:limit].copy()
+    for name in RAW_COLUMNS.values():
+        head[name] = None
+    if not len(head) or records is None or not len(records):
+        return pd.concat([head, rows.iloc[limit:]], ignore_index=True) if len(rows) > limit else head
+    numbers = pd.to_numeric(head["Række"], errors="coerce")
+    wanted = np.isin(records["row"].to_numpy(), numbers.dropna().astype(np.int64).unique())
+    cells = pd.DataFrame(
+        {
+            "Fil": records["file"].to_numpy()[wanted].astype(object),
+            "Ark": records["sheet"].to_numpy()[wanted].astype(object),
+            "_row": records["row"].to_numpy()[wanted].astype(np.int64),
+            "_cell": pd.Series(records["cell"].to_numpy()[wanted]).astype(object).fillna("").to_numpy(),
+            **{label: records[name].to_numpy()[wanted].astype(object) for name, label in RAW_COLUMNS.items()},
+        }
+    )
+    left = head.drop(columns=list(RAW_COLUMNS.values())).assign(
+        _pos=range(len(head)), _row=numbers.astype("Int64")
+    )
+    left["Ark"] = left["Ark"].astype(object).fillna("")
+    cells["Ark"] = cells["Ark"].fillna("")
+    merged = left.merge(
+        cells.assign(_row=cells["_row"].astype("Int64")), on=["Fil", "Ark", "_row"], how="left"
+    )
+    fits = (merged["_cell"].fillna("") == "") | (merged["_cell"] == merged["Kolonne"])
+    merged = merged[fits].drop_duplicates("_pos").set_index("_pos").reindex(range(len(head)))
+    for label in RAW_COLUMNS.values():
+        head[label] = merged[label].to_numpy()
+    if len(rows) <= limit:
+        return head
+    tail = rows.iloc[limit:].assign(**{label: None for label in RAW_COLUMNS.values()})
+    return pd.concat([head, tail], ignore_index=True)
 
 
 def _day(value: Any) -> dt.date | None:
