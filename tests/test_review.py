@@ -246,3 +246,7 @@ def test_rows_to_check_in_a_tick_list_show_their_cell(tmp_path):
     table = pd.DataFrame(rows[1:], columns=rows[0])
     assert list(table["Navn (skrevet)"]) == ["Hanne Jensen", "Bo Berg"]
     assert list(table["Kolonne"]) == ["C", "D"]
+    _, reading = sheet_rows(result.paths["review"], review.SHEET_READING)
+    record = dict(zip(reading[0], reading[1], strict=True))
+    assert record["Layout"] == "afkrydsningsliste" and record["Kun dato (kryds)"] == 4
+    assert record["Besøg med tider"] == 2

@@ -1251,10 +1251,20 @@ def clean_dataset(
     return CleanResult(offers_json, log, accounting, quarantine, paths, review_counts=review_counts)
 
 
+def _granularity_by_sheet(state: State) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per (file, sheet): kept visits with times and kept day-only marks."""
+    kept = state.status == KEPT
+    timed = (state.df["granularity"] == "timed").to_numpy()
+    n = len(state.log.sheet_keys)
+    with_times = np.bincount(state.log.sheet_idx[kept & timed], minlength=n)
+    day_only = np.bincount(state.log.sheet_idx[kept & ~timed], minlength=n)
+    return {key: (int(with_times[i]), int(day_only[i])) for i, key in enumerate(state.log.sheet_keys)}
+
+
 def build_review(raw: RawRegistrations, accounting: pd.DataFrame, log: pd.DataFrame, state: State) -> Review:
     """The analyst's review (review.py): sheets as read, names to confirm, kept rows to check."""
     return Review(
-        sheets=sheet_table(raw.sheets, accounting, raw.skipped_files),
+        sheets=sheet_table(raw.sheets, accounting, raw.skipped_files, _granularity_by_sheet(state)),
         names=state.names if state.names is not None else name_table(None, None, {}),
         rows=with_raw_values(rows_table(log, REVIEW_RULES), state.df),
     )

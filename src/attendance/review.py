@@ -127,7 +127,12 @@ def strict_error(
 # --------------------------------------------------------------------------------------------- the tables
 
 
-def sheet_table(sheets: Sequence[Any], accounting: pd.DataFrame, skipped: Sequence[str] = ()) -> pd.DataFrame:
+def sheet_table(
+    sheets: Sequence[Any],
+    accounting: pd.DataFrame,
+    skipped: Sequence[str] = (),
+    granularity: Mapping[tuple[str, str], tuple[int, int]] | None = None,
+) -> pd.DataFrame:
     """Per sheet: how it was read (layout, header row, column → field, offer and where it came from) and where
     its rows ended. SheetInfo fields are read with defaults: fields added later show as extra columns."""
     known = {"file", "sheet", "layout", "rows_read", "header_row", "headers", "sheet_offer", "offer_source"}
@@ -155,6 +160,8 @@ def sheet_table(sheets: Sequence[Any], accounting: pd.DataFrame, skipped: Sequen
             "Slået sammen": getattr(row, "merged", 0) if row is not None else 0,
             "Karantæne": getattr(row, "quarantined", 0) if row is not None else 0,
             "Ignoreret": getattr(row, "ignored", 0) if row is not None else 0,
+            "Besøg med tider": (granularity or {}).get((file, sheet), (0, 0))[0],
+            "Kun dato (kryds)": (granularity or {}).get((file, sheet), (0, 0))[1],
         }
         if dataclasses.is_dataclass(info):
             for extra in dataclasses.fields(info):
