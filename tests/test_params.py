@@ -70,6 +70,17 @@ def test_dvc_set_param_round_trip(tmp_path, group):
     assert "# " in text
 
 
+def test_clean_strict_defaults_to_false_and_survives_dvc_set(tmp_path):
+    path = tmp_path / "params.yaml"
+    shutil.copy(ROOT / "params.yaml", path)
+    assert read_params(path).clean.strict is False
+    _dvc_set_param(path, "clean.strict=true")
+    assert read_params(path).clean.strict is True
+    data = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    del data["clean"]["strict"]
+    assert validate_params(data).clean.strict is False
+
+
 def test_unquoted_times_are_times_not_sexagesimal_numbers(tmp_path):
     path = tmp_path / "params.yaml"
     text = (ROOT / "params.yaml").read_text(encoding="utf-8").replace('"', "")
@@ -104,6 +115,7 @@ def test_numbers_keep_the_type_they_were_written_with():
             ("decision", "models", [{"key": "a", "name": "A", "default": "værested"}]),
             "decision.models.0.default = 'værested'",
         ),
+        (("clean", "strict", "maybe"), "clean.strict = 'maybe'"),
     ],
 )
 def test_bad_values_give_one_line_naming_the_key(change, expected):

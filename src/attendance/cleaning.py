@@ -23,8 +23,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import names
 from .columns import header_lookup, load_column_aliases, normalise_header
 from .errors import InputError
+from .names import ReferralIndex
 from .parsing import (
     date_order_evidence,
     is_blank_values,
@@ -37,6 +39,7 @@ from .parsing import (
     weekday_prefix,
 )
 from .pseudonym import Pseudonymiser, load_key, normalise_identifier
+from .quality import REVIEW_RULES
 from .readers import (
     _TICK_RANGE,
     ABSENCE_MARKS,
@@ -52,6 +55,16 @@ from .readers import (
     read_referrals,
     read_registrations,
 )
+from .review import (
+    REVIEW_FILE,
+    Review,
+    name_table,
+    rows_table,
+    sheet_table,
+    strict_error,
+    with_raw_values,
+    write_review,
+)
 from .schemas import ReferralsSchema, VisitsSchema
 
 DEFAULT_PARAMS: dict[str, Any] = {
@@ -62,6 +75,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "max_stay_hours": 12,
     "merge_gap_minutes": 0,
     "trip_keywords": ["tur", "udflugt", "sommerland", "museum", "skov", "strand", "biograf"],
+    "strict": False,
 }
 CHOICES = {
     "missing_time_out": ("closing_time", "median_stay", "quarantine"),
@@ -83,6 +97,8 @@ FLAG_RULES = (
     "name_variant",
     "initials_resolved",
     "offer_alias",
+    "name_normalised",
+    "name_partial",
 )
 FLAG_BIT = {name: np.uint16(1 << i) for i, name in enumerate(FLAG_RULES)}
 NAT = np.iinfo(np.int64).min
@@ -119,6 +135,7 @@ class CleanResult:
     accounting: pd.DataFrame
     quarantine: pd.DataFrame
     paths: dict[str, Path] = field(default_factory=dict)
+    review_counts: dict[str, int] = field(default_factory=dict)  # items in review.xlsx per kind (no names)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def _table(self, name: str) -> pd.DataFrame:
@@ -170,6 +187,8 @@ def check_params(params: dict[str, Any] | None) -> dict[str, Any]:
             "clean.trip_keywords must be a list of words", file="params.yaml", fix="e.g. [tur, udflugt]"
         )
     merged["trip_keywords"] = [k.strip() for k in keywords]
+    if not isinstance(merged["strict"], bool):
+        raise InputError("clean.strict must be true or false", file="params.yaml", fix="e.g. strict: false")
     return merged
 
 
@@ -272,7 +291,8 @@ RULE_ORDER = (
     "unsupported_file", "title_row", "header_row", "blank_row", "total_row", "no_marks", "offer_alias",
     "absence_mark", "date_filled_down", "weekday_mismatch",
     "staff_or_volunteer", "cpr_in_citizen", "missing_citizen", "unparseable_date", "date_outside_period",
-    "name_variant", "initials_resolved", "ambiguous_initials", "unparseable_time", "time_out_before_time_in",
+    "name_variant", "initials_resolved", "ambiguous_initials", "name_normalised", "name_partial", "ambiguous_name",
+    "unparseable_time", "time_out_before_time_in",
     "missing_time_out", "implausible_duration", "outside_opening_hours", "closed_day", "exact_duplicate",
     "afternoon_hour", "entirely_outside_opening_hours", "time_range_in_cell",
     "overlapping_visits", "day_only",
@@ -288,6 +308,8 @@ class State:
         self.status = np.zeros(n, dtype=np.int8)
         self.reason = np.zeros(n, dtype=np.int8)  # index into RULE_ORDER + 1; 0 = none
         self.flags = np.zeros(n, dtype=np.uint16)
+        self.incomplete = np.zeros(n, dtype=bool)  # name names a person only partly (set by resolve_citizens)
+        self.names: pd.DataFrame | None = None  # review.xlsx's name table (raw names: quarantine folder only)
         self.log = QualityLog(self.df, raw.sheets)
         citizens = self.df["citizen"].cat.categories
         # per distinct citizen value: the normalised identifier (hashed later) — computed once
@@ -341,12 +363,25 @@ def ignore_title_and_header_rows(state: State, lookup: dict[str, str]) -> None:
     state.drop((kind == "data").to_numpy() & (hits >= 2), IGNORED, "header_row", None, "repeated header row")
 
 
-def ignore_blank_rows(state: State) -> None:
-    df = state.df
+def _blank_but_date(df: pd.DataFrame) -> np.ndarray:
     blank = np.ones(len(df), dtype=bool)
     for name in RAW_VALUE_FIELDS:
-        blank &= is_blank_values(df[name])
-    state.drop(blank, IGNORED, "blank_row", None, "empty row")
+        if name != "date":
+            blank &= is_blank_values(df[name])
+    return blank
+
+
+def ignore_blank_rows(state: State) -> None:
+    df = state.df
+    state.drop(_blank_but_date(df) & is_blank_values(df["date"]), IGNORED, "blank_row", None, "empty row")
+
+
+def ignore_date_only_rows(state: State) -> None:
+    """Lines of the long layout with only a date (a pre-filled line nobody used, as in the registration
+    template): a date without a citizen, times, comment or offer is no visit. After the total rows."""
+    df = state.df
+    long = (df["layout"] == "long").to_numpy()
+    state.drop(_blank_but_date(df) & long, IGNORED, "blank_row", None, "only a date: an unused line")
 
 
 def ignore_total_rows(state: State) -> None:
@@ -715,73 +750,160 @@ def resolve_citizens(
     ref_ident: np.ndarray,
     aliases: dict[str, str],
     pseudonym: Pseudonymiser,
+    dates: np.ndarray | None = None,
 ) -> pd.Categorical:
-    """Apply citizen_aliases.csv and the referral list's initials (per offer), then key identities (HMAC).
+    """Resolve each citizen name against the referral list (`names.py`), then key identities (HMAC).
 
-    Works on the distinct citizen values, not on rows: a month of registrations has few distinct names.
+    Works on the distinct (offer, citizen value) pairs, never on rows: even ten million rows have few distinct
+    names. Leaves `state.names` (per pair: method, candidates; per row: the pair) for the review and
+    `state.incomplete` (rows whose name names a person only partly) for the merge rules.
     """
     pos = state.citizen_pos
-    ident = np.array([aliases.get(n, n) for n in state.citizen_norm], dtype=object)
-    variant = ident != state.citizen_norm
-    variant[-1] = False
+    n_cat = len(state.citizen_norm)
+    offer_ids = list(offers)
+    pair = np.clip(offer_idx, 0, None).astype(np.int64)
+    pair *= n_cat
+    pair += pos
+    active = state.active
+    present = np.flatnonzero(np.bincount(pair[active], minlength=len(offer_ids) * n_cat))
+    pair_offer = [offer_ids[p // n_cat] for p in present]
+    pair_value = [state.citizen_norm[p % n_cat] for p in present]
+    index = ReferralIndex(
+        offer_ids, referrals["offer_id"].to_numpy(dtype=object), ref_ident, referrals["initials"]
+    )
+    res = index.resolve(pair_offer, pair_value, aliases)
+
+    # pair code → position in `present` (dense table: offers × distinct names is small)
+    slot = np.full(len(offer_ids) * n_cat, -1, dtype=np.int32)
+    slot[present] = np.arange(len(present), dtype=np.int32)
+    row_slot = slot[pair]  # int32: 10 M rows cost 40 MB, not 80
+    del pair, slot
+    known = row_slot >= 0
+
+    def per_row(table: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(row_slot), dtype=bool)
+        out[known] = table[row_slot[known]]
+        return out
+
+    method = res.method
+    variant = np.array([aliases.get(v, v) != v for v in pair_value], dtype=bool)
     state.flag(
-        state.active & variant[pos],
+        active & per_row(variant),
         "name_variant",
         "normalised",
         "citizen",
         "spelling variant from citizen_aliases.csv",
     )
-    ident_codes, ident_values = pd.factorize(ident)
-    key_of: dict[str, int] = {}
-    ident_key = np.array([key_of.setdefault(pseudonym.of_normalised(v), len(key_of)) for v in ident_values])
-    base_code = ident_key[ident_codes]
-    base_code[-1] = -1  # missing citizen
-
-    ref_initials = np.array(
-        [normalise_identifier(i) if isinstance(i, str) and i.strip() else "" for i in referrals["initials"]],
-        dtype=object,
-    )
-    ref_offer = referrals["offer_id"].to_numpy(dtype=object)
-    key_code = np.full(len(state.df), -1, dtype=np.int64)
-    resolved_flag = np.zeros(len(state.df), dtype=bool)
-    ambiguous = np.zeros(len(state.df), dtype=bool)
-    ident_index = pd.Index(ident)
-    for i, offer_id in enumerate(offers):
-        mine = ref_offer == offer_id
-        by_initials: dict[str, set[str]] = {}
-        for initials, name in zip(
-            ref_initials[mine & (ref_initials != "")], ref_ident[mine & (ref_initials != "")], strict=True
-        ):
-            by_initials.setdefault(initials, set()).add(name)
-        code = base_code.copy()
-        resolved = np.zeros(len(ident), dtype=bool)
-        unclear = np.zeros(len(ident), dtype=bool)
-        if by_initials:
-            # a value that is some referred citizen's initials, and not itself a referred name
-            candidates = ident_index.isin(list(by_initials)) & ~ident_index.isin(ref_ident[mine])
-            candidates[-1] = False
-            for c in np.flatnonzero(candidates):
-                names = by_initials[ident[c]]
-                if len(names) == 1:
-                    code[c] = key_of.setdefault(pseudonym.of_normalised(next(iter(names))), len(key_of))
-                    resolved[c] = True
-                else:
-                    unclear[c] = True
-        rows = offer_idx == i
-        key_code[rows] = code[pos[rows]]
-        resolved_flag[rows] = resolved[pos[rows]]
-        ambiguous[rows] = unclear[pos[rows]]
     state.drop(
-        ambiguous, QUARANTINED, "ambiguous_initials", "citizen", "initials match several referred citizens"
+        per_row(method == names.AMBIGUOUS_INITIALS),
+        QUARANTINED,
+        "ambiguous_initials",
+        "citizen",
+        "initials match several referred citizens",
     )
+    ambiguous = per_row(method == names.AMBIGUOUS)
+    if ambiguous.any():  # the detail (how many people it could be) only where needed: it is an object array
+        texts = np.array(
+            [f"could be {len(c)} referred citizens (see review.xlsx)" for c in res.candidates] + [""]
+        )
+        detail = np.full(len(ambiguous), "", dtype=object)
+        detail[ambiguous] = texts[row_slot[ambiguous]]
+        state.drop(ambiguous, QUARANTINED, "ambiguous_name", "citizen", detail)
+    del ambiguous
     state.flag(
-        state.active & resolved_flag,
+        state.active & per_row(method == names.INITIALS),
         "initials_resolved",
         "normalised",
         "citizen",
         "initials matched in the referral list",
     )
+    state.flag(
+        state.active & per_row(method == names.NORMALISED),
+        "name_normalised",
+        "normalised",
+        "citizen",
+        "name matched the referral list after case, punctuation and name order",
+    )
+    state.flag(
+        state.active & per_row(method == names.PARTIAL),
+        "name_partial",
+        "normalised",
+        "citizen",
+        "first name or initials fit one referred citizen (check in review.xlsx)",
+    )
+    state.incomplete = state.active & per_row(res.incomplete)
+
+    key_of: dict[str, int] = {}
+    pair_key = np.array(
+        [key_of.setdefault(pseudonym.of_normalised(v), len(key_of)) if v else -1 for v in res.identity]
+        + [-1],
+        dtype=np.int64,
+    )
+    key_code = pair_key[np.where(known, row_slot, len(present))]
+    name_rows = _name_review(state, active, row_slot, known, dates, pair_offer, present % n_cat, res)
+    # the review's name table is made now, while the referral index is alive (its suggestions need it), so the
+    # index (hundreds of MB for a large referral list) is freed before the rest of the stage
+    display: dict[str, str] = {}
+    for identity, name in zip(ref_ident, referrals["name"].to_numpy(dtype=object), strict=True):
+        display.setdefault(identity, " ".join(str(name).split()))
+    state.names = name_table(name_rows, index, display)
     return pd.Categorical.from_codes(key_code, categories=list(key_of), validate=False)
+
+
+def _name_review(
+    state: State,
+    was_active: np.ndarray,
+    row_slot: np.ndarray,
+    known: np.ndarray,
+    dates: np.ndarray | None,
+    pair_offer: list[str],
+    pair_category: np.ndarray,
+    res: names.Resolution,
+) -> pd.DataFrame:
+    """Names for the analyst's review (unmatched, ambiguous, partly matched): one row per offer and name as
+    typed, with rows, first and last date. Holds raw names: it goes to data/quarantine/review.xlsx only."""
+    kinds = {
+        names.UNMATCHED: "unmatched",
+        names.AMBIGUOUS: "ambiguous",
+        names.AMBIGUOUS_INITIALS: "ambiguous",
+        names.PARTIAL: "partial",
+    }
+    wanted = np.array([m in kinds for m in res.method] + [False], dtype=bool)
+    rows = np.flatnonzero(was_active & known & wanted[np.where(known, row_slot, len(res.method))])
+    columns = [
+        "offer_id",
+        "name",
+        "normalised",
+        "kind",
+        "method",
+        "candidates",
+        "rows",
+        "first_date",
+        "last_date",
+    ]
+    if not len(rows):
+        return pd.DataFrame(columns=columns)
+    day = dates[rows] if dates is not None else np.full(len(rows), NAT, dtype=np.int64)
+    grouped = (
+        pd.DataFrame({"slot": row_slot[rows], "date": day.view("datetime64[ns]")})
+        .groupby("slot", sort=True)["date"]
+        .agg(["size", "min", "max"])
+    )
+    slots = grouped.index.to_numpy()
+    categories = state.df["citizen"].cat.categories
+    return pd.DataFrame(
+        {
+            "offer_id": [pair_offer[s] for s in slots],
+            "name": [str(categories[pair_category[s]]) for s in slots],
+            "normalised": [state.citizen_norm[pair_category[s]] for s in slots],
+            "kind": [kinds[res.method[s]] for s in slots],
+            "method": [res.method[s] for s in slots],
+            "candidates": [res.candidates[s] for s in slots],
+            "rows": grouped["size"].to_numpy().astype(np.int64),
+            "first_date": grouped["min"].to_numpy(),
+            "last_date": grouped["max"].to_numpy(),
+        }
+    )[columns]
 
 
 def parse_visit_times(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1201,6 +1323,24 @@ def merge_overlapping_visits(state: State, frame: Visits, order: np.ndarray, gap
     )
 
 
+def keep_incomplete_names_apart(state: State, frame: Visits) -> None:
+    """A first name or initials only (`Jan`, `allan t.`) with another registration of the same citizen that
+    day: the two could be two people, so they are never merged — the incomplete rows are quarantined."""
+    candidates = state.active & state.incomplete
+    if not candidates.any():
+        return
+    group = _day_group(frame)
+    near = state.active & np.isin(group, group[candidates])
+    values, counts = np.unique(group[near], return_counts=True)
+    state.drop(
+        candidates & np.isin(group, values[counts > 1]),
+        QUARANTINED,
+        "ambiguous_name",
+        "citizen",
+        "first name or initials only, and another registration of this citizen the same day: may be two people",
+    )
+
+
 def citizen_day_order(state: State, frame: Visits) -> np.ndarray:
     """Active records sorted by (offer, citizen, date), then start and end; ties keep the reading order.
 
@@ -1343,6 +1483,7 @@ def clean_dataset(
     ignore_title_and_header_rows(state, lookup)
     ignore_blank_rows(state)
     ignore_total_rows(state)
+    ignore_date_only_rows(state)
     ignore_unmarked_rows(state)
     ignore_absence_marks(state)
     log_sheet_readings(state, raw)
@@ -1354,7 +1495,7 @@ def clean_dataset(
     dates = parse_visit_dates(state, dataset)
     pseudonym = Pseudonymiser(key)
     ref_ident = referral_identities(referrals_raw, aliases)
-    keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym)
+    keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym, dates)
     timed, t_in, t_out = parse_visit_times(state)
     max_stay_ns = int(params["max_stay_hours"] * 3.6e12)
     quarantine_stays_across_days(state, timed, t_in, t_out, max_stay_ns)
@@ -1391,6 +1532,7 @@ def clean_dataset(
         "is_trip": trip_flags(state.df["comment"], params["trip_keywords"]),
     }
     del t_in, t_out, open_ns, close_ns, why_closed, dates, offer_idx, imputed, is_open
+    keep_incomplete_names_apart(state, frame)
     order = citizen_day_order(state, frame)
     drop_exact_duplicates(state, frame, order)
     merge_overlapping_visits(state, frame, order, int(params["merge_gap_minutes"] * NS_PER_MINUTE))
@@ -1415,6 +1557,13 @@ def clean_dataset(
     }
     quarantine = _quarantine_table(state)
     log = state.log.table()
+    review_path = quarantine_dir / REVIEW_FILE
+    review = build_review(raw, accounting, log, state)
+    write_review(review, review_path)
+    review_counts = review.counts()
+    if params["strict"] and (error := strict_error(review_counts, review_path)) is not None:
+        _write_csv(quarantine, quarantine_dir / "quarantine.csv")
+        raise error
 
     ReferralsSchema.validate(referrals.to_pandas())
     paths = {
@@ -1432,7 +1581,27 @@ def clean_dataset(
     _write_csv(log, paths["quality_log"])
     _write_csv(accounting, paths["accounting"])
     _write_csv(quarantine, paths["quarantine"])
-    return CleanResult(offers_json, log, accounting, quarantine, paths)
+    paths["review"] = review_path
+    return CleanResult(offers_json, log, accounting, quarantine, paths, review_counts=review_counts)
+
+
+def _granularity_by_sheet(state: State) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per (file, sheet): kept visits with times and kept day-only marks."""
+    kept = state.status == KEPT
+    timed = (state.df["granularity"] == "timed").to_numpy()
+    n = len(state.log.sheet_keys)
+    with_times = np.bincount(state.log.sheet_idx[kept & timed], minlength=n)
+    day_only = np.bincount(state.log.sheet_idx[kept & ~timed], minlength=n)
+    return {key: (int(with_times[i]), int(day_only[i])) for i, key in enumerate(state.log.sheet_keys)}
+
+
+def build_review(raw: RawRegistrations, accounting: pd.DataFrame, log: pd.DataFrame, state: State) -> Review:
+    """The analyst's review (review.py): sheets as read, names to confirm, kept rows to check."""
+    return Review(
+        sheets=sheet_table(raw.sheets, accounting, raw.skipped_files, _granularity_by_sheet(state)),
+        names=state.names if state.names is not None else name_table(None, None, {}),
+        rows=with_raw_values(rows_table(log, REVIEW_RULES), state.df),
+    )
 
 
 def _sorted_categories(values: pd.Categorical | pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -1443,6 +1612,8 @@ def _sorted_categories(values: pd.Categorical | pd.Series) -> tuple[np.ndarray, 
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     codes = np.asarray(cat.codes, dtype=np.int64)
+    if not len(order):  # no citizen at all (every row ignored or quarantined)
+        return np.full(len(codes), -1, dtype=np.int64), categories
     return np.where(codes < 0, -1, rank[np.where(codes < 0, 0, codes)]), categories[order]
 
 

@@ -39,6 +39,28 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_aliases(args: argparse.Namespace) -> int:
+    from .review import append_aliases, confirmed_aliases
+
+    pairs = confirmed_aliases(Path(args.from_path))
+    path, added = append_aliases(Path(args.dataset), pairs)
+    print(f"{len(pairs)} confirmed name(s) in {args.from_path}; {added} new line(s) in {path}")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from .template import write_templates
+
+    if args.rows_per_day < 1:
+        raise InputError("--rows-per-day must be at least 1", fix="e.g. --rows-per-day 10")
+    written = write_templates(
+        Path(args.dataset), args.month, Path(args.out), offer_id=args.offer, rows_per_day=args.rows_per_day
+    )
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def _cmd_occupancy(args: argparse.Namespace) -> int:
     from .occupancy_io import run_occupancy_files
 
@@ -121,6 +143,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument("--params", default=None, help="params.yaml to read the 'clean' section from")
     clean.set_defaults(func=_cmd_clean)
+
+    aliases = sub.add_parser(
+        "aliases", help="append the names confirmed in review.xlsx to the dataset's citizen_aliases.csv"
+    )
+    aliases.add_argument("--from", dest="from_path", required=True, help="e.g. data/quarantine/review.xlsx")
+    aliases.add_argument("--dataset", required=True, help="the dataset folder, e.g. data/raw/real2026")
+    aliases.set_defaults(func=_cmd_aliases)
+
+    template = sub.add_parser(
+        "template", help="write the registration workbook staff should use, per offer and month"
+    )
+    template.add_argument(
+        "--dataset", required=True, help="dataset folder with offers.yaml and the referral list"
+    )
+    template.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-04")
+    template.add_argument("--offer", default=None, help="offer id from offers.yaml (default: every offer)")
+    template.add_argument(
+        "--out", required=True, help="the .xlsx to write (with --offer), else a folder for one file per offer"
+    )
+    template.add_argument("--rows-per-day", type=int, default=10, help="pre-filled lines per opening day")
+    template.set_defaults(func=_cmd_template)
 
     occ = sub.add_parser("occupancy", help="hillmaker-compatible occupancy by time slot")
     occ.add_argument("input", help="CSV or Parquet with one row per visit")

@@ -80,6 +80,7 @@ class CleanParams(_Section):
     max_stay_hours: Annotated[Number, Field(gt=0)]
     merge_gap_minutes: Annotated[int, Field(ge=0)]
     trip_keywords: list[str]
+    strict: bool = False
 
 
 class DemandParams(_Section):

@@ -22,6 +22,9 @@ REVIEW_RULES: frozenset[str] = frozenset(
     {
         "afternoon_hour",
         "entirely_outside_opening_hours",
+        "name_partial",
+        "outside_opening_hours",
+        "time_out_before_time_in",
     }
 )
 

@@ -36,6 +36,9 @@ from .yamlio import load_yaml_file
 HEADER_SEARCH_ROWS = 30
 MIN_TICK_DATE_COLUMNS = 3
 TOTAL_WORDS = frozenset({"ialt", "total", "sum", "samlet", "totalt"})
+# `attendance template` keeps the drop-down's citizens in a hidden column under this header: not registrations,
+# so not an unread column either (written by template.py; the two must agree)
+TEMPLATE_LIST_HEADER = "Borgerliste (skabelon)"
 TICK_PRESENT = frozenset({"x", "1", "✓", "✔", "√", "ja", "j"})
 TICK_ABSENT = frozenset({"0", "-", "–"})
 _TICK_RANGE = re.compile(
@@ -1085,6 +1088,8 @@ def _read_sheet(
         if column in read_columns or column in header.date_columns or column == weekday_col:
             continue
         if text is None and not has_values(column):
+            continue
+        if text is not None and normalise_header(text) == normalise_header(TEMPLATE_LIST_HEADER):
             continue
         if (
             header.layout == "tick"

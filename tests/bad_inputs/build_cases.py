@@ -394,6 +394,48 @@ def dates_outside_period():
     return {"registrations/AUC april 2026.csv": csv_text(rows)}
 
 
+# ----- citizen names: resolved against the referral list, never merged when they could be two people
+
+
+@case
+def first_names_two_jans():
+    referrals = REFERRALS_CSV + "AUC;Jan Hansen;JH;01-01-2026;;30-49\nAUC;Jan Berg;;01-01-2026;;50-64\n"
+    rows = [
+        HEADER,
+        ["07-04-2026", "Jan", "9.30", "12.00", ""],
+        ["07-04-2026", "Jan", "10.00", "14.00", ""],
+        ["07-04-2026", "Hanne Jensen", "9.30", "14.00", ""],
+        ["08-04-2026", "Bo", "10.00", "12.00", ""],
+    ]
+    return {"referrals.csv": referrals, "registrations/AUC april 2026.csv": csv_text(rows)}
+
+
+@case
+def surname_first_in_capitals():
+    referrals = REFERRALS_CSV + "AUC;Allan Thygesen;AT;01-01-2026;;30-49\n"
+    rows = [
+        HEADER,
+        ["07-04-2026", "THYGESEN, Allan", "9.30", "14.00", ""],
+        ["08-04-2026", "Allan Thygesen", "9.30", "14.00", ""],
+        ["08-04-2026", "JENSEN,  Hanne", "10.00", "12.00", ""],
+    ]
+    return {"referrals.csv": referrals, "registrations/AUC april 2026.csv": csv_text(rows)}
+
+
+@case
+def name_with_initial():
+    referrals = (
+        REFERRALS_CSV + "AUC;Allan Thygesen;AT;01-01-2026;;30-49\nAUC;Karen Dahl;KD;01-01-2026;;50-64\n"
+    )
+    rows = [
+        HEADER,
+        ["07-04-2026", "allan t.", "9.30", "14.00", ""],
+        ["07-04-2026", "Karen D.", "10.00", "12.00", ""],
+        ["08-04-2026", "Allan Thygesen", "9.30", "14.00", ""],
+    ]
+    return {"referrals.csv": referrals, "registrations/AUC april 2026.csv": csv_text(rows)}
+
+
 @case
 def unknown_offer_in_column():
     rows = [
