@@ -64,6 +64,9 @@ def test_every_report_is_a_complete_offline_html_document(reproduced: Path):
         assert text.rstrip().lower().endswith("</html>"), report.name
         assert not EXTERNAL.search(text), f"{report.name} loads something from another host"
         assert "Traceback" not in text, f"{report.name} shows a traceback"
+        # a cell's stray return value (a path, an object repr) is code talking to the reader, and the clone's
+        # path would make every clone's report differ
+        assert str(reproduced) not in text and "PosixPath(" not in text, f"{report.name} prints a path"
         figures = len(re.findall(r"<img[^>]+src=\"data:image/png;base64,", text))
         assert figures >= MIN_FIGURES[report.stem], f"{report.name} has only {figures} figures"
 

@@ -61,7 +61,8 @@ def test_quarantine_reasons_show_no_raw_values():
 
 def test_metrics_hold_rows_and_offers(tmp_path):
     metrics = clean_metrics({"read": 10, "kept": 7}, {"auc": {"unique_per_day_mean": 18.5}})
-    path = write_metrics(metrics, tmp_path / "m" / "clean.json")
+    path = tmp_path / "m" / "clean.json"
+    assert write_metrics(metrics, path) is None  # a cell ending in the call prints nothing into the report
     assert json.loads(path.read_text()) == {
         "rows": {"read": 10, "kept": 7},
         "auc": {"unique_per_day_mean": 18.5},

@@ -95,10 +95,11 @@ def clean_metrics(totals: Mapping[str, int], kpis: Mapping[str, Mapping[str, Any
     return {"rows": dict(totals), **{offer: dict(values) for offer, values in kpis.items()}}
 
 
-def write_metrics(metrics: Mapping[str, Any], path: str | Path) -> Path:
+def write_metrics(metrics: Mapping[str, Any], path: str | Path) -> None:
+    """Returns nothing on purpose: a notebook cell ending in this call would otherwise print the absolute path
+    into the report (and make the executed notebook differ between clones)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    return path
