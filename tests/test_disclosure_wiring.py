@@ -159,3 +159,52 @@ def test_a_citizen_who_came_only_on_closed_days_does_not_contradict_the_funnel(p
     assert shown.loc["auc", "attended"] == 52
     done = _audit(project)
     assert done.returncode == 0, done.stderr
+
+
+PLANTED_CELL = """
+# planted by tests/test_disclosure_wiring.py: spor 3 shows "med fremmøde" without suppression
+from attendance import disclosure_tables as _dt
+
+_plant = _dt.funnel_table(funnel, LABELS, stage=STAGE, table_id="plantet_tragt")
+dc.publish_frame(
+    STAGE,
+    "plantet_tragt",
+    _plant.counts[["attended"]],
+    population=_plant.population,
+    rows=_plant.rows,
+    columns={"attended": _plant.columns["attended"]},
+    domains=_plant.domains,
+)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pipeline")
+def test_dvc_repro_stops_at_the_audit_when_a_report_plants_a_differencing_leak(tmp_path):
+    """The whole pipeline on a copy of the project whose spor 3 notebook publishes "17 med fremmøde" beside the
+    overview's 15 active: `dvc repro` fails at audit_disclosure with one line naming the tables, and the
+    reviewer reports are deleted."""
+    import json
+
+    from project_copy import copy_project, run
+
+    project = copy_project(tmp_path / "project")
+    path = project / "notebooks" / "13_spor3_beskyttet_beskaeftigelse.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    setup = next(
+        c for c in notebook["cells"] if "funnel_shown = te.suppressed_funnel(" in "".join(c["source"])
+    )
+    setup["source"] = "".join(setup["source"]) + PLANTED_CELL
+    path.write_text(json.dumps(notebook, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    done = run([str(Path(sys.executable).parent / "dvc"), "repro"], project, check=False)
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    failures = [line for line in output.splitlines() if "disclosure audit failed" in line]
+    assert len(failures) == 1, output[-3000:]
+    assert "celle (Besøgende uden visitation, No. 17)" in failures[0] and "= 2" in failures[0]
+    assert "plantet_tragt (13_spor3_beskyttet_beskaeftigelse)" in failures[0]
+    assert "visiterede_aktive" in failures[0]
+    for stem in STAGES:
+        assert not (project / "reports" / f"{stem}.html").exists(), f"{stem}.html was not removed"
+    assert not (project / "build" / "disclosure_audit.json").exists()
