@@ -3,8 +3,9 @@ referred vs. active citizens, usage bands, attendance by weekday and period of t
 summary and the accounting of raw rows.
 
 Each function takes the clean/demand stage's tables as read from disk and returns a DataFrame with Danish
-column names ready for `report.show_table` (after `report.suppress_small` where it counts citizens). The
-notebook stays a sequence of calls; the arithmetic is here, where it is tested.
+column names ready for `report.show_table`; tables counting citizens go through `attendance.disclosure`
+(`population_tables`: suppressed with the other reports' tables and recorded for the audit). The notebook
+stays a sequence of calls; the arithmetic is here, where it is tested.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def referred_vs_active(
     without a referral and mean visits per week of an active referred citizen.
 
     Input: `usage_bands` (one row per offer × citizen: `referred, visits, visits_per_week`). Counts of
-    citizens — pass through `report.suppress_small` (count columns `REFERRED_COUNT_COLUMNS`).
+    citizens — shown through `population_tables` (disclosure control with the other reports' tables).
     """
     rows = []
     for offer in _offers_in(usage_bands, offer_ids):
