@@ -35,8 +35,10 @@ setup: $(STAMP)
 repro: setup
 	$(BIN)/dvc repro
 	@echo
-	@echo "Reports:"
+	@echo "Reviewer reports (to forward):"
 	@ls -1 reports/*.html | sed 's/^/  /'
+	@echo "Analyst reports (Fortroligt – kun til analytikere; never forward):"
+	@ls -1 reports/analyst/*.html | sed 's/^/  /'
 	@echo "Metrics: $(BIN)/dvc metrics show"
 
 test: setup

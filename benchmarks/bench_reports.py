@@ -16,7 +16,7 @@ from browser import load_page  # noqa: E402
 
 
 def main() -> int:
-    reports = sorted((ROOT / "reports").glob("*.html"))
+    reports = sorted((ROOT / "reports").rglob("*.html"))  # reviewer reports and reports/analyst/
     if not reports:
         print("no reports: run `make repro` first")
         return 1

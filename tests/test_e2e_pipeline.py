@@ -56,7 +56,7 @@ def test_every_declared_output_exists(reproduced: Path):
 
 
 def test_every_report_is_a_complete_offline_html_document(reproduced: Path):
-    reports = sorted((reproduced / "reports").glob("*.html"))
+    reports = sorted((reproduced / "reports").rglob("*.html"))
     assert len(reports) == 7
     for report in reports:
         text = report.read_text(encoding="utf-8")
@@ -69,6 +69,28 @@ def test_every_report_is_a_complete_offline_html_document(reproduced: Path):
         assert str(reproduced) not in text and "PosixPath(" not in text, f"{report.name} prints a path"
         figures = len(re.findall(r"<img[^>]+src=\"data:image/png;base64,", text))
         assert figures >= MIN_FIGURES[report.stem], f"{report.name} has only {figures} figures"
+
+
+def test_analyst_reports_are_apart_and_marked_confidential(reproduced: Path):
+    """Issue 13: the analyst reports show unsuppressed counts; they live in reports/analyst/, say so in the
+    page and in every printed page's header, and the reviewer folder holds only the reports to forward."""
+    from attendance.report import ANALYST_ONLY
+
+    reviewer = sorted(p.stem for p in (reproduced / "reports").glob("*.html"))
+    assert reviewer == [
+        "10_fremmoedestatistik",
+        "11_spor1_paragraf104",
+        "12_spor2_aabent_vaerested",
+        "13_spor3_beskyttet_beskaeftigelse",
+        "20_beslutningsgrundlag",
+    ]
+    for stem in ("01_clean", "02_demand"):
+        text = (reproduced / "reports" / "analyst" / f"{stem}.html").read_text(encoding="utf-8")
+        assert f"{ANALYST_ONLY}." in text, stem  # the banner in the page
+        assert f'@top-left {{ content: "{ANALYST_ONLY}"' in text, stem  # the print header
+    for stem in reviewer:
+        assert ANALYST_ONLY not in (reproduced / "reports" / f"{stem}.html").read_text(encoding="utf-8")
+    assert json.loads((reproduced / "build" / "disclosure_audit.json").read_text())["disclosed"] == 0
 
 
 def test_metrics_are_readable_by_dvc(reproduced: Path):
@@ -202,7 +224,7 @@ def test_forced_rerun_gives_identical_processed_data_and_metrics(reproduced: Pat
     after the next run, and the reports' stamp does not claim local changes."""
     before = _hashes(reproduced)
     assert len(before) >= 20
-    for report in (reproduced / "reports").glob("*.html"):
+    for report in (reproduced / "reports").rglob("*.html"):
         assert "med lokale ændringer" not in report.read_text(encoding="utf-8"), report.name
     _run(["git", "add", "dvc.lock", "metrics"], reproduced)
     _run(["git", "commit", "-qm", "lock after the first run"], reproduced)
@@ -265,7 +287,7 @@ def test_every_report_loads_offline_in_chromium_and_is_screenshotted(reproduced:
         pytest.skip("chromium is not installed (apt-get install chromium)")
     artifacts = Path(__file__).resolve().parents[1] / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    for report in sorted((reproduced / "reports").glob("*.html")):
+    for report in sorted((reproduced / "reports").rglob("*.html")):
         assert report.stat().st_size < 5 * 1024 * 1024, f"{report.name} is over 5 MB"
         page = load_page(report, artifacts / f"{report.stem}.png")
         assert page.problems == [], (report.name, page.problems)

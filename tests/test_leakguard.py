@@ -109,7 +109,7 @@ def _run_clean(project: Path):
             "--params",
             "dataset,clean",
             "--html",
-            "reports/01_clean.html",
+            "reports/analyst/01_clean.html",
         ],
         project,
         check=False,

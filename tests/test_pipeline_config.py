@@ -20,6 +20,8 @@ EXPECTED_STAGES = {
     "report_spor3",
     "report_decision",
 }
+AUDIT_STAGE = "audit_disclosure"  # not a notebook: the disclosure audit over the report stages' records
+NOTEBOOK_STAGES = {name: stage for name, stage in DVC["stages"].items() if name != AUDIT_STAGE}
 
 
 def _cmd_args(stage: dict) -> dict:
@@ -32,13 +34,13 @@ def _cmd_args(stage: dict) -> dict:
 
 
 def test_one_stage_per_notebook():
-    assert set(DVC["stages"]) == EXPECTED_STAGES
-    notebooks = {_cmd_args(s)["notebook"] for s in DVC["stages"].values()}
+    assert set(DVC["stages"]) == EXPECTED_STAGES | {AUDIT_STAGE}
+    notebooks = {_cmd_args(s)["notebook"] for s in NOTEBOOK_STAGES.values()}
     assert notebooks == {f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")}
 
 
 def test_cmd_params_equal_declared_params():
-    for name, stage in DVC["stages"].items():
+    for name, stage in NOTEBOOK_STAGES.items():
         args = _cmd_args(stage)
         assert args["params"].split(",") == stage["params"], name
         for key in stage["params"]:
@@ -46,7 +48,7 @@ def test_cmd_params_equal_declared_params():
 
 
 def test_stage_declares_its_notebook_html_and_executed_notebook():
-    for name, stage in DVC["stages"].items():
+    for name, stage in NOTEBOOK_STAGES.items():
         args = _cmd_args(stage)
         assert args["notebook"] in stage["deps"], name
         outs = [next(iter(o)) if isinstance(o, dict) else o for o in stage["outs"]]
@@ -112,7 +114,7 @@ def test_stage_deps_cover_every_package_module_the_notebook_uses():
     """Otherwise a code change would not re-run the stage and reports would silently be stale."""
     import json
 
-    for name, stage in DVC["stages"].items():
+    for name, stage in NOTEBOOK_STAGES.items():
         notebook = json.loads((ROOT / _cmd_args(stage)["notebook"]).read_text(encoding="utf-8"))
         code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
         used = _module_closure(_attendance_imports(code) | {"notebook_runner", "config", "leakguard"})
@@ -121,3 +123,40 @@ def test_stage_deps_cover_every_package_module_the_notebook_uses():
             m for m in used if f"src/attendance/{m}.py" not in deps and "src/attendance" not in deps
         )
         assert not missing, f"stage {name} uses src/attendance/{missing} but does not declare it in deps"
+
+
+REVIEWER_REPORTS = {
+    "report_overview": "10_fremmoedestatistik",
+    "report_spor1": "11_spor1_paragraf104",
+    "report_spor2": "12_spor2_aabent_vaerested",
+    "report_spor3": "13_spor3_beskyttet_beskaeftigelse",
+}
+
+
+def test_report_stages_record_what_they_publish_and_the_audit_reads_every_record():
+    """Each reviewer report outputs build/published/<stage>.json; a stage that suppresses around earlier
+    records (disclosure_tables.known_cells) lists them in its deps; the audit stage reads them all."""
+    import json
+
+    from attendance import disclosure_tables as dt
+
+    audit = DVC["stages"][AUDIT_STAGE]
+    assert audit["cmd"].startswith("python -m attendance audit-disclosure --published build/published")
+    assert audit["params"] == ["report"]
+    for name, stem in REVIEWER_REPORTS.items():
+        stage = DVC["stages"][name]
+        record = f"build/published/{stem}.json"
+        assert record in stage["outs"], name
+        assert record in audit["deps"], name
+        assert f"reports/{stem}.html" in audit["cmd"], f"the audit does not remove {stem}.html on failure"
+        notebook = json.loads((ROOT / _cmd_args(stage)["notebook"]).read_text(encoding="utf-8"))
+        code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+        assert f'STAGE = "{stem}"' in code and "dc.begin_stage(STAGE)" in code, name
+        if "population_tables(" in code or "suppressed_funnel(" in code:
+            for earlier in dt.earlier_stages(stem):
+                assert f"build/published/{earlier}.json" in stage["deps"], (name, earlier)
+    for name in set(NOTEBOOK_STAGES) - set(REVIEWER_REPORTS):
+        outs = [next(iter(o)) if isinstance(o, dict) else o for o in DVC["stages"][name]["outs"]]
+        assert not any(o.startswith("build/published/") for o in outs), (
+            f"{name}: analyst reports are not recorded"
+        )

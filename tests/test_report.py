@@ -647,3 +647,25 @@ def test_fmt_value_keeps_seed_digits_but_groups_amounts():
 
     assert fmt_value(2026, key="demand.seed") == "2026"
     assert fmt_value(480000, key="staffing.cost_per_fte_dkk") == "480.000"
+
+
+def test_preprocessor_marks_an_analyst_report_confidential_for_the_print_header(tmp_path, monkeypatch):
+    """Issue 13: an analyst report (rp.analyst_banner) says "Fortroligt – kun til analytikere" in the page,
+    and the preprocessor passes the mark on to the template's print header; reviewer reports carry none."""
+    monkeypatch.chdir(tmp_path)
+    footer_html = rp.footer({"commit": "abc1234", "data_hash": "ffff", "run_date": dt.date(2026, 3, 2)}).data
+    mark = rp.analyst_banner().data
+    assert "Fortroligt – kun til analytikere" in mark and 'data-report-confidential="true"' in mark
+    nb = _notebook(
+        new_markdown_cell("# T"),
+        new_code_cell("b", outputs=[new_output("display_data", data={"text/html": mark})]),
+        new_code_cell("f", outputs=[new_output("display_data", data={"text/html": footer_html})]),
+    )
+    _nb, resources = rp.ReportPreprocessor()(nb, {})
+    assert resources["report"]["confidential"] is True
+    assert resources["report"]["confidential_text"] == rp.ANALYST_ONLY
+    plain = _notebook(
+        new_markdown_cell("# T"),
+        new_code_cell("f", outputs=[new_output("display_data", data={"text/html": footer_html})]),
+    )
+    assert rp.ReportPreprocessor()(plain, {})[1]["report"]["confidential"] is False

@@ -193,14 +193,17 @@ def test_presence_by_weekday_and_typical_hours(visits):
     assert hours.loc[("auc", "other"), "citizens"] == 3  # B, C, E (D has no times)
 
 
-def test_report_tables_suppress_small_groups(visits, regularity):
+def test_report_tables_suppress_small_groups(visits, regularity, tmp_path):
     labels = {"auc": "AUC", "no17": "No. 17"}
     funnel = te.criteria_funnel(regularity, _spor3(), OFFERS)
-    shown = te.funnel_table(funnel, _spor3(), labels, 5)
+    suppressed = te.suppressed_funnel(funnel, labels, 5, "13_spor3_beskyttet_beskaeftigelse", root=tmp_path)
+    assert (tmp_path / "build" / "published" / "13_spor3_beskyttet_beskaeftigelse.json").is_file()
+    shown = te.funnel_table(suppressed, _spor3(), labels)
     assert shown.loc[0, "Alle tre: mulig målgruppe"] == "<5" and shown.loc[0, "Borgere med fremmøde"] == 5
     assert shown.loc[1, "Alle tre: mulig målgruppe"] == 0  # nobody is shown as 0, not hidden
     assert te.shown_offers(funnel, 5) == [] and te.shown_offers(funnel, 1) == ["auc"]
     assert te.count_text(3, 5) == "<5" and te.count_text(0, 5) == "0" and te.count_text(1234, 5) == "1.234"
+    assert te.count_text("×", 5) == "×"  # a marker from a suppressed table is quoted as it is
     assert te.limiting_criterion(funnel) == "hours_ok"  # 2 meet the hours, 4 the days, 4 the weeks
     # target A (1 citizen) and the other timed group (B, C, E) are both below 5: hidden with their times
     members = te.target_group(regularity, _spor3())

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from attendance import disclosure as dc
 from attendance import overview as ov
 from attendance import report as rp
 from attendance.errors import InputError
@@ -79,21 +80,43 @@ def test_referred_vs_active_by_hand():
     assert row["Besøg pr. uge pr. aktiv borger"] == pytest.approx((0.1 + 0.4 + 1.0 + 1.5) / 4)
 
 
-def test_usage_band_table_counts_referred_citizens_and_suppresses():
-    table = ov.usage_band_table(usage(), labels=LABELS)
-    assert list(table.index) == ["0", "1–2", "3–9", "10+", "total"]
-    assert list(table["AUC"]) == [2, 1, 1, 2, 6]  # the unreferred visitor is not counted
-    np.testing.assert_allclose(table["AUC, andel"], [2 / 6, 1 / 6, 1 / 6, 2 / 6, 1.0])
-    counts, shares = ov.band_columns(table)
+def test_population_tables_recode_small_bands_and_record_what_is_shown(tmp_path, monkeypatch):
+    """4 active citizens in three small bands under the public active total: no suppression can protect
+    them, so the bands are merged to 0 / 1+ (both public); the visitor without referral is "<5"."""
+    monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
+    referred, bands, groups = ov.population_tables(usage(), None, LABELS, 5, "10_fremmoedestatistik")
+    assert list(groups) == ["0", "1+"]
+    assert list(bands.index) == ["0", "1+", "I alt"]
+    assert list(bands["AUC"]) == [2, 4, 6] and bands.loc["0", "AUC, andel"] == pytest.approx(2 / 6)
+    counts, shares = ov.band_columns(bands)
     assert counts == ["AUC"] and shares == {"AUC": "AUC, andel"}
-    shown = rp.suppress_small(table, counts, 5, total_row="total", derived=shares)
-    assert list(shown["AUC"])[:4] == ["<5"] * 4
-    display = ov.usage_band_display(usage(), labels=LABELS, threshold=5)
-    assert list(display.index) == ["0", "1–2", "3–9", "10+", "total"]
-    assert display.loc["0", "AUC"] == 2 and display.loc["total", "AUC"] == 6  # headline figures shown
-    assert list(display["AUC"])[1:4] == ["<5"] * 3  # the split of the 4 active citizens is hidden
-    everyone = ov.usage_band_table(usage(), labels=LABELS, referred_only=False)
-    assert list(everyone["AUC"]) == [2, 2, 1, 2, 7]
+    assert referred.loc["AUC", "Besøgende uden visitation"] == "<5"
+    assert referred.loc["AUC", "Heraf aldrig mødt op"] == 2  # public: referred − active
+    assert ov.bands_text(groups) == "0 og 1 eller flere besøg"
+    record = tmp_path / "build" / "published" / "10_fremmoedestatistik.json"
+    assert record.is_file() and dc.audit(record.parent).findings == []
+
+
+def test_population_tables_fix_the_issue13_band_leak_by_recoding(tmp_path, monkeypatch):
+    """Issue 13: referred 61, never came 15, 10+ 38, and 1–2 (6) / 3–9 (2) — shown as "×" and "<5" the two
+    add up to 8 and the "<5" is 1–3. Recoded 0 / 1–9 / 10+ nothing is hidden and "came rarely" stays."""
+    monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
+    bands = ["0"] * 15 + ["1–2"] * 6 + ["3–9"] * 2 + ["10+"] * 38 + ["1–2"] * 6
+    frame = pd.DataFrame(
+        {
+            "offer_id": "a",
+            "citizen_key": [f"c{i}" for i in range(len(bands))],
+            "referred": [True] * 61 + [False] * 6,
+            "visits": [{"0": 0, "1–2": 1, "3–9": 4, "10+": 12}[b] for b in bands],
+            "band": bands,
+            "visits_per_week": 0.5,
+        }
+    )
+    referred, shown, groups = ov.population_tables(frame, None, LABELS, 5, "10_fremmoedestatistik")
+    assert list(groups) == ["0", "1–9", "10+"]
+    assert list(shown["AUC"]) == [15, 8, 38, 61]
+    assert referred.loc["AUC", "Besøgende uden visitation"] == 6
+    assert dc.audit(tmp_path / "build" / "published").findings == []
 
 
 def test_weekday_table_by_hand():

@@ -12,7 +12,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from attendance import report as rp  # noqa: E402
 from attendance import track_referral as tr  # noqa: E402
 from attendance.demand_model import ArrivalModel, slot_grid  # noqa: E402
 from attendance.errors import InputError  # noqa: E402
@@ -226,35 +225,48 @@ def test_followup_by_offer_adds_to_matched_budget():
     assert row["budget_with_followup_per_active_dkk"] == pytest.approx(100_000)
 
 
-def test_band_table_suppresses_small_groups_and_their_means():
-    table, counts, derived = tr.band_table(tr.band_counts(_bands()), {"auc": "AUC", "no17": "No. 17"})
-    assert counts == ["AUC: borgere", "No. 17: borgere"]
-    assert table["Brug i perioden"].tolist()[0] == "0 besøg (kom ikke)"
-    shown = rp.suppress_small(table, counts, 5, column_totals_known=True, derived=derived)
-    # AUC 3, 2, 1, 4 are all below 5; the zeros of No. 17 are shown, its 4 hidden
-    assert shown["AUC: borgere"].tolist() == ["<5", "<5", "<5", "<5"]
-    assert shown["AUC: besøg pr. uge (gns.)"].tolist() == ["×"] * 4
-    assert shown["No. 17: borgere"].tolist()[1:] == [0, 0, 0]
+def test_population_tables_hide_small_bands_with_their_means(tmp_path, monkeypatch):
+    """AUC's active 7 are 2 / 1 / 4 in the bands 1–2 / 3–9 / 10+ under the public active total: three "<5"
+    that still leave each band 1–4 (no recoding shows more, so the finest is kept); means hidden with them."""
+    from attendance import disclosure as dc
 
-
-def test_suppressed_band_table_shows_never_came_and_protects_the_active_bands():
-    """AUC active bands 2, 1, 4 (total 7 = active, known): all below 5. Bands of a bigger offer: 12, 3, 30
-    -> the 3 is hidden and, since the total is known, the next smallest (12) too; the 0 row stays."""
-    counts = pd.DataFrame(
-        {
-            "offer_id": ["big"] * 4,
-            "band": ["0", "1–2", "3–9", "10+"],
-            "citizens": [9, 12, 3, 30],
-            "visits_per_week_mean": [0.0, 0.1, 0.4, 2.5],
-        }
+    monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
+    overview = tr.referral_overview(HEADLINE, _bands(), OFFERS)
+    referral, bands = tr.population_tables(
+        _bands(), overview, {"auc": "AUC", "no17": "No. 17"}, 5, "11_spor1_paragraf104"
     )
-    counts["share"] = counts["citizens"] / counts["citizens"].sum()
-    shown = tr.suppressed_band_table(counts, {"big": "Stort"}, threshold=5)
-    assert shown["Stort: borgere"].tolist() == [9, "×", "<5", 30]
-    assert shown["Stort: andel"].iloc[1] == "×" and shown["Stort: besøg pr. uge (gns.)"].iloc[2] == "×"
-    assert shown.attrs["suppression"]["primary"] == 1
-    small = tr.suppressed_band_table(tr.band_counts(_bands()), {"auc": "AUC", "no17": "No. 17"}, 5)
-    assert small["AUC: borgere"].tolist() == [3, "<5", "<5", "<5"]
+    assert bands["Brug i perioden"].tolist()[0] == "0 besøg (kom ikke)"
+    assert bands["Brug i perioden"].tolist()[-1] == "I alt"
+    assert bands["AUC: borgere"].tolist() == [3, "<5", "<5", "<5", 10]
+    assert bands["AUC: besøg pr. uge (gns.)"].tolist()[1:4] == ["×"] * 3
+    assert bands["No. 17: borgere"].tolist() == [4, 0, 0, 0, 4]
+    assert referral["Besøgende uden visitation"].tolist() == ["<5", "<5"]
+    assert referral["Visiterede borgere"].tolist() == [10, 4]  # public
+    record = tmp_path / "build" / "published" / "11_spor1_paragraf104.json"
+    assert record.is_file() and dc.audit(record.parent).findings == []
+
+
+def test_population_tables_keep_fine_bands_when_they_can_be_shown(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
+    visits = [0] * 9 + [1] * 12 + [5] * 6 + [15] * 30
+    frame = pd.DataFrame({"offer_id": "big", "citizen_key": [f"c{i}" for i in range(len(visits))]})
+    frame["referred"], frame["visits"] = True, visits
+    frame["band"] = pd.cut(frame["visits"], [-1, 0, 2, 9, np.inf], labels=["0", "1–2", "3–9", "10+"]).astype(
+        str
+    )
+    frame["visits_per_week"] = frame["visits"] / 2.0
+    headline = HEADLINE.iloc[[0]].assign(offer_id="big", referred=57, active=48)
+    overview = tr.referral_overview(
+        headline, frame, {"big": {"name": "Stort"}, "_dataset": OFFERS["_dataset"]}
+    )
+    _referral, bands = tr.population_tables(frame, overview, {"big": "Stort"}, 5, "11_spor1_paragraf104")
+    assert bands["Brug i perioden"].tolist()[:4] == [
+        "0 besøg (kom ikke)",
+        "1–2 besøg",
+        "3–9 besøg",
+        "10 besøg eller flere",
+    ]
+    assert bands["Stort: borgere"].tolist() == [9, 12, 6, 30, 57]
 
 
 def test_display_tables_are_danish_and_complete():

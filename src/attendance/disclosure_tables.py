@@ -131,12 +131,19 @@ def best_recoding(
     """Global recoding before suppression: of `recodings` (finest first), the one whose suppressed table shows
     the most non-public counts (ties: the finer), suppressed together with `others` and around `known`.
 
-    Returns the chosen groups and `disclosure.suppress`'s result ({table id: shown table}).
+    A recoding that cannot be protected at all (only small bands under a public total) is skipped; the
+    coarsest, 0 / 1+, is all public margins and always works. Returns the chosen groups and
+    `disclosure.suppress`'s result ({table id: shown table}).
     """
+    from .errors import InputError
+
     best = None
     for groups in recodings:
         table = build(groups)
-        shown = dc.suppress([table, *others], threshold, known=known)
+        try:
+            shown = dc.suppress([table, *others], threshold, known=known)
+        except InputError:  # public margins alone give a small band away: this grouping cannot be published
+            continue
         visible = sum(
             not isinstance(shown[table.id].at[r, c], str) and not table.is_public(r, c)
             for r in table.counts.index
@@ -189,3 +196,93 @@ def funnel_table(
         stage=stage,
         domains=CRITERIA_DOMAINS,
     )
+
+
+# --------------------------------------------------------------------------------------------------------
+# What the report stages call: one grouping of the bands for every report, suppression around what the
+# earlier stages published, and the record of what was shown
+# --------------------------------------------------------------------------------------------------------
+
+REPORT_STAGES = (
+    "10_fremmoedestatistik",
+    "11_spor1_paragraf104",
+    "12_spor2_aabent_vaerested",
+    "13_spor3_beskyttet_beskaeftigelse",
+)
+"""The reviewer reports in pipeline order; a stage that suppresses around the records of the ones before it
+(`suppress_and_publish`) lists them in its `deps` in dvc.yaml. Spor 2 publishes public figures only and
+suppresses nothing, so it runs beside spor 1. Analyst reports (01_clean, 02_demand) are not recorded."""
+
+
+def usage_band_groups(
+    usage_bands: pd.DataFrame, offer_ids: Sequence[str] | None = None, threshold: int | None = None
+) -> Mapping[str, Sequence[str]]:
+    """The usage-band grouping every report shows (`best_recoding` of the band table suppressed with the
+    referral table). It depends on the data and the threshold only, never on which stage asks, so the
+    overview and spor 1 show the same bands."""
+    referral = referral_table(usage_bands, offer_ids=offer_ids)
+    counts = band_counts(usage_bands, offer_ids)
+    groups, _shown = best_recoding(lambda g: band_table(counts, g), threshold=threshold, others=[referral])
+    return groups
+
+
+def earlier_stages(stage: str) -> tuple[str, ...]:
+    """The report stages before `stage` (whose records `stage` suppresses around)."""
+    if stage not in REPORT_STAGES:
+        raise ValueError(f"unknown report stage {stage!r}; add it to disclosure_tables.REPORT_STAGES")
+    return REPORT_STAGES[: REPORT_STAGES.index(stage)]
+
+
+def known_cells(stage: str, population: str = POP, root: Any = None) -> list[dc.Cell]:
+    """What the earlier report stages published about `population` (only those: a stage reads no record it
+    does not declare as a dependency, so the result does not depend on which stages ran last)."""
+    before = set(earlier_stages(stage))
+    directory = dc.published_dir(root)
+    return [c for c in dc.published_cells(population, directory, exclude_stage=stage) if c.stage in before]
+
+
+def suppress_and_publish(
+    stage: str, tables: Sequence[dc.Table], threshold: int | None = None, *, root: Any = None, **kwargs: Any
+) -> dict[str, pd.DataFrame]:
+    """Suppress the tables of one population a report shows in one call, around what the earlier stages
+    published, and record them in build/published/<stage>.json. Returns {table id: shown table}."""
+    population = tables[0].population if tables else POP
+    shown = dc.suppress(tables, threshold, known=known_cells(stage, population, root), **kwargs)
+    for table in tables:
+        dc.publish_shown(stage, shown[table.id], root=root)
+    return shown
+
+
+def with_display(
+    table: dc.Table, display: pd.DataFrame, derived: Mapping[str, Any] | None = None
+) -> dc.Table:
+    """The table with the report's display frame (same index, the count columns plus shares …)."""
+    from dataclasses import replace
+
+    return replace(table, display=display, derived=dict(derived or {}))
+
+
+def publish_public_counts(
+    stage: str,
+    table_id: str,
+    counts: Mapping[str, int],
+    coords: Mapping[str, Any],
+    column: str,
+    labels: Mapping[str, str] | None = None,
+    *,
+    root: Any = None,
+) -> None:
+    """Record public figures per offer that a report quotes (in the text, a key figure), e.g. the referred
+    citizens per offer ({referred: ja}): a number in a sentence is published too."""
+    labels = dict(labels or {})
+    cells = [
+        {
+            "row": labels.get(offer, offer),
+            "column": column,
+            "coords": {dc.OFFER: offer, **coords},
+            "value": int(n),
+            "public": True,
+        }
+        for offer, n in counts.items()
+    ]
+    dc.publish(stage, table_id, cells, population=POP, domains=DOMAINS, root=root)

@@ -3,8 +3,9 @@ referred vs. active citizens, usage bands, attendance by weekday and period of t
 summary and the accounting of raw rows.
 
 Each function takes the clean/demand stage's tables as read from disk and returns a DataFrame with Danish
-column names ready for `report.show_table` (after `report.suppress_small` where it counts citizens). The
-notebook stays a sequence of calls; the arithmetic is here, where it is tested.
+column names ready for `report.show_table`; tables counting citizens go through `attendance.disclosure`
+(`population_tables`: suppressed with the other reports' tables and recorded for the audit). The notebook
+stays a sequence of calls; the arithmetic is here, where it is tested.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from .figures import fmt_duration
 from .report import fmt_int, fmt_number, fmt_pct, fmt_time, join_da, weekday_name
 from .timeofday import hhmm_to_minutes
 
-BANDS = ("0", "1–2", "3–9", "10+")
 NOBREAK_DASH = "\u2060–\u2060"  # an en dash with word joiners: "09:00–12:00" stays on one line in a table
 ACCOUNTING_COLUMNS = ("rows_read", "kept", "merged", "quarantined", "ignored")
 
@@ -112,7 +112,7 @@ def referred_vs_active(
     without a referral and mean visits per week of an active referred citizen.
 
     Input: `usage_bands` (one row per offer × citizen: `referred, visits, visits_per_week`). Counts of
-    citizens — pass through `report.suppress_small` (count columns `REFERRED_COUNT_COLUMNS`).
+    citizens — shown through `population_tables` (disclosure control with the other reports' tables).
     """
     rows = []
     for offer in _offers_in(usage_bands, offer_ids):
@@ -138,70 +138,61 @@ def referred_vs_active(
 
 # Referred, active and never-came per offer are headline totals (the kommissorium publishes the referred
 # count, and the gap to the active count is the very finding the tracks are about), so they are shown as they
-# are everywhere; sub-groups of citizens are suppressed (docs/architecture.md, "Privacy of small groups").
-REFERRED_COUNT_COLUMNS = ["Besøgende uden visitation"]
+# are everywhere (public margins of `disclosure_tables.referral_table`); visitors without a referral are a
+# sub-group and suppressed (docs/disclosure.md).
 
 
-def usage_band_table(
-    usage_bands: pd.DataFrame,
-    offer_ids: Sequence[str] | None = None,
-    labels: Mapping[str, str] | None = None,
-    referred_only: bool = True,
-) -> pd.DataFrame:
-    """Citizens per usage band (0, 1–2, 3–9, 10+ visits in the period): one row per band and a total row
-    (index "total"), per offer a count column (the offer's name) and a share column ("<name>, andel").
-
-    `referred_only` (default) counts the referred citizens, so the total equals the referred count of the
-    kommissorium's table and the 0 band means "referred, never came". Suppress with
-    `suppress_small(table, counts, total_row="total", derived=shares)`; `band_columns(table)` names them.
+def band_display(counts: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The usage-band table as the overview shows it, from `disclosure_tables.band_table(...).counts` (rows:
+    the recoded bands and "I alt"; a column per offer): the band label, and per offer the count and its share
+    of the offer's referred citizens. Returns it with the `derived` mapping (a share is hidden with its count).
     """
-    rows = usage_bands
-    if referred_only:
-        rows = rows[rows["referred"].astype(bool)]
-    band = rows["band"].astype(str)
-    table = pd.DataFrame({"Antal besøg i perioden": [*BANDS, "I alt"]}, index=[*BANDS, "total"])
-    for offer in _offers_in(usage_bands, offer_ids):
-        counts = band[rows["offer_id"] == offer].value_counts().reindex(list(BANDS), fill_value=0)
-        name = _label(labels, offer)
-        total = int(counts.sum())
-        table[name] = [*counts.astype(int).tolist(), total]
-        table[f"{name}, andel"] = [*(counts / total if total else counts * np.nan).tolist(), 1.0]
-    return table
+    table = pd.DataFrame({"Antal besøg i perioden": list(counts.index)}, index=counts.index)
+    derived = {}
+    for name in counts.columns:
+        total = int(counts.loc["I alt", name])
+        table[name] = counts[name].astype(int)
+        table[f"{name}, andel"] = counts[name] / total if total else counts[name] * np.nan
+        derived[name] = [f"{name}, andel"]
+    return table, derived
 
 
-def usage_band_display(
+def population_tables(
     usage_bands: pd.DataFrame,
-    offer_ids: Sequence[str] | None = None,
-    labels: Mapping[str, str] | None = None,
-    threshold: int = 5,
-) -> pd.DataFrame:
-    """The usage-band table as reviewers see it: "0 visits" (referred, never came) is a headline figure and
-    shown; the split of the *active* referred citizens into 1–2, 3–9 and 10+ visits is suppressed below the
-    threshold, with the active total as the known line total (so one hidden band cannot be worked out)."""
-    from .report import suppress_small
+    offer_ids: Sequence[str] | None,
+    labels: Mapping[str, str] | None,
+    threshold: int,
+    stage: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, Mapping[str, Sequence[str]]]:
+    """Referred vs. active per offer and the usage bands of the referred (recoded as every report recodes
+    them), suppressed together around what earlier reports published and recorded for the audit.
 
-    table = usage_band_table(usage_bands, offer_ids, labels)
-    counts, shares = band_columns(table)
-    active_bands = [band for band in BANDS if band != "0"]
-    split = table.loc[active_bands].copy()
-    active_total = split[counts].sum()
-    split.loc["active"] = ["Aktive i alt", *[np.nan] * (len(table.columns) - 1)]
-    for column in counts:
-        split.loc["active", column] = int(active_total[column])
-        split.loc["active", shares[column]] = table.loc[active_bands, shares[column]].sum()
-    shown = suppress_small(split, counts, threshold, total_row="active", derived=shares)
-    shown = pd.concat(
-        [table.loc[["0"]].astype(object), shown.loc[active_bands], table.loc[["total"]].astype(object)]
+    Returns the two display tables (counts or "<5"/"×"; shares hidden with their counts) and the band grouping.
+    """
+    from . import disclosure_tables as dt
+
+    referral = dt.referral_table(usage_bands, labels, offer_ids, stage=stage)
+    referral = dt.with_display(
+        referral, referred_vs_active(usage_bands, offer_ids, labels).set_index("Tilbud")
     )
-    shown.attrs = dict(split.attrs) | dict(suppress_small(split, counts, threshold, total_row="active").attrs)
-    return shown
+    groups = dt.usage_band_groups(usage_bands, offer_ids, threshold)
+    bands = dt.band_table(dt.band_counts(usage_bands, offer_ids), groups, labels, stage=stage)
+    bands = dt.with_display(bands, *band_display(bands.counts))
+    shown = dt.suppress_and_publish(stage, [referral, bands], threshold)
+    return shown[referral.id], shown[bands.id], groups
 
 
 def band_columns(table: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
-    """The count columns of a `usage_band_table` and {count column: share column}."""
+    """The count columns of a `band_display` table and {count column: share column}."""
     shares = [c for c in table.columns if str(c).endswith(", andel")]
     counts = [c.removesuffix(", andel") for c in shares]
     return counts, dict(zip(counts, shares, strict=True))
+
+
+def bands_text(groups: Mapping[str, Sequence[str]]) -> str:
+    """ "0, 1–9 og 10 eller flere besøg" for a caption (the groups' labels in order)."""
+    words = [("10 eller flere" if g == "10+" else "1 eller flere" if g == "1+" else g) for g in groups]
+    return join_da(words) + " besøg"
 
 
 # --------------------------------------------------------------------------------------------------------

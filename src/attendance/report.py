@@ -722,6 +722,24 @@ def banner(dataset_info: Mapping[str, Any] | str | Path | None = None):
     )
 
 
+ANALYST_ONLY = "Fortroligt – kun til analytikere"
+"""The mark of the analyst reports (01_clean, 02_demand in reports/analyst/): in the page and the print header."""
+
+
+def analyst_banner():
+    """The analyst reports' mark under the title: they show counts of small groups of citizens without
+    disclosure control (e.g. the raw usage bands), so they must not be forwarded. The `data-report-confidential`
+    attribute makes the template repeat the mark in every printed page's header."""
+    from IPython.display import HTML
+
+    return HTML(
+        '<aside class="rp-banner rp-banner-confidential" role="note" data-report-confidential="true">'
+        f"<strong>{_esc(ANALYST_ONLY)}.</strong> Rapporten viser tal om små grupper af borgere uden "
+        "diskretionering og må ikke videresendes. Til styregruppe og udvalg bruges rapporterne i mappen "
+        "reports/ (fremmødestatistik, spor 1–3 og beslutningsgrundlag).</aside>"
+    )
+
+
 # --------------------------------------------------------------------------------------------------------
 # Methods section, version stamp, footer
 # --------------------------------------------------------------------------------------------------------
@@ -1338,6 +1356,8 @@ class ReportPreprocessor:
             "toc": entries,
             "title": title,
             "synthetic": stamps.get("synthetic") == "true",
+            "confidential": stamps.get("confidential") == "true",
+            "confidential_text": ANALYST_ONLY,
             "stamp": _print_stamp(stamps),
         }
         return nb, resources

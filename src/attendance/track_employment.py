@@ -511,12 +511,17 @@ def shown_offers(funnel: pd.DataFrame, threshold: int) -> list[str]:
     return funnel.loc[funnel["target"] >= int(threshold), "offer_id"].tolist()
 
 
-def count_text(count: int, threshold: int) -> str:
-    """A count of citizens for running text and key figures: "<5" for 1–4, else Danish digits."""
-    from .report import fmt_int
+def count_text(value, threshold: int) -> str:
+    """A count of citizens for running text and key figures, by the one rule (`disclosure.count_text`); a
+    marker ("<5", "×") from a suppressed table is passed on as it is."""
+    from .disclosure import count_text as rule
 
-    count = int(count)
-    return f"<{int(threshold)}" if 0 < count < int(threshold) else fmt_int(count)
+    return value if isinstance(value, str) else rule(value, threshold)
+
+
+def _attended_text(value, threshold: int) -> str:
+    """ "52", "<5", or for a hidden count ("×": at least the threshold) "mindst 5" in a sentence."""
+    return f"mindst {int(threshold)}" if value == "×" else count_text(value, threshold)
 
 
 def threshold_texts(spor3: Mapping) -> dict[str, str]:
@@ -529,11 +534,39 @@ def threshold_texts(spor3: Mapping) -> dict[str, str]:
     }
 
 
-def funnel_table(
-    funnel: pd.DataFrame, spor3: Mapping, labels: Mapping[str, str], threshold: int
+FUNNEL_STAGE_TABLE = "tragt"
+OPENING_DAY = (
+    "opening_day"  # disclosure coordinate: "ja" = at least one visit on an opening day in the period
+)
+
+
+def suppressed_funnel(
+    funnel: pd.DataFrame, labels: Mapping[str, str], threshold: int, stage: str, *, root=None
 ) -> pd.DataFrame:
-    """The funnel with Danish headers naming the thresholds, small counts suppressed."""
-    from .report import fmt_number, suppress_small
+    """The funnel (`criteria_funnel`, rows: offers) as the reader sees it: counts or "<5"/"×". "Med fremmøde"
+    are the same citizens as the other reports' active + visitors without a referral, so the funnel is
+    suppressed around what they published (the issue's 17 = 15 + "<5") and recorded for the audit. Index: the
+    offer ids; columns as in `funnel` (`not_referred` is published in the text)."""
+    from dataclasses import replace
+
+    from . import disclosure as dc
+    from . import disclosure_tables as dt
+
+    # "med fremmøde" counts visitors on opening days; the other reports' active citizens count every visit in
+    # the period (closed-day trips too). So the funnel's citizens are the ones who came *and* came on an
+    # opening day: a subset of active + unreferred, equal in the demo, never contradicting it on real data.
+    attended = {dc.VISITS: list(dc.CAME), OPENING_DAY: "ja"}
+    table = dt.funnel_table(funnel, labels, stage=stage, table_id=FUNNEL_STAGE_TABLE, attended=attended)
+    table = replace(table, domains={**table.domains, OPENING_DAY: list(dc.YES_NO)})
+    shown = dt.suppress_and_publish(stage, [table], threshold, root=root)[table.id]
+    out = shown.set_axis(list(funnel["offer_id"].astype(str)))
+    out.attrs = dict(shown.attrs)
+    return out
+
+
+def funnel_table(shown: pd.DataFrame, spor3: Mapping, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The suppressed funnel (`suppressed_funnel`) with Danish headers naming the thresholds."""
+    from .report import fmt_number
 
     texts = threshold_texts(spor3)
     columns = {
@@ -544,9 +577,11 @@ def funnel_table(
         "days_weeks_ok": "Både dage og uger",
         "target": "Alle tre: mulig målgruppe",
     }
-    table = funnel.drop(columns=["not_referred"], errors="ignore").rename(columns=columns)
-    table.insert(0, "Tilbud", table.pop("offer_id").map(lambda o: labels.get(o, o)))
-    return suppress_small(table, list(columns.values()), threshold)
+    table = shown.drop(columns=["not_referred"], errors="ignore").rename(columns=columns)
+    table.insert(0, "Tilbud", [labels.get(o, o) for o in shown.index])
+    table = table.reset_index(drop=True)
+    table.attrs = dict(shown.attrs)
+    return table
 
 
 def sensitivity_display(sensitivity: pd.DataFrame, labels: Mapping[str, str], threshold: int) -> pd.DataFrame:
@@ -581,10 +616,13 @@ def hours_sensitivity_display(hours: pd.DataFrame, labels: Mapping[str, str], th
     return suppress_small(wide, columns, threshold)
 
 
-def typical_hours_display(hours: pd.DataFrame, labels: Mapping[str, str], threshold: int) -> pd.DataFrame:
+def typical_hours_display(
+    hours: pd.DataFrame, labels: Mapping[str, str], threshold: int, shown_funnel: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """When each group is there, in Danish. Suppressed per offer with the offer's total known (the two
     groups add up to the citizens with attendance shown elsewhere), so a hidden group can't be had by
-    subtraction."""
+    subtraction. With `shown_funnel` (`suppressed_funnel`): where the funnel hides "med fremmøde", the
+    other citizens' count is hidden too (it is "med fremmøde" minus the target group)."""
     from .report import fmt_number, fmt_time, suppress_small
 
     if hours.empty:
@@ -611,10 +649,22 @@ def typical_hours_display(hours: pd.DataFrame, labels: Mapping[str, str], thresh
         for _, part in table.groupby("Tilbud", sort=False)
     ]
     out = pd.concat(parts)
+    extra = 0
+    if shown_funnel is not None:
+        for index in out.index:
+            offer_id, group, value = (
+                hours.at[index, "offer_id"],
+                hours.at[index, "group"],
+                out.at[index, "Borgere"],
+            )
+            hidden = offer_id in shown_funnel.index and isinstance(shown_funnel.at[offer_id, "attended"], str)
+            if hidden and group != "target" and not isinstance(value, str):
+                out.at[index, "Borgere"] = "×" if int(value) >= int(threshold) else f"<{int(threshold)}"
+                extra += 1
     out.attrs["suppression"] = {
         "threshold": int(threshold),
         "primary": sum(p.attrs["suppression"]["primary"] for p in parts),
-        "secondary": sum(p.attrs["suppression"]["secondary"] for p in parts),
+        "secondary": sum(p.attrs["suppression"]["secondary"] for p in parts) + extra,
     }
     return out.reset_index(drop=True)
 
@@ -704,11 +754,13 @@ def key_figure_items(
     plans: pd.DataFrame,
     labels: Mapping[str, str],
     threshold: int,
+    shown: pd.DataFrame | None = None,
 ) -> list[tuple[str, str, str]]:
     """The report's key figures: the target group per offer (with the sensitivity range), and places, staff
     hours and cost of the chosen definition, added over the offers whose group may be described. The cost
     range (strict–loose) is given only when no offer's group is hidden at either end, so a key figure never
-    says more than the tables."""
+    says more than the tables. `shown` is the suppressed funnel (`suppressed_funnel`): the counts of the
+    funnel are quoted as the table shows them ("<5", "×")."""
     from .report import fmt_dkk, fmt_int, fmt_number
 
     items = []
@@ -720,11 +772,12 @@ def key_figure_items(
             if low == high
             else f"{count_text(low, threshold)}–{count_text(high, threshold)} ved andre tærskler"
         )
+        seen = shown.loc[row.offer_id] if shown is not None else row._asdict()
         items.append(
             (
                 f"Mulig målgruppe, {labels.get(row.offer_id, row.offer_id)}",
-                count_text(row.target, threshold),
-                f"af {fmt_int(row.attended)} med fremmøde · {spread}",
+                count_text(seen["target"], threshold),
+                f"af {_attended_text(seen['attended'], threshold)} med fremmøde · {spread}",
             )
         )
     chosen = plans[plans["definition"] == "chosen"]

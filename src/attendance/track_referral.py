@@ -11,7 +11,7 @@ assumptions (`assumptions_note` in offers.json); the arithmetic is what carries 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -317,42 +317,61 @@ def attendance_table(overview: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def band_table(counts: pd.DataFrame, names: Mapping[str, str]) -> tuple[pd.DataFrame, list[str], dict]:
-    """Usage bands of the referred as rows, offers as columns (citizens, share, visits per week per citizen).
+def band_label(group: str) -> str:
+    """A usage band (or a recoded one, e.g. "1–9") in the report's words."""
+    if group in BAND_LABELS_DA:
+        return BAND_LABELS_DA[group]
+    return "1 besøg eller flere" if group == "1+" else f"{group} besøg" if group != "I alt" else group
 
-    Returns the table, its count columns and the `derived` mapping for `report.suppress_small` (a share or a
-    mean of a hidden group is hidden with it).
+
+def band_display(
+    bands: pd.DataFrame, counts: pd.DataFrame, groups: Mapping[str, Sequence[str]], offer_ids: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The usage bands of the referred as spor 1 shows them, from `disclosure_tables.band_table(...).counts`
+    (rows: the recoded bands and "I alt"; a column per offer name): per offer the citizens, their share of the
+    referred and their mean visits per week. Count columns keep the offer's name (renamed after suppression by
+    `population_tables`); returns the table and the `derived` mapping (a share or mean hidden with its count).
     """
-    table = pd.DataFrame({"Brug i perioden": [BAND_LABELS_DA.get(b, b) for b in USAGE_BANDS]})
-    count_columns, derived = [], {}
-    for offer_id in sorted(counts["offer_id"].unique()):
-        own = counts[counts["offer_id"] == offer_id].set_index("band").reindex(USAGE_BANDS)
-        name = names.get(offer_id, offer_id)
-        count, share, per_week = f"{name}: borgere", f"{name}: andel", f"{name}: besøg pr. uge (gns.)"
-        table[count] = own["citizens"].fillna(0).astype(np.int64).to_numpy()
-        table[share] = own["share"].to_numpy()
-        table[per_week] = own["visits_per_week_mean"].to_numpy()
-        count_columns.append(count)
-        derived[count] = [share, per_week]
-    return table, count_columns, derived
+    referred = bands[bands["referred"].astype(bool)]
+    table = pd.DataFrame({"Brug i perioden": [band_label(str(g)) for g in counts.index]}, index=counts.index)
+    derived = {}
+    for offer_id, name in zip(offer_ids, counts.columns, strict=True):
+        own = referred[referred["offer_id"].astype(str) == offer_id]
+        total = int(counts.loc["I alt", name])
+        means = [
+            float(own.loc[own["band"].astype(str).isin(list(groups[g])), "visits_per_week"].mean())
+            if g in groups
+            else np.nan  # the total row: no mean over all referred (not a figure the track uses)
+            for g in counts.index
+        ]
+        share, per_week = f"{name}: andel", f"{name}: besøg pr. uge (gns.)"
+        table[name] = counts[name].astype(np.int64)
+        table[share] = counts[name] / total if total else counts[name] * np.nan
+        table[per_week] = means
+        derived[name] = [share, per_week]
+    return table, derived
 
 
-def suppressed_band_table(counts: pd.DataFrame, names: Mapping[str, str], threshold: int) -> pd.DataFrame:
-    """The band table with small cells hidden, for the report.
+def population_tables(
+    bands: pd.DataFrame, overview: pd.DataFrame, names: Mapping[str, str], threshold: int, stage: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Referred vs. active per offer and the usage bands of the referred, built as every report builds them
+    (`disclosure_tables`, the same band grouping), suppressed together around what earlier reports
+    published, and recorded for the disclosure audit. Returns the two display tables."""
+    from . import disclosure_tables as dt
 
-    The "0 visits" row is referred − active, both of which the report shows (they are the offers' headline
-    figures, on which the budget is based), so it is not hidden; the other bands add up to the active
-    citizens, a known total, and go through `report.suppress_small` with that column total known (so a single
-    small cell cannot be worked out from the others).
-    """
-    table, count_columns, derived = band_table(counts, names)
-    zero = table.iloc[[0]]
-    rest = rp.suppress_small(
-        table.iloc[1:], count_columns, threshold, column_totals_known=True, derived=derived
-    )
-    shown = pd.concat([zero.astype(object), rest], ignore_index=True)
-    shown.attrs["suppression"] = rest.attrs["suppression"]
-    return shown
+    offer_ids = list(overview["offer_id"])
+    referral = dt.referral_table(bands, names, offer_ids, stage=stage)
+    referral = dt.with_display(referral, overview_table(overview).set_index("Tilbud"))
+    groups = dt.usage_band_groups(bands, offer_ids, threshold)
+    band = dt.band_table(dt.band_counts(bands, offer_ids), groups, names, stage=stage)
+    band = dt.with_display(band, *band_display(bands, band.counts, groups, offer_ids))
+    shown = dt.suppress_and_publish(stage, [referral, band], threshold)
+    referral_shown = shown[referral.id].reset_index()
+    band_shown = shown[band.id].rename(columns={n: f"{n}: borgere" for n in band.counts.columns})
+    for frame, source in ((referral_shown, shown[referral.id]), (band_shown, shown[band.id])):
+        frame.attrs = dict(source.attrs)
+    return referral_shown, band_shown.reset_index(drop=True)
 
 
 def visits_per_week_table(summary: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
