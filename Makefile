@@ -9,11 +9,12 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export DVC_NO_ANALYTICS := 1
 export MPLBACKEND := Agg
 
-.PHONY: setup repro test lint format bench clean-reports help
+.PHONY: setup repro test test-fast lint format bench clean-reports help
 
 help:
 	@echo "make repro  - set up .venv and run the whole pipeline (dvc repro) on the demo data"
 	@echo "make test   - set up .venv and run all tests"
+	@echo "make test-fast - the inner loop: unit and property tests, no pipeline run (about a minute)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - run the benchmarks (minutes; not part of make test)"
 
@@ -43,6 +44,9 @@ repro: setup
 
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 -m "not slow and not browser"
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
