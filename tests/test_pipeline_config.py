@@ -130,6 +130,7 @@ REVIEWER_REPORTS = {
     "report_spor1": "11_spor1_paragraf104",
     "report_spor2": "12_spor2_aabent_vaerested",
     "report_spor3": "13_spor3_beskyttet_beskaeftigelse",
+    "report_decision": "20_beslutningsgrundlag",
 }
 
 

@@ -356,6 +356,7 @@ REPORT_STAGES = (
     "11_spor1_paragraf104",
     "12_spor2_aabent_vaerested",
     "13_spor3_beskyttet_beskaeftigelse",
+    "20_beslutningsgrundlag",
 )
 """The reviewer reports in pipeline order; a stage that suppresses around the records of the ones before it
 (`suppress_and_publish`) lists them in its `deps` in dvc.yaml. Spor 2 publishes public figures only and
