@@ -292,3 +292,37 @@ def test_spor3_sensitivity_published_exactly_is_caught_as_differencing(project):
     line = done.stderr.strip().splitlines()[-1]
     assert "disclosure audit failed: en gruppe borgere kan beregnes ved differens" in line
     assert "plantet_foelsomhed (13_spor3_beskyttet_beskaeftigelse)" in line
+
+
+def test_spor3_plans_show_the_group_sizes_as_the_protected_tables_do(project):
+    funnel, sensitivity, hours = _spor3_tables()
+    shown = te.protected_tables(funnel, sensitivity, hours, SPOR3, LABELS, 5, STAGES[3])
+    plans = pd.DataFrame(
+        {
+            "offer_id": ["auc"] * 3 + ["no17"] * 3,
+            "definition": ["strict", "chosen", "loose"] * 2,
+            "citizens": [0, 6, 10, 0, 0, 3],
+            "places": [0, 5, 7, 0, 0, 2],
+            "supervisors_max": [0, 1, 2, 0, 0, 1],
+            "staff_hours_week": [0.0, 30.0, 36.0, 0.0, 0.0, 12.0],
+            "fte": [0.0, 0.8, 1.0, 0.0, 0.0, 0.3],
+            "cost_dkk": [0.0, 3.9e5, 4.7e5, 0.0, 0.0, 1.5e5],
+            "staff_hours_week_fixed": [0.0, 30.0, 60.0, 0.0, 0.0, 30.0],
+            "cost_dkk_fixed": [0.0, 3.9e5, 7.8e5, 0.0, 0.0, 3.9e5],
+        }
+    )
+    table = te.plans_display(plans, LABELS, 5, "capacity", shown)
+    corners = shown.bracket.set_index("offer_id")
+    sizes = table["Borgere i målgruppen"].tolist()
+    assert sizes == [0, 6, "≈10", 0, 0, 0]  # the plans' own 10 and 3 are not shown: the grid's view is
+    assert sizes[0] == corners.at["auc", "lower"] and sizes[2] == corners.at["auc", "upper"]
+    assert sizes[1] == shown.funnel.at["auc", "target"]
+    for size, places in zip(sizes, table["Pladser"], strict=True):
+        if size in ("<5", dc.HIDDEN):
+            assert places == dc.HIDDEN  # places would tell how few
+    few = te.ProtectedTables(
+        shown.funnel, shown.sensitivity, shown.hours, shown.bracket.assign(upper=["<5", 0]), 5
+    )
+    table = te.plans_display(plans, LABELS, 5, "economy", few)
+    assert table.loc[2, "Timer pr. uge"] == dc.HIDDEN and table.loc[2, "Løn pr. år"] == dc.HIDDEN
+    assert table.loc[1, "Løn pr. år"] == 3.9e5

@@ -27,8 +27,13 @@ Policy (`report.suppress_below` = t, default 5)
    integer linear programming (scipy's HiGHS `milp`, exact for these small tables). A cell is **disclosed**
    when it is fixed (lo = hi), or, for a "<t" cell, when the interval is narrower than "<t" itself says
    (lo > 1 or hi < t−1, i.e. width below t−2): the reader would learn more than "fewer than t". A shown
-   (non-public) count between 1 and t−1 is a missed primary suppression. Any finding stops the pipeline with one
-   line naming the tables, like the leak guard.
+   (non-public) count between 1 and t−1 is a missed primary suppression. It also bounds every group a reader
+   can isolate by **differencing** — each class of atoms and each difference of two nested cells ("at least
+   1,5 days" minus "at least 2,0 days"): one known to hold 1 … t−1 citizens more precisely than "<t" says is
+   disclosed. Any finding stops the pipeline with one line naming the tables, like the leak guard.
+5. **Rounding** for nested threshold tables (`Table(rounding=t)`): counts ≥ t shown as "≈r" (nearest multiple
+   of t), so that neighbouring cells of a sensitivity grid stay readable as planning ranges without pinning
+   the handful of citizens between them.
 
 Why this choice: τ-ARGUS and sdcTable protect *linked* tables by solving the attacker's linear problem (the
 "audit"/"protection levels" of Fischetti & Salazar); a line-by-line rule alone misses relations between tables

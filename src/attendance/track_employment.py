@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .demand_model import hhmm_to_minutes, slot_grid, slot_label
+from .disclosure import HIDDEN, ROUNDED
 from .errors import InputError
 from .kpis import offer_ids, opening_day_table, opening_days, referred_citizens
 from .occupancy import occupancy_by_datetime
@@ -811,12 +812,21 @@ PLAN_PARTS = {
 }
 
 
-def plans_display(plans: pd.DataFrame, labels: Mapping[str, str], threshold: int, part: str) -> pd.DataFrame:
+def plans_display(
+    plans: pd.DataFrame,
+    labels: Mapping[str, str],
+    threshold: int,
+    part: str,
+    protected: ProtectedTables | None = None,
+) -> pd.DataFrame:
     """The strict/chosen/loose workshop plans in Danish, as two narrower tables (`part` = "capacity": size,
     places, supervisors, hours; "economy": hours, årsværk and cost, following the slots and fixed).
 
     Everything about a group below the threshold is hidden with its size (places and staff would reveal
-    how few they are); the economy part leaves the size column out but keeps the hiding."""
+    how few they are); the economy part leaves the size column out but keeps the hiding. With `protected`
+    (`protected_tables`), the sizes are shown exactly as the sensitivity grid and the funnel show the same
+    groups (strict and loose are the grid's corners, rounded there; chosen is the funnel's target group), so
+    this table adds no number a reader could difference against them."""
     from .report import suppress_small
 
     if part not in PLAN_PARTS:
@@ -839,6 +849,19 @@ def plans_display(plans: pd.DataFrame, labels: Mapping[str, str], threshold: int
     shown = suppress_small(
         table, ["Borgere i målgruppen"], threshold, derived={"Borgere i målgruppen": derived}
     )
+    if protected is not None:
+        shown = shown.astype({c: object for c in ["Borgere i målgruppen", *derived]})
+        corners = protected.bracket.set_index("offer_id")
+        for index, offer, definition in zip(plans.index, plans["offer_id"], plans["definition"], strict=True):
+            seen = {
+                "strict": corners.at[offer, "lower"],
+                "loose": corners.at[offer, "upper"],
+                "chosen": protected.funnel.at[offer, "target"],
+            }[definition]
+            position = shown.index[list(plans.index).index(index)]
+            shown.at[position, "Borgere i målgruppen"] = seen
+            if isinstance(seen, str) and not seen.startswith(ROUNDED):
+                shown.loc[position, derived] = HIDDEN
     out = shown[["Tilbud", "Afgrænsning", *PLAN_PARTS[part]]].copy()
     out.attrs = dict(shown.attrs)
     return out
