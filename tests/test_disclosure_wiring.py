@@ -180,7 +180,6 @@ dc.publish_frame(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_dvc_repro_stops_at_the_audit_when_a_report_plants_a_differencing_leak(tmp_path):
     """The whole pipeline on a copy of the project whose spor 3 notebook publishes "17 med fremmøde" beside the
     overview's 15 active: `dvc repro` fails at audit_disclosure with one line naming the tables, and the
