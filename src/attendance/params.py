@@ -90,6 +90,8 @@ class DemandParams(_Section):
     interval: Fraction
     dispersion_alpha: Fraction
     seed: int
+    simulated_days: Annotated[int, Field(ge=500, le=100_000)]
+    simulated_max_scale: Annotated[Number, Field(ge=1, le=10)]
 
     @field_validator("bin_minutes")
     @classmethod
