@@ -675,10 +675,7 @@ def simulated_day_outcomes(
             "matches demand.simulated_days",
         )
     grid = grid.sort_values(["offer_id", "weekday"], ignore_index=True)
-    cell = pd.MultiIndex.from_frame(grid[["offer_id", "weekday"]].astype({"offer_id": str}))
-    draw_cell = cell.get_indexer(
-        pd.MultiIndex.from_frame(draws[["offer_id", "weekday"]].astype({"offer_id": str, "weekday": "int64"}))
-    )
+    draw_cell = _cell_index(grid, draws)
     if (draw_cell < 0).any():
         raise InputError(
             "simulated arrivals on a weekday the opening hours do not have", fix="rerun dvc repro"
@@ -713,6 +710,18 @@ def simulated_day_outcomes(
     return out.sort_values(["offer_id", "scale", "weekday", "sim"], kind="stable", ignore_index=True)[
         DAY_COLUMNS
     ]
+
+
+def _cell_index(grid: pd.DataFrame, draws: pd.DataFrame) -> np.ndarray:
+    """Row of `grid` (offer_id × weekday) for every draw, −1 where the grid has none: integer codes, so that a
+    million draws are looked up without comparing strings row by row."""
+    offers = list(dict.fromkeys(grid["offer_id"].astype(str)))
+    lookup = np.full((len(offers), 7), -1, dtype=np.int64)
+    offer_code = pd.Categorical(grid["offer_id"].astype(str), categories=offers).codes
+    lookup[offer_code, grid["weekday"].to_numpy(dtype=np.int64)] = np.arange(len(grid))
+    codes = pd.Categorical(draws["offer_id"].astype(object), categories=offers).codes.astype(np.int64)
+    weekday = draws["weekday"].to_numpy(dtype=np.int64)
+    return np.where(codes >= 0, lookup[np.maximum(codes, 0), weekday], -1)
 
 
 def simulate_days(

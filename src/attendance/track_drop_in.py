@@ -329,7 +329,6 @@ def relocate_arrivals(
     `shift_arrivals`' model (a sum of Poisson counts is Poisson); with NB2 the moved arrivals keep their own
     slot's day effect, which is what moving real citizens would do.
     """
-    keys = ["offer_id", "weekday", "slot_minute"]
     maps = []
     for offer_id, model in sorted(models.items()):
         today = model.rates[SLOT_COLUMNS].copy()
@@ -344,22 +343,36 @@ def relocate_arrivals(
             direction="forward",
         )
         maps.append(mapped.assign(offer_id=offer_id))
-    slot_map = pd.concat(maps, ignore_index=True).drop(columns="slot_end_minute")
-    slot_map = slot_map.astype({"weekday": "int64", "slot_minute": "int64", "offer_id": str})
-    frame = draws.astype({"weekday": "int64", "slot_minute": "int64", "offer_id": str}).merge(
-        slot_map, on=keys, how="left", sort=False
-    )
-    arrival = frame["arrival_minute"].to_numpy(dtype=float)
-    stays = frame["target_minute"].to_numpy(dtype=float) == frame["slot_minute"].to_numpy(dtype=float)
-    a, b = frame["slot_minute"].to_numpy(dtype=float), frame["slot_end_minute"].to_numpy(dtype=float)
-    ta, tb = frame["target_minute"].to_numpy(dtype=float), frame["target_end"].to_numpy(dtype=float)
+    slot_map = pd.concat(maps, ignore_index=True)
+    # look every draw's slot up by an integer code (offer, weekday, minute) instead of a merge of a million rows
+    offers = sorted(models)
+    map_code = (
+        pd.Categorical(slot_map["offer_id"], categories=offers).codes.astype(np.int64) * 7
+        + slot_map["weekday"].to_numpy(dtype=np.int64)
+    ) * 1441 + slot_map["slot_minute"].to_numpy(dtype=np.int64)
+    order = np.argsort(map_code)
+    draw_code = (
+        pd.Categorical(draws["offer_id"].astype(object), categories=offers).codes.astype(np.int64) * 7
+        + draws["weekday"].to_numpy(dtype=np.int64)
+    ) * 1441 + draws["slot_minute"].to_numpy(dtype=np.int64)
+    position = np.clip(np.searchsorted(map_code[order], draw_code), 0, len(order) - 1)
+    row = order[position]
+    if not np.array_equal(map_code[row], draw_code):
+        raise InputError("simulated arrivals in a slot the fitted model does not have", fix="rerun dvc repro")
+    arrival = draws["arrival_minute"].to_numpy(dtype=float)
+    a = draws["slot_minute"].to_numpy(dtype=float)
+    b = draws["slot_end_minute"].to_numpy(dtype=float)
+    ta = slot_map["target_minute"].to_numpy(dtype=float)[row]
+    tb = slot_map["target_end"].to_numpy(dtype=float)[row]
+    stays = ta == a
     moved_to = ta + (arrival - a) / (b - a) * (tb - ta)
     new_arrival = np.where(stays, arrival, moved_to)
     lost = np.isnan(ta) | (stays & (arrival >= tb))
-    out = draws.iloc[np.flatnonzero(~lost)].copy()
-    out["slot_minute"] = frame["target_minute"].to_numpy()[~lost].astype(draws["slot_minute"].dtype)
-    out["slot_end_minute"] = frame["target_end"].to_numpy()[~lost].astype(draws["slot_end_minute"].dtype)
-    out["arrival_minute"] = new_arrival[~lost].astype(draws["arrival_minute"].dtype)
+    keep = ~lost
+    out = draws.iloc[np.flatnonzero(keep)].copy()
+    out["slot_minute"] = ta[keep].astype(draws["slot_minute"].dtype)
+    out["slot_end_minute"] = tb[keep].astype(draws["slot_end_minute"].dtype)
+    out["arrival_minute"] = new_arrival[keep].astype(draws["arrival_minute"].dtype)
     return out.reset_index(drop=True)
 
 
