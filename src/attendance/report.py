@@ -768,6 +768,8 @@ PARAM_LABELS: dict[str, str] = {
     "demand.interval": "Niveau for prædiktionsintervaller",
     "demand.dispersion_alpha": "Testniveau for valg af negativ binomial frem for Poisson",
     "demand.seed": "Startværdi for tilfældige tal",
+    "demand.simulated_days": "Simulerede dage pr. ugedag",
+    "demand.simulated_max_scale": "Simuleringen dækker efterspørgsel op til (× i dag)",
     "staffing.citizens_per_staff": "Borgere pr. medarbejder på vagt",
     "staffing.min_staff_on_duty": "Mindste antal medarbejdere på vagt i åbningstiden",
     "staffing.occupancy_quantile": "Der planlægges efter denne fraktil af forventet fremmøde",
