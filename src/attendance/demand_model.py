@@ -1,6 +1,6 @@
 """Demand model: arrivals per time slot as a GLM, occupancy as an infinite-server queue (M_t/G/∞).
 
-Why this shape (DESIGN.md §5): staffing must be planned for a *high quantile* of how many citizens are present,
+Why this shape (docs/design.md § 5): staffing must be planned for a *high quantile* of how many citizens are present,
 not for the mean, and the spor 2 scenarios need "what if 20 % more come" without new data. Arrivals per slot are
 counts, so a Poisson GLM (or negative binomial when the counts are over-dispersed) gives their expected rate by
 weekday and slot; a citizen's stay does not depend on how many others are there, so occupancy is an
