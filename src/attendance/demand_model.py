@@ -452,19 +452,6 @@ def slot_contributions(slots: pd.DataFrame, survival: pd.DataFrame) -> np.ndarra
     return np.where(same_day, total / ((bj - aj) * (bk - ak)), 0.0)
 
 
-def instantaneous_mean(
-    model: ArrivalModel, weekday: int, minutes: np.ndarray, scale: float = 1.0
-) -> np.ndarray:
-    """m(t) = Σ_j λ_j [G(t−a_j) − G(t−b_j)] at the given minutes of a weekday (the curve behind the slots)."""
-    rates = model.rates[model.rates["weekday"] == weekday]
-    a = rates["slot_minute"].to_numpy(dtype=float)[None, :]
-    b = rates["slot_end_minute"].to_numpy(dtype=float)[None, :]
-    lam = scale * rates["rate"].to_numpy(dtype=float)[None, :] / (b - a)
-    t = np.asarray(minutes, dtype=float)[:, None]
-    g = integrated_survival(model.survival, t - a) - integrated_survival(model.survival, t - b)
-    return (lam * g).sum(axis=1)
-
-
 def _restrict_rates(model: ArrivalModel, opening_hours: Mapping | None) -> pd.DataFrame:
     """The model's rates on a (possibly different) set of opening hours; new slots get rate 0, flagged."""
     rates = model.rates.assign(rate_known=True)
