@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import disclosure
+from . import disclosure, glossary
 from .errors import InputError
 
 MISSING = "–"  # shown for missing values (en dash)
@@ -52,8 +52,8 @@ MONTHS = (
     "november",
     "december",
 )
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-WEEKDAYS_SHORT = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
+WEEKDAYS = glossary.WEEKDAYS  # the one list of Danish weekday names (attendance.glossary)
+WEEKDAYS_SHORT = glossary.WEEKDAYS_SHORT
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -104,6 +104,31 @@ def fmt_dkk(amount: Any, decimals: int = 0) -> str:
     if _is_missing(amount):
         return MISSING
     return f"{fmt_number(amount, decimals)} kr."
+
+
+def round_significant(amount: float, digits: int = 2) -> float:
+    """79508 -> 80000, 618 -> 620, 1876 -> 1900 (half away from zero, as people round)."""
+    number = float(amount)
+    if number == 0 or math.isinf(number) or math.isnan(number):
+        return number
+    step = 10 ** (math.floor(math.log10(abs(number))) - digits + 1)
+    rounded = math.floor(abs(number) / step + 0.5) * step
+    return math.copysign(rounded, number)
+
+
+def fmt_dkk_rounded(amount: Any, approx: bool = True) -> str:
+    """An amount for reviewers, rounded as one rule (issue 15): a million or more in millions with two
+    decimals ("3,95 mio. kr."), smaller amounts to two significant digits ("ca. 80.000 kr." for 79.508,
+    "ca. 620 kr." for 618). `approx=False` leaves out "ca." (tables, whose note says the amounts are rounded).
+    Metrics keep the exact figures."""
+    if _is_missing(amount):
+        return MISSING
+    number = float(amount)
+    if abs(number) >= 999_500:
+        return fmt_mio(number)
+    rounded = round_significant(number, 2)
+    prefix = "ca. " if approx and rounded != round(number) else ""
+    return f"{prefix}{fmt_number(rounded, 0)} kr."
 
 
 def _as_date(value: Any) -> dt.date:
@@ -494,13 +519,14 @@ _NAMED_FORMATS: dict[str, Callable[[Any], str]] = {
     "number": fmt_number,
     "pct": fmt_pct,
     "dkk": fmt_dkk,
+    "dkk_rounded": lambda v: fmt_dkk_rounded(v, approx=False),
     "date": fmt_date,
     "time": fmt_time,
     "slot": slot_label,
     "weekday": lambda v: MISSING if _is_missing(v) else weekday_name(v),
     "text": lambda v: MISSING if _is_missing(v) else str(v),
 }
-_NUMERIC_FORMATS = {"int", "number", "pct", "dkk"}
+_NUMERIC_FORMATS = {"int", "number", "pct", "dkk", "dkk_rounded"}
 
 
 def _auto_format(value: Any, decimals: int) -> str:
@@ -1033,6 +1059,25 @@ def methods_section(
     return HTML("".join(parts))
 
 
+METHODS_PAGE = "30_metode_og_data"  # the one shared page of methods, parameters and data quality
+
+
+def methods_pointer(notes: str | None = None):
+    """The short "Metode og data" section of a reviewer report: the report's own method in one paragraph
+    (`notes`) and a link to the shared page (`METHODS_PAGE`) with the parameters, the data quality, the
+    cleaning rules and the demand model's validation, which every report used to repeat (issue 15)."""
+    from IPython.display import HTML
+
+    text = (_esc(notes) + " ") if notes else ""
+    return HTML(
+        '<section class="rp-methods rp-methods-pointer">'
+        '<h2 id="metode-og-data">Metode og data</h2>'
+        f"<p>{text}Parametrene (params.yaml), datakvaliteten, rensningsreglerne, efterspørgselsmodellens "
+        f'validering og kilderne står samlet på siden <a href="{METHODS_PAGE}.html">Metode og data</a> '
+        "(filen skal ligge i samme mappe som denne rapport).</p></section>"
+    )
+
+
 def _git(args: list[str], cwd: Path) -> str | None:
     try:
         result = subprocess.run(
@@ -1443,6 +1488,7 @@ REPORT_SET = [
     ("12_spor2_aabent_vaerested", "Spor 2: åbent værested"),
     ("13_spor3_beskyttet_beskaeftigelse", "Spor 3: § 103"),
     ("20_beslutningsgrundlag", "Beslutningsgrundlag"),
+    ("30_metode_og_data", "Metode og data"),
 ]
 
 
