@@ -613,8 +613,8 @@ def intro_text(
     return (
         f"Rapporten samler fremmøderegistreringerne fra {which} efter servicelovens § 104 i socialpsykiatrien: "
         f"{join_da(named)}. Den er første leverance i udviklingsprocessen: fremmødestatistik med opdeling på "
-        "tidsrum. Tallene er beregnet direkte fra de rensede registreringer; hvordan registreringerne er renset, "
-        "står i afsnittet om datakvalitet og i metodeafsnittet sidst i rapporten."
+        "tidsrum. Tallene er beregnet direkte fra de rensede registreringer; hvordan de er renset, står på siden "
+        "«Metode og data»."
     )
 
 

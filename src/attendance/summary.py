@@ -109,12 +109,13 @@ def overview_points(
     table = headline.set_index("offer_id")
     names = [labels.get(o, o) for o in offer_ids]
     per_day = [
-        f"{fmt_number(table.loc[o, 'unique_per_day_mean'])} i {n} (mellem "
-        f"{count_words(table.loc[o, 'unique_per_day_min'], threshold)} og "
+        f"{fmt_number(table.loc[o, 'unique_per_day_mean'])}"
+        + (" forskellige borgere" if i == 0 else "")
+        + f" i {n} (mellem {count_words(table.loc[o, 'unique_per_day_min'], threshold)} og "
         f"{count_words(table.loc[o, 'unique_per_day_max'], threshold)})"
-        for o, n in zip(offer_ids, names, strict=True)
+        for i, (o, n) in enumerate(zip(offer_ids, names, strict=True))
     ]
-    points = [f"På en åbningsdag kom der i gennemsnit {_offers_join(per_day)} forskellige borgere."]
+    points = [f"På en åbningsdag kom der i gennemsnit {_offers_join(per_day)}."]
 
     referred = int(table.loc[list(offer_ids), "referred"].sum())
     active = int(table.loc[list(offer_ids), "active"].sum())
@@ -129,14 +130,18 @@ def overview_points(
     for o, n in zip(offer_ids, names, strict=True):
         places = (offers.get(o) or {}).get("approved_places")
         where = busiest_slot(occupancy_summary, o) if occupancy_summary is not None else None
-        text = f"{count_words(table.loc[o, 'peak_concurrent_max'], threshold)} i {n}"
+        text = (
+            f"{count_words(table.loc[o, 'peak_concurrent_max'], threshold)}"
+            + (" borgere" if not peaks else "")
+            + f" i {n}"
+        )
         extra = []
         if places is not None and not pd.isna(places):
             extra.append(f"godkendt til {fmt_number(places, 0)} pladser")
         if where:
             extra.append(f"travlest {where}")
         peaks.append(text + (f" ({', '.join(extra)})" if extra else ""))
-    points.append(f"Højst var der {_offers_join(peaks)} til stede på samme tid.")
+    points.append(f"Flest til stede på samme tid: {_offers_join(peaks)}.")
 
     if active:
         points.append(
@@ -150,17 +155,22 @@ def overview_points(
     }
     if shares:
         low = [n for n, s in shares.items() if s < 0.5]
-        share_text = _offers_join([f"{fmt_pct(s, 0)} i {n}" for n, s in shares.items()])
+        share_text = _offers_join(
+            [
+                f"{fmt_pct(s, 0)}" + (" af de visiterede" if i == 0 else "") + f" i {n}"
+                for i, (n, s) in enumerate(shares.items())
+            ]
+        )
         if low:
             points.append(
-                f"Konklusion: en almindelig dag ser {share_text} af de visiterede, så antallet af visiterede "
-                "borgere, som budgettet fordeles efter, er et dårligt mål for, hvor mange tilbuddene faktisk "
-                "betjener."
+                f"Konklusion: på en almindelig dag kommer {share_text}; antallet af "
+                "visiterede, som budgettet fordeles efter, siger derfor lidt om, hvor mange tilbuddene betjener "
+                "en given dag."
             )
         else:
             points.append(
-                f"Konklusion: en almindelig dag ser {share_text} af de visiterede, så fremmødet følger "
-                "visitationen nogenlunde."
+                f"Konklusion: på en almindelig dag kommer {share_text}, så fremmødet "
+                "følger visitationen nogenlunde."
             )
     return points
 
