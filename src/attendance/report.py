@@ -1059,6 +1059,22 @@ def methods_section(
     return HTML("".join(parts))
 
 
+def drop_zero_rows(
+    table: pd.DataFrame, columns: Sequence[Hashable], label_columns: Sequence[Hashable] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave out the rows whose `columns` are all 0 (a count shown as 0, not a marker such as "<5"): rows of
+    zeros fill space and say one thing, which a sentence says better (issue 15). Returns the kept table (its
+    `attrs`, e.g. the suppression record, kept) and the dropped rows' `label_columns`."""
+    values = table[list(columns)]
+    zero = values.apply(
+        lambda col: col.map(lambda v: not isinstance(v, str) and not _is_missing(v) and v == 0)
+    )
+    mask = zero.all(axis=1).to_numpy()
+    kept = table.loc[~mask].copy()
+    kept.attrs = dict(table.attrs)
+    return kept, table.loc[mask, list(label_columns)].copy()
+
+
 METHODS_PAGE = "30_metode_og_data"  # the one shared page of methods, parameters and data quality
 
 

@@ -322,10 +322,14 @@ def employment_points(
     """
     funnel = shown_funnel if "offer_id" not in shown_funnel.columns else shown_funnel.set_index("offer_id")
     bracket = ranges.set_index("offer_id")
-    chosen = [f"{count_words(funnel.loc[o, 'target'], threshold)} i {labels.get(o, o)}" for o in offer_ids]
+    chosen = [
+        f"{count_words(funnel.loc[o, 'target'], threshold)}"
+        + (" mulige deltagere i et beskyttet værksted" if i == 0 else "")
+        + f" i {labels.get(o, o)}"
+        for i, o in enumerate(offer_ids)
+    ]
     points = [
-        f"Ved de valgte krav ({thresholds_text}) er der {_offers_join(chosen)} mulige deltagere i et "
-        "beskyttet værksted blandt de borgere, der kommer i dag."
+        f"Ved de valgte krav ({thresholds_text}) er der {_offers_join(chosen)} blandt de borgere, der kommer i dag."
     ]
     spans = [
         f"{range_words(bracket.loc[o, 'lower'], bracket.loc[o, 'upper'], threshold)} i {labels.get(o, o)}"
@@ -417,3 +421,24 @@ def decision_points(
         )
     points.append("Værktøjet anbefaler ingen model; forvaltningens anbefaling skrives nederst i rapporten.")
     return points
+
+
+def zero_rows_note(
+    dropped: pd.DataFrame, table: pd.DataFrame, group: str, detail: str, unit: str | None = None
+) -> str:
+    """The sentence that replaces rows of zeros left out of a table (`report.drop_zero_rows`): "Rækker uden
+    borgere er udeladt: i AUC ingen ved mindst 3,0 dage pr. uge; i No. 17 ingen ved nogen af kravene." ("" if
+    nothing was dropped). `group` is the offer column, `detail` the row label column; with a `unit` the labels
+    read as thresholds ("ved mindst 3,0 dage pr. uge"), without one as names ("ved stram afgrænsning")."""
+    if dropped.empty:
+        return ""
+    parts = []
+    for name, rows in dropped.groupby(group, sort=False):
+        labels = [str(v) for v in rows[detail]]
+        if len(rows) == int((table[group] == name).sum()):
+            parts.append(f"i {name} ingen ved nogen af kravene")
+        elif unit:
+            parts.append(f"i {name} ingen ved mindst {join_da(labels, 'eller')} {unit}")
+        else:
+            parts.append(f"i {name} ingen ved {join_da([v.lower() for v in labels], 'eller')} afgrænsning")
+    return "Rækker uden borgere er udeladt: " + "; ".join(parts) + "."
