@@ -202,14 +202,14 @@ def referral_points(
     need, roster = float(st["staff_hours_week_needed"].sum()), float(st["staff_hours_week_roster_open"].sum())
     diff = roster - need
     if abs(diff) < 0.5:
-        verdict = "svarer vagtplanen til fremmødet"
+        verdict = "altså det, fremmødet kræver"
     elif diff > 0:
-        verdict = f"har vagtplanen {fmt_number(diff, 0)} timer mere, end fremmødet kræver"
+        verdict = f"altså {fmt_number(diff, 0)} timer mere, end fremmødet kræver"
     else:
-        verdict = f"mangler vagtplanen {fmt_number(-diff, 0)} timer i forhold til fremmødet"
+        verdict = f"altså {fmt_number(-diff, 0)} timer for lidt i forhold til fremmødet"
     points.append(
         f"Fremmødet kræver {fmt_number(need, 0)} personaletimer pr. uge i åbningstiden; vagtplanen har "
-        f"{fmt_number(roster, 0)}, dvs. {verdict}."
+        f"{fmt_number(roster, 0)}, {verdict}."
     )
     points.append(
         f"Som § 104-tilbud med normering tilpasset fremmødet koster tilbuddene {fmt_mio(track['total_cost_dkk'])} "
