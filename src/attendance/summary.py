@@ -259,14 +259,18 @@ def drop_in_points(
     peaks = []
     for o in offer_ids:
         row = base.loc[o]
-        text = (
-            f"{fmt_number(row['peak_mean'])} i {labels.get(o, o)} ({level_text}-interval "
-            f"{fmt_number(row['peak_lower'], 0)}–{fmt_number(row['peak_upper'], 0)})"
-        )
         places = (offers.get(o) or {}).get("approved_places")
-        if places is not None and not pd.isna(places):
-            text += f" mod {fmt_number(places, 0)} godkendte pladser"
-        peaks.append(text)
+        room = (
+            f"; {fmt_number(places, 0)} godkendte pladser"
+            if places is not None and not pd.isna(places)
+            else ""
+        )
+        peaks.append(
+            f"{fmt_number(row['peak_mean'])}"
+            + (" samtidige borgere" if not peaks else "")
+            + f" i {labels.get(o, o)} ({level_text}-interval "
+            f"{fmt_number(row['peak_lower'], 0)}–{fmt_number(row['peak_upper'], 0)}{room})"
+        )
     points.append(f"Ved uændret efterspørgsel forventes et dagsmaksimum på {_offers_join(peaks)}.")
     points.append(
         f"Som åbne væresteder koster tilbuddene {fmt_mio(track['total_cost_dkk'])} om året, "
@@ -288,8 +292,16 @@ def drop_in_points(
             f"Kommer der {fmt_pct(top, 0)} flere, kræver det {fmt_number(need_top, 0)} personaletimer pr. uge i "
             f"åbningstiden mod {fmt_number(need_base, 0)} ved uændret efterspørgsel"
         )
+        with_places = [
+            labels.get(o, o)
+            for o in offer_ids
+            if (offers.get(o) or {}).get("approved_places") is not None
+            and not pd.isna((offers.get(o) or {}).get("approved_places"))
+        ]
         if over:
             sentence += f", og pladstallet bliver en begrænsning i {_offers_join(over)}"
+        elif with_places:
+            sentence += f"; pladstallet i {_offers_join(with_places)} bliver heller ikke da en begrænsning"
         points.append(sentence + ".")
     return points
 
