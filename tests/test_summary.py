@@ -266,3 +266,29 @@ def test_glossary_words():
     assert (
         "2022" in gl.AARHUS_EVALUATION and "Evaluering af Psykiatriens Hus i Aarhus" in gl.AARHUS_EVALUATION
     )
+
+
+def test_analyst_table_has_danish_labels_and_formats():
+    """Issue 15: 02_demand showed offer_id, staff_hours_week_needed, "1,580" for 1.58, ISO dates and
+    "829.041,096" kr."""
+    frame = pd.DataFrame(
+        {
+            "offer_id": ["a"],
+            "staff_hours_week_needed": [70.0],
+            "mae_model": [1.58],
+            "holdout_start": ["2026-05-18"],
+            "budget_period_dkk": [829_041.096],
+        }
+    )
+    html = rp.analyst_table(frame, "t", {"a": "Alfa"}).data
+    for english in ("offer_id", "staff_hours_week_needed", "2026-05-18", "829.041,096", "1,580"):
+        assert english not in html, english
+    for danish in (
+        "Tilbud",
+        "Alfa",
+        "Personaletimer pr. uge, behov",
+        ">1,58<",
+        "18. maj 2026",
+        "829.041 kr.",
+    ):
+        assert danish in html, danish

@@ -1075,6 +1075,29 @@ def drop_zero_rows(
     return kept, table.loc[mask, list(label_columns)].copy()
 
 
+def analyst_table(
+    df: pd.DataFrame, caption: str, offer_names: Mapping[str, str] | None = None, **kwargs: Any
+):
+    """A table of the analyst reports with Danish column labels and formats (`glossary.COLUMNS`): no
+    `offer_id` or `staff_hours_week_needed` in the header, "1,58" not "1,580", dates as "18. maj 2026", amounts
+    to the krone. Columns the glossary lacks keep their name and the automatic format."""
+    table = df.copy()
+    if offer_names is not None and "offer_id" in table.columns:
+        table["offer_id"] = table["offer_id"].map(lambda o: offer_names.get(o, o))
+    formats: dict[Hashable, Formatter] = {}
+    labels: dict[Hashable, str] = {}
+    for column in table.columns:
+        if column in glossary.COLUMNS:
+            label, spec = glossary.COLUMNS[column]
+            labels[column] = label
+            if spec == "date":
+                table[column] = pd.to_datetime(table[column])
+            formats[column] = spec
+    formats.update(kwargs.pop("formats", {}) or {})
+    labels.update(kwargs.pop("labels", {}) or {})
+    return show_table(table, caption, formats=formats, labels=labels, **kwargs)
+
+
 METHODS_PAGE = "30_metode_og_data"  # the one shared page of methods, parameters and data quality
 
 
