@@ -439,7 +439,7 @@ def zero_rows_note(
     dropped: pd.DataFrame, table: pd.DataFrame, group: str, detail: str, unit: str | None = None
 ) -> str:
     """The sentence that replaces rows of zeros left out of a table (`report.drop_zero_rows`): "Rækker uden
-    borgere er udeladt: i AUC ingen ved mindst 3,0 dage pr. uge; i No. 17 ingen ved nogen af kravene." ("" if
+    borgere er udeladt: i A ingen ved mindst 3,0 dage pr. uge; i B ingen ved nogen af kravene." ("" if
     nothing was dropped). `group` is the offer column, `detail` the row label column; with a `unit` the labels
     read as thresholds ("ved mindst 3,0 dage pr. uge"), without one as names ("ved stram afgrænsning")."""
     if dropped.empty:
