@@ -913,11 +913,40 @@ def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+# Parameters that are shares: shown as "90 %", like every other share in the reports (issue 15: no "0,9"
+# beside "90 %"). The key in params.yaml stays beside the value, so the analyst finds the number to edit.
+SHARE_PARAMS = frozenset(
+    {
+        "demand.interval",
+        "staffing.occupancy_quantile",
+        "economy.absence_factor",
+        "economy.management_share",
+        "spor2.scenarios",
+        "spor3.min_weeks_active_share",
+        "spor3.sensitivity_weeks_active_share",
+        "decision.sensitivity.absence_factor",
+        "decision.sensitivity.demand_change",
+    }
+)
+
+
+def _share_text(value: Any, signed: bool) -> str:
+    text = _tick_text(float(value) * 100, None)
+    sign = "+" if signed and float(value) > 0 else ""
+    return f"{sign}{text} %"  # as fmt_pct
+
+
 def fmt_value(value: Any, key: str = "") -> str:
-    """Any parameter value in Danish: numbers with commas, lists joined, mappings as "key: value".
+    """Any parameter value in Danish: numbers with commas, lists joined, mappings as "key: value"; shares
+    (`SHARE_PARAMS`) as percentages.
 
     Identifiers that happen to be numbers (random seeds) keep their digits: "2026", not "2.026".
     """
+    if key in SHARE_PARAMS:
+        signed = key.endswith(("scenarios", "demand_change"))
+        numbers = value if isinstance(value, list | tuple) else [value]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers):
+            return ", ".join(_share_text(v, signed) for v in numbers)
     if isinstance(value, int) and not isinstance(value, bool) and key.rsplit(".", 1)[-1].endswith("seed"):
         return str(value)
     if isinstance(value, Mapping):
@@ -1007,6 +1036,8 @@ def _validation_html(validation: Any) -> str:
         table.index.name = "Tilbud"
     else:
         table = pd.DataFrame(validation)
+    for column in [c for c in table.columns if "coverage" in str(c)]:
+        table[column] = table[column].map(lambda v: v if isinstance(v, str) else fmt_pct(v, 0))
     table = table.rename(columns=lambda c: VALIDATION_LABELS.get(str(c), str(c).replace("_", " ")))
     return show_table(
         table,
