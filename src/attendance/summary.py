@@ -371,15 +371,15 @@ def employment_points(
             else _offers_join([labels.get(o, o) for o in small])
         )
         points.append(
-            f"I {which} er gruppen ved de valgte krav mindre end {small_group} deltagere (to hold à "
-            f"{team_size} pr. værkstedsleder). Et § 103-tilbud ville derfor skulle rekruttere de fleste "
-            "deltagere gennem jobcentret, ikke blandt tilbuddenes nuværende brugere."
+            f"Konklusion: i {which} er gruppen ved de valgte krav mindre end {small_group} deltagere (to hold à "
+            f"{team_size} pr. værkstedsleder), så et § 103-tilbud ville skulle rekruttere de fleste deltagere "
+            "gennem jobcentret, ikke blandt tilbuddenes nuværende brugere."
         )
     else:
         points.append(
-            f"Ved de valgte krav er der mindst {small_group} mulige deltagere i hvert tilbud (to hold à "
-            f"{team_size} pr. værkstedsleder), så et værksted kan tage udgangspunkt i tilbuddenes nuværende "
-            "brugere."
+            f"Konklusion: ved de valgte krav er der mindst {small_group} mulige deltagere i hvert tilbud (to "
+            f"hold à {team_size} pr. værkstedsleder), så et værksted kan tage udgangspunkt i tilbuddenes "
+            "nuværende brugere."
         )
     points.append(
         "Fremmøde siger intet om arbejdsevne: om en borger kan og vil, afgøres ved en individuel vurdering."
