@@ -610,7 +610,7 @@ def plot_budget_per_active(budget: pd.DataFrame, followup: pd.DataFrame):
         for bar, value in zip(bars, values, strict=True):
             if np.isfinite(value):
                 ax.annotate(
-                    rp.fmt_dkk(value),
+                    rp.fmt_dkk_rounded(value, approx=False),  # rounded for reviewers
                     (value, bar.get_y() + bar.get_height() / 2),
                     xytext=(4, 0),
                     textcoords="offset points",
