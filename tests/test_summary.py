@@ -118,7 +118,7 @@ def test_referral_points_follow_roster_and_need():
     assert "61 af de 79 visiterede borgere (77 %)" in text
     assert "110 personaletimer" in text and "vagtplanen har 156, altså 46 timer mere" in text
     assert "3,35 mio. kr." in text and "−0,59 mio. kr." in text
-    assert "ca. 3.000 kr. pr. aktiv borger" in text
+    assert "ca. 3.000 kr. pr. aktiv borger om året (0,38 årsværk i alt)" in text  # as the key figure
     assert "18 visiterede, der ikke kom" in text
     short = " ".join(sm.referral_points(*referral_inputs(roster=(60.0, 30.0)), ["a", "b"], LABELS, 5))
     assert "altså 20 timer for lidt" in short

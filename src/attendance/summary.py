@@ -221,7 +221,7 @@ def referral_points(
         points.append(
             f"Opfølgning på individuelle mål, som tilsynet efterlyste, koster "
             f"{fmt_dkk_rounded(fu['cost_per_citizen_dkk'].iloc[0])} pr. aktiv borger om året "
-            f"({fmt_number(fu['fte'].sum(), 1)} årsværk i alt)."
+            f"({fmt_number(fu['fte'].sum(), 2)} årsværk i alt)."
         )
     never = referred - active
     if referred and never / referred >= 0.1:
