@@ -32,7 +32,7 @@ MIN_FIGURES = {
     "30_metode_og_data": 0,
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow]
 
 
 def declared_outputs(project: Path) -> list[Path]:
@@ -46,6 +46,10 @@ def declared_outputs(project: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def reproduced(tmp_path_factory) -> Path:
+    """Built once per test run (conftest.py checks it): the tests of this module run on one worker."""
+    from conftest import record_pipeline_build
+
+    record_pipeline_build(tmp_path_factory, "test_e2e_pipeline.reproduced")
     project = copy_project(tmp_path_factory.mktemp("clone") / "project")
     _run([str(BIN / "dvc"), "repro"], project)
     return project

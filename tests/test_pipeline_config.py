@@ -132,6 +132,7 @@ REVIEWER_REPORTS = {
     "report_spor1": "11_spor1_paragraf104",
     "report_spor2": "12_spor2_aabent_vaerested",
     "report_spor3": "13_spor3_beskyttet_beskaeftigelse",
+    "report_decision": "20_beslutningsgrundlag",
 }
 
 
@@ -154,7 +155,7 @@ def test_report_stages_record_what_they_publish_and_the_audit_reads_every_record
         notebook = json.loads((ROOT / _cmd_args(stage)["notebook"]).read_text(encoding="utf-8"))
         code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
         assert f'STAGE = "{stem}"' in code and "dc.begin_stage(STAGE)" in code, name
-        if "population_tables(" in code or "suppressed_funnel(" in code:
+        if any(call in code for call in ("population_tables(", "suppressed_funnel(", "protected_tables(")):
             for earlier in dt.earlier_stages(stem):
                 assert f"build/published/{earlier}.json" in stage["deps"], (name, earlier)
     for name in set(NOTEBOOK_STAGES) - set(REVIEWER_REPORTS):

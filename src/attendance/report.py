@@ -580,7 +580,7 @@ def _column_formatter(
     non_missing = [v for v in series if not _is_missing(v)]
     numeric = bool(non_missing) and all(
         (isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool))
-        or (isinstance(v, str) and (v == HIDDEN or v.startswith("<")))
+        or (isinstance(v, str) and (v == HIDDEN or v.startswith(("<", disclosure.ROUNDED))))
         for v in non_missing
     )
 
@@ -649,6 +649,14 @@ def show_table(
     if threshold is not None and f"<{threshold}" in marks:
         notes.append(
             f"&lt;{threshold}: færre end {threshold} borgere (skjult af hensyn til borgernes anonymitet)."
+        )
+    rounding = (suppression or {}).get("rounding")
+    if rounding and any(str(m).startswith(disclosure.ROUNDED) for m in marks):
+        lo, hi = disclosure.rounded_interval(2 * int(rounding), int(rounding), int(threshold or rounding))
+        notes.append(
+            f"{disclosure.ROUNDED}: afrundet til nærmeste {fmt_int(rounding)} (fx {disclosure.ROUNDED}"
+            f"{fmt_int(2 * int(rounding))} = {fmt_int(lo)}–{fmt_int(hi)} borgere), så forskellen mellem to tal "
+            "ikke afslører en lille gruppe."
         )
     if HIDDEN in marks:
         notes.append(f"{HIDDEN}: skjult, så et skjult tal ikke kan regnes ud fra en total.")
@@ -786,6 +794,8 @@ PARAM_LABELS: dict[str, str] = {
     "demand.interval": "Niveau for prædiktionsintervaller",
     "demand.dispersion_alpha": "Testniveau for valg af negativ binomial frem for Poisson",
     "demand.seed": "Startværdi for tilfældige tal",
+    "demand.simulated_days": "Simulerede dage pr. ugedag",
+    "demand.simulated_max_scale": "Simuleringen dækker efterspørgsel op til (× i dag)",
     "staffing.citizens_per_staff": "Borgere pr. medarbejder på vagt",
     "staffing.min_staff_on_duty": "Mindste antal medarbejdere på vagt i åbningstiden",
     "staffing.occupancy_quantile": "Der planlægges efter denne fraktil af forventet fremmøde",
