@@ -381,9 +381,7 @@ def employment_points(
             f"hold à {team_size} pr. værkstedsleder), så et værksted kan tage udgangspunkt i tilbuddenes "
             "nuværende brugere."
         )
-    points.append(
-        "Fremmøde siger intet om arbejdsevne: om en borger kan og vil, afgøres ved en individuel vurdering."
-    )
+    # that attendance says nothing about capacity for work is the report's banner right below
     return points
 
 
