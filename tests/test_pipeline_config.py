@@ -19,6 +19,7 @@ EXPECTED_STAGES = {
     "report_spor2",
     "report_spor3",
     "report_decision",
+    "report_methods",
 }
 AUDIT_STAGE = "audit_disclosure"  # not a notebook: the disclosure audit over the report stages' records
 NOTEBOOK_STAGES = {name: stage for name, stage in DVC["stages"].items() if name != AUDIT_STAGE}
@@ -66,10 +67,11 @@ def test_declared_dependencies_exist():
                 assert (ROOT / dep).exists(), f"{name}: dependency {dep} does not exist"
 
 
-def test_spor2_parameters_are_read_only_by_the_spor2_and_decision_stages():
-    # the decision report costs its drop-in model with spor 2's recommended opening hours
+def test_spor2_parameters_are_read_only_by_the_spor2_decision_and_methods_stages():
+    # the decision report costs its drop-in model with spor 2's recommended opening hours; the shared
+    # methods page (30_metode_og_data) lists every parameter the reports use
     readers = [name for name, stage in DVC["stages"].items() if "spor2" in stage["params"]]
-    assert readers == ["report_spor2", "report_decision"]
+    assert readers == ["report_spor2", "report_decision", "report_methods"]
 
 
 def test_dvc_analytics_switched_off():
