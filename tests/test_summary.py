@@ -52,12 +52,14 @@ def test_count_words_follow_the_small_count_rule():
     assert sm.count_words(12, 5) == "12"
     assert sm.count_words("×", 5) == "mindst 5"
     assert sm.count_words("<5", 5) == "<5"
+    assert sm.count_words("≈10", 5) == "ca. 10"  # a rounded count of the spor 3 grid
 
 
 def test_range_words_never_say_from_zero_to_zero():
     assert sm.range_words(0, 0, 5) == "ingen"
     assert sm.range_words(0, 10, 5) == "0–10"
     assert sm.range_words(0, 3, 5) == "0–<5"
+    assert sm.range_words(0, "≈10", 5) == "0 til ca. 10"
     assert sm.range_words(6, 6, 5) == "6"
 
 

@@ -38,8 +38,11 @@ TITLE = "Det vigtigste"
 
 def count_words(value: Any, threshold: int) -> str:
     """A count of citizens in a sentence: "ingen" for 0, "<5" below the threshold, a marker as shown
-    ("×" reads "mindst 5"), else the number (the rule of `disclosure.count_text`)."""
+    ("×" reads "mindst 5", a rounded "≈10" reads "ca. 10"), else the number (the rule of
+    `disclosure.count_text`)."""
     if isinstance(value, str):
+        if value.startswith(disclosure.ROUNDED):
+            return f"ca. {value[len(disclosure.ROUNDED) :]}"
         return f"mindst {int(threshold)}" if value == disclosure.HIDDEN else value
     if int(value) == 0:
         return "ingen"
@@ -47,11 +50,12 @@ def count_words(value: Any, threshold: int) -> str:
 
 
 def range_words(lower: Any, upper: Any, threshold: int) -> str:
-    """ "0–10", "6" (no spread) or "ingen" (0 to 0) — never "fra 0 til 0"."""
+    """ "0–10", "0 til ca. 10" (a rounded end), "6" (no spread) or "ingen" (0 to 0) — never "fra 0 til 0"."""
     if not isinstance(lower, str) and not isinstance(upper, str) and int(lower) == int(upper):
         return count_words(lower, threshold)
     low = "0" if not isinstance(lower, str) and int(lower) == 0 else count_words(lower, threshold)
-    return f"{low}–{count_words(upper, threshold)}"
+    high = count_words(upper, threshold)
+    return f"{low} til {high}" if " " in low + high else f"{low}–{high}"
 
 
 def _offers_join(parts: Sequence[str]) -> str:

@@ -515,10 +515,12 @@ def shown_offers(funnel: pd.DataFrame, threshold: int) -> list[str]:
 
 def count_text(value, threshold: int) -> str:
     """A count of citizens for running text and key figures, by the one rule (`disclosure.count_text`); a
-    marker ("<5", "×") from a suppressed table is passed on as it is."""
+    marker ("<5", "×") from a suppressed table is passed on as it is, a rounded "≈10" reads "ca. 10"."""
     from .disclosure import count_text as rule
 
-    return value if isinstance(value, str) else rule(value, threshold)
+    if isinstance(value, str):
+        return f"ca. {value[len(ROUNDED) :]}" if value.startswith(ROUNDED) else value
+    return rule(value, threshold)
 
 
 def _attended_text(value, threshold: int) -> str:
@@ -908,7 +910,8 @@ def key_figure_items(
         spread = (
             f"{count_text(low, threshold)} ved alle tærskler i følsomhedsanalysen"
             if low == high
-            else f"{count_text(low, threshold)}–{count_text(high, threshold)} ved andre tærskler"
+            else f"{count_text(low, threshold)}{' til ' if isinstance(high, str) else '–'}{count_text(high, threshold)} "
+            "ved andre tærskler"
         )
         seen = shown.loc[row.offer_id] if shown is not None else row._asdict()
         items.append(
