@@ -58,10 +58,6 @@ PREDICTION_COLUMNS = [
 # --------------------------------------------------------------------------------------------------- slots
 
 
-# The slot start as text; kept under this name because the tables call the column `slot`.
-slot_label = minutes_to_hhmm
-
-
 def opening_intervals(opening_hours: Mapping) -> pd.DataFrame:
     """Opening intervals as rows (weekday, open_minute, close_minute); keys "0".."6" or 0..6."""
     rows = []
@@ -138,7 +134,7 @@ def arrival_counts(visits: pd.DataFrame, offers: Mapping, offer_id: str, bin_min
     cells = cells.merge(counts, on=["date", "slot_minute"], how="left")
     cells["arrivals"] = cells["arrivals"].fillna(0).astype("int64")
     cells["offer_id"] = offer_id
-    cells["slot"] = slot_label(cells["slot_minute"])
+    cells["slot"] = minutes_to_hhmm(cells["slot_minute"])
     return cells.sort_values(["date", "slot_minute"], ignore_index=True)[
         ["offer_id", "date", *SLOT_COLUMNS, "slot", "arrivals"]
     ]
@@ -218,7 +214,7 @@ class ArrivalModel:
     def rates_table(self) -> pd.DataFrame:
         out = self.rates.copy()
         out["offer_id"] = self.offer_id
-        out["slot"] = slot_label(out["slot_minute"])
+        out["slot"] = minutes_to_hhmm(out["slot_minute"])
         out["family"] = self.family
         out["alpha"] = self.alpha
         out["unique_ratio"] = self.unique_ratio
@@ -516,7 +512,7 @@ def predict_occupancy(
     tail = (1.0 - level) / 2.0
     out = rates[SLOT_COLUMNS].copy()
     out["offer_id"] = model.offer_id
-    out["slot"] = slot_label(out["slot_minute"])
+    out["slot"] = minutes_to_hhmm(out["slot_minute"])
     out["scale"] = float(scale)
     out["family"] = model.family
     out["rate_known"] = rates["rate_known"].to_numpy()
@@ -936,7 +932,7 @@ def validate_holdout(
         test["abs_error_model"] = (test["occupancy"] - test["occupancy_mean"]).abs()
         test["abs_error_baseline"] = (test["occupancy"] - test["baseline"]).abs()
         test.insert(0, "offer_id", offer_id)
-        test["slot"] = slot_label(test["slot_minute"])
+        test["slot"] = minutes_to_hhmm(test["slot_minute"])
         slot_frames.append(test)
 
         own = visits[(visits["offer_id"] == offer_id)].assign(

@@ -23,9 +23,9 @@ from .demand_model import (
     occupancy_quantile,
     predict_occupancy,
     slot_grid,
-    slot_label,
 )
 from .errors import InputError
+from .timeofday import minutes_to_hhmm
 
 WEEKS_PER_YEAR = 52  # 1 årsværk = 1924 h = 37 h × 52 weeks, so a weekly need is annualised the same way
 WEEKDAY_NAMES_DA = list(glossary.WEEKDAYS)
@@ -149,7 +149,7 @@ def compare_roster(
         "matched",
     )
     slots["staff_hours_roster"] = slots["staff_roster"] * slots["slot_hours"]
-    slots["slot"] = slot_label(slots["slot_minute"])
+    slots["slot"] = minutes_to_hhmm(slots["slot_minute"])
     summary = (
         slots.groupby("offer_id", sort=True)
         .agg(

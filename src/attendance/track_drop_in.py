@@ -43,7 +43,6 @@ from .demand_model import (
     day_grid,
     simulated_day_outcomes,
     slot_grid,
-    slot_label,
     summarise_days,
 )
 from .errors import InputError
@@ -59,6 +58,7 @@ from .report import (
     use_danish_axes,
     weekday_name,
 )
+from .timeofday import minutes_to_hhmm
 
 # rule name -> (table, column, Danish description for the report)
 OPENING_RULES: dict[str, tuple[str, str, str]] = {
@@ -131,7 +131,7 @@ def slot_measures(
     chosen = "predicted_mean" if source == "predicted" else {"mean": "occupancy_mean"}.get(column, column)
     out["measure"] = out[chosen].fillna(0.0)
     out["occupancy_mean"] = out["occupancy_mean"].fillna(0.0)
-    out["slot"] = slot_label(out["slot_minute"])
+    out["slot"] = minutes_to_hhmm(out["slot_minute"])
     return out.sort_values(keys, ignore_index=True)[
         ["offer_id", *SLOT_COLUMNS, "slot", "slot_hours", "occupancy_mean", "predicted_mean", "measure"]
     ]

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .demand_model import hhmm_to_minutes, slot_grid, slot_label
+from .demand_model import hhmm_to_minutes, slot_grid
 from .disclosure import HIDDEN, ROUNDED
 from .errors import InputError
 from .kpis import offer_ids, opening_day_table, opening_days, referred_citizens
 from .occupancy import occupancy_by_datetime
 from .staffing import budget_for_hours, staff_needed
+from .timeofday import minutes_to_hhmm
 
 REGULARITY_COLUMNS = [
     "offer_id",
@@ -298,7 +299,7 @@ def workshop_slots(offers: Mapping, workshop_day: Sequence[str], bin_minutes: in
         grid["open_today"] = grid["open_today"].notna()
         frames.append(grid.assign(offer_id=offer_id))
     out = pd.concat(frames, ignore_index=True)
-    out["slot"] = slot_label(out["slot_minute"])
+    out["slot"] = minutes_to_hhmm(out["slot_minute"])
     return out[["offer_id", "weekday", "slot_minute", "slot_end_minute", "slot", "open_today"]]
 
 
