@@ -140,7 +140,7 @@ def arrival_counts(visits: pd.DataFrame, offers: Mapping, offer_id: str, bin_min
     ]
 
 
-def stay_lengths(
+def censored_stays(
     visits: pd.DataFrame, offers: Mapping, offer_id: str, days: pd.DatetimeIndex
 ) -> pd.DataFrame:
     """Timed visits with positive stay on the given days: date, weekday, arrival minute, stay, and whether the
@@ -178,7 +178,7 @@ def stay_survival(
     still there, so such a stay says "at least this long". Ignoring that would shorten late arrivals' stays and
     bias occupancy before closing downwards. Zero-length stays are never present and are left out.
     """
-    stays = stay_lengths(visits, offers, offer_id, days)
+    stays = censored_stays(visits, offers, offer_id, days)
     if stays.empty or not (~stays["censored"]).any():
         return pd.DataFrame({"offer_id": offer_id, "minutes": [0.0], "survival": [1.0]})
     km = SurvfuncRight(stays["stay_minutes"].to_numpy(), (~stays["censored"]).to_numpy().astype(int))
