@@ -66,6 +66,7 @@ from .review import (
     write_review,
 )
 from .schemas import ReferralsSchema, VisitsSchema
+from .timeofday import hhmm_to_minutes
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "include_hidden_sheets": False,  # hidden sheets are accounted and logged, read only when true
@@ -203,11 +204,6 @@ def _category_lookup(values: pd.Series, func) -> np.ndarray:
 def _fmt_offset(ns: int) -> str:
     minutes = int(ns // NS_PER_MINUTE)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _hhmm_to_ns(text: str) -> int:
-    hour, minute = text.split(":")
-    return (int(hour) * 60 + int(minute)) * NS_PER_MINUTE
 
 
 class QualityLog:
@@ -1109,8 +1105,8 @@ def opening_calendar(offers: dict[str, Offer], dataset: Dataset) -> Calendar:
                 why[i, j] = "no opening hours on this weekday"
             else:
                 is_open[i, j] = True
-                open_ns[i, j] = min(_hhmm_to_ns(a) for a, _ in hours)
-                close_ns[i, j] = max(_hhmm_to_ns(b) for _, b in hours)
+                open_ns[i, j] = min(hhmm_to_minutes(a) * NS_PER_MINUTE for a, _ in hours)
+                close_ns[i, j] = max(hhmm_to_minutes(b) * NS_PER_MINUTE for _, b in hours)
     return Calendar(days[0].value if len(days) else 0, is_open, open_ns, close_ns, why)
 
 

@@ -30,6 +30,8 @@ import yaml
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from .timeofday import minutes_to_hhmm
+
 PERIOD_START = dt.date(2026, 3, 2)
 PERIOD_END = dt.date(2026, 5, 29)
 STEP = 5  # minutes: staff write times to the nearest five minutes
@@ -159,10 +161,6 @@ TRIP_DATE = dt.date(2026, 5, 23)  # a Saturday: AUC's outing to Djurs Sommerland
 TRIP_TIMES = (540, 960)
 
 
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def select_offers(offers: str | int | tuple[str, ...] | list[str] | None = None) -> tuple[str, ...]:
     """The offer ids a synthetic dataset holds: None = the demo's two; N = the first N; or ids ("auc,no17").
 
@@ -198,11 +196,19 @@ def offers_config(offer_ids: tuple[str, ...] = DEFAULT_OFFERS) -> dict[str, dict
     plans = {plan.offer_id: plan for plan in ALL_PLANS}
 
     def hours(plan: OfferPlan) -> dict[str, list]:
-        return {WEEKDAYS_DA[wd]: [[_hhmm(o), _hhmm(c)]] for wd, (o, c) in sorted(plan.hours.items())}
+        return {
+            WEEKDAYS_DA[wd]: [[minutes_to_hhmm(o), minutes_to_hhmm(c)]]
+            for wd, (o, c) in sorted(plan.hours.items())
+        }
 
     def roster(plan: OfferPlan, staff: dict[int, int]) -> list[dict]:
         return [
-            {"weekday": WEEKDAYS_DA[wd], "start": _hhmm(o - 30), "end": _hhmm(c + 30), "staff": staff[wd]}
+            {
+                "weekday": WEEKDAYS_DA[wd],
+                "start": minutes_to_hhmm(o - 30),
+                "end": minutes_to_hhmm(c + 30),
+                "staff": staff[wd],
+            }
             for wd, (o, c) in sorted(plan.hours.items())
         ]
 
