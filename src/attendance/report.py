@@ -332,6 +332,9 @@ def setup_matplotlib() -> None:
         sns.set_palette(list(PALETTE))
     except ImportError:  # pragma: no cover - seaborn is a dependency
         pass
+    from .figures import enable_alt_text
+
+    enable_alt_text()  # a figure displayed without show_figure still gets an alt text
 
 
 def _figure_of(fig: Any):
@@ -357,6 +360,9 @@ def show_figure(fig: Any, caption: str, alt: str, *, dpi: int = 144, source: str
     if not str(alt).strip():
         raise ValueError("show_figure needs an alt text that says what the figure shows")
     figure = _figure_of(fig)
+    from .figures import danish_numbers
+
+    danish_numbers(figure)  # "0,8" on every numeric axis, whoever drew the figure
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pil_kwargs={"optimize": True})
     import matplotlib.pyplot as plt
@@ -656,12 +662,20 @@ def key_figures(items: Iterable[Any]):
         text = _auto_format(value, 1)
         note_html = f'<div class="rp-kf-note">{_esc(note)}</div>' if note else ""
         cards.append(
-            f'<div class="rp-kf"><div class="rp-kf-value">{_esc(text)}</div>'
+            f'<div class="rp-kf"><div class="rp-kf-value">{_card_value_html(text)}</div>'
             f'<div class="rp-kf-label">{_esc(label)}</div>{note_html}</div>'
         )
     if not cards:
         raise ValueError("key_figures needs at least one figure")
     return HTML(f'<section class="rp-keyfigures" aria-label="Nøgletal">{"".join(cards)}</section>')
+
+
+def _card_value_html(text: str) -> str:
+    """A key-figure value that may wrap between its parts ("25 % / 17 %") but never inside one ("25 %")."""
+    parts = str(text).split(" / ")
+    if len(parts) == 1:
+        return _esc(text)
+    return " / ".join(f'<span class="rp-nowrap">{_esc(part)}</span>' for part in parts)
 
 
 def load_dataset_info(offers_path: str | Path | None = None) -> dict[str, Any]:
@@ -1291,11 +1305,18 @@ class ReportPreprocessor:
         where = str(resources.get("metadata", {}).get("name", "notebook"))
         used: set[str] = set()
         stamps: dict[str, str] = {}
+        heading = ""
         for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                heading = _last_markdown_heading(_join(cell.source)) or heading
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
+                if "text/markdown" in data:
+                    heading = _last_markdown_heading(_join(data["text/markdown"])) or heading
+                if "image/png" in data:
+                    _ensure_alt(output, heading)
                 if "text/html" in data:
-                    text = _unlink_html(_join(data["text/html"]))
+                    text = _wrap_tables(_unlink_html(_join(data["text/html"])))
                     bad = external_urls(text)
                     if bad:
                         raise InputError(
@@ -1361,6 +1382,37 @@ class ReportPreprocessor:
             "stamp": _print_stamp(stamps),
         }
         return nb, resources
+
+
+_MARKDOWN_HEADING = re.compile(r"^#{1,4}\s+(.+?)\s*#*\s*$", re.M)
+_TABLE_BLOCK = re.compile(r"(<div class=\"rp-table-scroll\">\s*)?(<table\b.*?</table>)", re.S | re.I)
+
+
+def _last_markdown_heading(source: str) -> str | None:
+    found = _MARKDOWN_HEADING.findall(source)
+    return _TAG.sub("", found[-1]).strip() if found else None
+
+
+def _ensure_alt(output, heading: str) -> None:
+    """Every figure image gets an alt text that says what it shows (nbconvert's own fallback reads "No
+    description has been provided for this image"): the one the kernel put in the output's metadata
+    (`figures.enable_alt_text`, from the figure's titles and axis labels), else one naming the section."""
+    metadata = output.setdefault("metadata", {})
+    image = dict(metadata.get("image/png") or {})
+    if str(image.get("alt", "")).strip():
+        return
+    image["alt"] = f"Figur i afsnittet «{heading}»" if heading else "Figur fra analysen"
+    metadata["image/png"] = image  # (a NotebookNode copies a dict on assignment: set it when complete)
+
+
+def _wrap_tables(text: str) -> str:
+    """Put a table that is not already in a scroll box (a plain pandas table, a Styler table) into one, so a
+    wide table scrolls inside its own box and never widens or cuts the page on a narrow screen."""
+    if "<table" not in text.lower():
+        return text
+    return _TABLE_BLOCK.sub(
+        lambda m: m.group(0) if m.group(1) else f'<div class="rp-table-scroll">{m.group(2)}</div>', text
+    )
 
 
 _TRAILING_HEADING = re.compile(r"\n*(<h([234]) id=\"[^\"]+\">.*?</h\2>)\s*$", re.S)
