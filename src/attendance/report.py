@@ -572,6 +572,11 @@ def _column_formatter(
     return auto, numeric
 
 
+LONG_TABLE_ROWS = 12  # tables with more rows may break across printed pages
+WIDE_TABLE_COLUMNS = 8  # tables with more columns get smaller type in print
+STACK_MIN_COLUMNS, STACK_MAX_ROWS = 5, 12  # such tables reflow into one card per row on a phone
+
+
 def show_table(
     df: pd.DataFrame,
     caption: str,
@@ -604,12 +609,16 @@ def show_table(
     if index:
         table = table.reset_index()
 
+    # A short table with many columns reflows on a phone: each row becomes a small card of "label value"
+    # lines (report.css, from the cells' data-label); the rest scroll sideways inside their box.
+    stack = len(table.columns) >= STACK_MIN_COLUMNS and len(table) <= STACK_MAX_ROWS
     header_cells, body_columns = [], []
     for column in table.columns:
         formatter, numeric = _column_formatter(table[column], formats.get(column), decimals)
         css = ' class="num"' if numeric else ""
         header_cells.append(f'<th scope="col"{css}>{_esc(labels.get(column, column))}</th>')
-        body_columns.append(([formatter(v) for v in table[column].tolist()], css))
+        label = f' data-label="{_esc(labels.get(column, column))}"' if stack else ""
+        body_columns.append(([formatter(v) for v in table[column].tolist()], css + label))
 
     rows = []
     for i in range(len(table)):
@@ -636,9 +645,16 @@ def show_table(
         notes.append(f"Kilde: {_esc(source)}")
     note_html = "".join(f'<p class="rp-note">{n}</p>' for n in notes)
     # A figure/figcaption rather than <caption>: the caption may be wider than a narrow table.
+    # A long table may continue on the next printed page (report.css); a short one is kept whole.
+    # ... and a very wide one gets smaller type on paper and may break a header word (report.css).
+    block = "rp-table-block"
+    if len(table) > LONG_TABLE_ROWS:
+        block += " rp-table-long"
+    if len(table.columns) > WIDE_TABLE_COLUMNS:
+        block += " rp-table-wide"
     return HTML(
-        f'<figure class="rp-table-block"><figcaption>{_esc(caption)}</figcaption>'
-        '<div class="rp-table-scroll"><table class="rp-table">'
+        f'<figure class="{block}"><figcaption>{_esc(caption)}</figcaption>'
+        f'<div class="rp-table-scroll"><table class="rp-table{" rp-table-stack" if stack else ""}">'
         f"<thead><tr>{''.join(header_cells)}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>{note_html}</figure>"
     )
