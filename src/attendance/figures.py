@@ -340,8 +340,8 @@ def arrival_profile(
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(danish_formatter())
     ax.grid(axis="x", visible=False)
-    if len(offers) > 1:
-        ax.legend()
+    if len(offers) > 1:  # above the plot, right: never over a bar
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(offers), fontsize=9)
     fig.tight_layout()
     return fig
 
