@@ -573,7 +573,7 @@ def _chart_kind(ax) -> str:
 
 def describe_figure(fig: Any) -> str:
     """A Danish alt text that says what a matplotlib figure shows, from its own titles, axis labels and
-    legend entries: "Varmekort: Gennemsnitligt samtidigt fremmøde …. Delfigurer: AUC (x: Tidsrum; y: Ugedag);
+    legend entries: "Varmekort: Gennemsnitligt samtidigt fremmøde …. Delfigurer: <tilbud> (vandret: Tidsrum; lodret: Ugedag);
     …". Used when a notebook displays a figure directly; report figures pass their own alt to show_figure."""
     figure = fig if hasattr(fig, "axes") and hasattr(fig, "savefig") else getattr(fig, "figure", fig)
     axes = [ax for ax in figure.axes if ax.get_visible() and ax.get_label() != "<colorbar>" and ax.has_data()]
