@@ -43,7 +43,7 @@ repro: setup
 	@echo "Metrics: $(BIN)/dvc metrics show"
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: setup
 	$(BIN)/python -m pytest -n 2 -m "not slow and not browser"

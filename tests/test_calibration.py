@@ -1,6 +1,6 @@
 """End to end: cleaning the committed demo gives the kommissorium's table exactly, and recovers the truth.
 
-Runs only when the cleaner (`attendance.cleaning.clean_dataset`) is installed; the demo is data/raw/demo.
+The demo is data/raw/demo.
 """
 
 from __future__ import annotations
@@ -11,14 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-cleaning = pytest.importorskip("attendance.cleaning")
-if not hasattr(cleaning, "clean_dataset"):  # pragma: no cover - while the cleaner is being written
-    pytest.skip("attendance.cleaning.clean_dataset not available yet", allow_module_level=True)
-
-from attendance import synth  # noqa: E402
-from attendance.config import load_params  # noqa: E402
-from attendance.kpis import headline_kpis  # noqa: E402
-from attendance.pseudonym import citizen_key, load_key, normalise_identifier  # noqa: E402
+from attendance import cleaning, synth
+from attendance.config import load_params
+from attendance.kpis import headline_kpis
+from attendance.pseudonym import citizen_key, load_key, normalise_identifier
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw" / "demo"

@@ -55,7 +55,8 @@ def check_reports(reports_dir: Path, metrics_path: Path) -> dict[str, dict[str, 
         assert rp.fmt_mio(today) in texts[stem], f"{stem} does not show today's cost {rp.fmt_mio(today)}"
     for stem, shared in figures.items():
         if "today_cost_per_active_dkk" in shared:
-            shown = rp.fmt_dkk(shared["today_cost_per_active_dkk"])
+            # rounded for reviewers (issue 15): "65.000 kr." in a table, "ca. 65.000 kr." in a sentence
+            shown = rp.fmt_dkk_rounded(shared["today_cost_per_active_dkk"], approx=False)
             assert shown in texts[stem], f"{stem} does not show today's cost per active citizen {shown}"
     for stem, track in REPORTS.items():
         if track:

@@ -5,18 +5,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from reference import instantaneous_mean
 
 from attendance.demand_model import (
     ArrivalModel,
     arrival_counts,
+    daily_prediction,
+    day_grid,
     fit_offer_models,
     holdout_start,
-    instantaneous_mean,
     load_models,
     model_days,
+    monte_carlo_metrics,
     predict_daily,
     predict_occupancy,
+    quantile_mc_interval,
+    simulate_arrivals,
     simulate_days,
+    simulate_offers,
+    simulated_day_outcomes,
     slot_grid,
     stay_survival,
     validate_holdout,
@@ -307,6 +314,114 @@ def test_simulation_is_deterministic_and_peak_at_least_mean():
     assert (a["peak"] <= a["arrivals"]).all()
     daily = predict_daily(model, n_days=500, seed=7)
     assert daily.loc[0, "peak_lower"] <= daily.loc[0, "peak_mean"] <= daily.loc[0, "peak_upper"]
+
+
+def _brute_force_peak(start: np.ndarray, end: np.ndarray) -> int:
+    """The obvious per-day sweep (departures first at equal times), to check the vectorised one against."""
+    events = sorted(
+        [(t, 1) for t, e in zip(start, end, strict=True) if e > t]
+        + [(e, -1) for t, e in zip(start, end, strict=True) if e > t]
+    )
+    running = peak = 0
+    for _, delta in events:
+        running += delta
+        peak = max(peak, running)
+    return peak
+
+
+def test_vectorised_day_outcomes_match_a_per_day_loop():
+    model = fixed_model(2.0, 75.0)
+    model.survival = pd.DataFrame({"minutes": [0.0, 30.0, 75.0, 200.0], "survival": [1.0, 0.6, 0.3, 0.0]})
+    model.unique_ratio = 0.8
+    draws = simulate_arrivals(model, n_days=40, max_scale=2.0, seed=11)
+    days = simulated_day_outcomes(draws, day_grid({"auc": model}), [0.5, 1.0, 2.0], n_days=40)
+    for (scale, sim), row in days.set_index(["scale", "sim"]).iterrows():
+        own = draws[(draws["sim"] == sim) & (draws["min_scale"] < scale)]
+        start = own["arrival_minute"].to_numpy(dtype=float)
+        end = np.minimum(start + own["stay_minutes"].to_numpy(dtype=float), 900.0)
+        assert row["peak"] == _brute_force_peak(start, end)
+        assert row["arrivals"] == len(own) and row["unique"] == int(own["unique"].sum())
+
+
+def test_thinned_draws_have_the_scenario_rate_and_nb_variance():
+    """Arrivals drawn at max_scale and kept below scale s are Poisson / NB2 at rate·s (exact thinning)."""
+    for alpha in (0.0, 0.3):
+        model = fixed_model(1.5, 60.0, alpha=alpha)
+        draws = simulate_arrivals(model, n_days=6000, max_scale=2.0, seed=4)
+        for scale in (0.8, 1.3):
+            kept = draws[draws["min_scale"] < scale]
+            counts = kept.groupby(["sim", "slot_minute"]).size()
+            counts = counts.reindex(
+                pd.MultiIndex.from_product([range(6000), model.rates["slot_minute"]]), fill_value=0
+            )
+            mean = 1.5 * scale
+            assert counts.mean() == pytest.approx(mean, rel=0.02)
+            assert counts.var() == pytest.approx(mean + alpha * mean**2, rel=0.05)
+
+
+def test_shared_draws_are_deterministic_and_written_byte_identically(tmp_path):
+    models = {"auc": fixed_model(2.0, 60.0), "no17": fixed_model(1.0, 90.0, alpha=0.2)}
+    models["no17"].offer_id = "no17"
+    a = simulate_offers(models, n_days=300, max_scale=2.0, seed=9)
+    b = simulate_offers(models, n_days=300, max_scale=2.0, seed=9)
+    a.to_parquet(tmp_path / "a.parquet", index=False)
+    b.to_parquet(tmp_path / "b.parquet", index=False)
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+    # each offer has its own stream: not the same draws for two offers with the same rates
+    c = simulate_offers(
+        {"auc": models["auc"], "x": fixed_model(2.0, 60.0)}, n_days=300, max_scale=2.0, seed=9
+    )
+    assert not np.array_equal(
+        c.loc[c["offer_id"] == "auc", "arrival_minute"].to_numpy()[:50],
+        c.loc[c["offer_id"] == "x", "arrival_minute"].to_numpy()[:50],
+    )
+    assert set(a["offer_id"]) == {"auc", "no17"} and (a["min_scale"] < 2.0).all()
+
+
+def test_day_without_arrivals_counts_as_a_day_with_zero():
+    model = fixed_model(0.01, 60.0)
+    days = simulate_days(model, n_days=200, seed=2)
+    assert len(days) == 200 and (days["peak"] == 0).sum() > 150
+
+
+def test_monte_carlo_error_is_sd_over_root_n_and_shrinks_with_more_days():
+    model = fixed_model(1.0, 60.0)
+    small = daily_prediction(
+        simulate_arrivals(model, n_days=500, seed=1), {"auc": model}, n_days=500, level=0.9
+    )
+    large = daily_prediction(
+        simulate_arrivals(model, n_days=8000, seed=1), {"auc": model}, n_days=8000, level=0.9
+    )
+    days = simulate_days(model, n_days=500, seed=1)
+    assert small.loc[0, "peak_mean_se"] == pytest.approx(days["peak"].std() / np.sqrt(500))
+    assert large.loc[0, "peak_mean_se"] == pytest.approx(small.loc[0, "peak_mean_se"] / 4, rel=0.15)
+    assert abs(large.loc[0, "peak_mean"] - small.loc[0, "peak_mean"]) < 4 * small.loc[0, "peak_mean_se"]
+    assert (
+        small.loc[0, "peak_upper_mc_lower"]
+        <= small.loc[0, "peak_upper"]
+        <= small.loc[0, "peak_upper_mc_upper"]
+    )
+    metrics = monte_carlo_metrics(small)
+    assert metrics["auc"]["simulated_days"] == 500
+    assert metrics["auc"]["mc_se_peak_mean"] == pytest.approx(round(small.loc[0, "peak_mean_se"], 4))
+
+
+def test_quantile_interval_covers_the_true_quantile_about_95_percent():
+    rng = np.random.default_rng(0)
+    q, true = 0.95, float(np.quantile(rng.normal(size=2_000_000), 0.95))
+    hits = 0
+    for _ in range(300):
+        lo, hi = quantile_mc_interval(rng.normal(size=1000), q)
+        hits += lo <= true <= hi
+    assert 0.92 <= hits / 300 <= 0.99
+    assert np.isnan(quantile_mc_interval(np.array([]), q)[0])
+
+
+def test_too_few_days_in_the_table_is_one_line():
+    model = fixed_model(2.0, 60.0)
+    draws = simulate_arrivals(model, n_days=100, seed=1)
+    with pytest.raises(InputError, match="simulated_days"):
+        simulated_day_outcomes(draws, day_grid({"auc": model}), [1.0], n_days=50)
 
 
 def test_from_tables_round_trip(offers, poisson_visits):

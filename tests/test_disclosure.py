@@ -578,7 +578,19 @@ def test_builders_catch_the_demo_leak_of_the_current_reports(tmp_path):
     # today: the overview hides the 2 on its own, spor 3 prints "17 med fremmøde"
     dc.publish_shown("10_fremmoedestatistik", dc.suppress([referral], 5)["visiterede_aktive"], root=tmp_path)
     funnel = dt.funnel_table(_demo_funnel(), LABELS, stage="13_spor3")
-    dc.publish_shown("13_spor3", dc.suppress([funnel], 5)["tragt"], root=tmp_path)
+    # as the report did then: primary suppression only ("<5"), "17 med fremmøde" shown
+    shown = funnel.counts.astype(object).mask(funnel.counts.lt(5) & funnel.counts.gt(0), "<5")
+    assert shown.loc["No. 17", "attended"] == 17
+    dc.publish_frame(
+        "13_spor3",
+        "tragt",
+        shown,
+        population=dc.POPULATION,
+        rows=funnel.rows,
+        columns=funnel.columns,
+        domains=funnel.domains,
+        root=tmp_path,
+    )
     with pytest.raises(InputError) as caught:
         dc.audit(tmp_path / "build" / "published")
     assert (
@@ -683,3 +695,131 @@ def test_a_margin_published_elsewhere_links_in_and_contradictions_are_named(tmp_
     )
     with pytest.raises(InputError, match="modsiger hinanden"):
         dc.audit(published)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Differencing: nested thresholds (issue 13's spor 3 gap) and rounding
+# --------------------------------------------------------------------------------------------------------
+
+
+def _nested(values, markers=None, rounding=0):
+    """Cells "at least 1,0 / 1,5 / 2,0 days" of one offer (nested), as published."""
+    bands = ["1", "1.5", "2"]
+    cells = []
+    for k, value in enumerate(values):
+        marker = (markers or {}).get(k)
+        cells.append(
+            dc.Cell(
+                "13_spor3",
+                "foelsomhed",
+                f"mindst {bands[k]}",
+                "borgere",
+                dc.coords_of({"offer": "auc", "days": bands[k:]}),
+                None if marker else value,
+                marker=marker,
+                rounding=rounding,
+            )
+        )
+    return cells, {"days": ["under", *bands], "offer": ["auc"]}
+
+
+def test_the_difference_of_two_nested_thresholds_is_found():
+    cells, domains = _nested([10, 7, 6])
+    findings = dc.audit_cells(cells, 5, domains)
+    assert [f.kind for f in findings] == ["differencing"] * 3
+    # 10 − 7 = 3 between 1,0 and 1,5 days; 7 − 6 = 1 between 1,5 and 2,0; 10 − 6 = 4 between 1,0 and 2,0
+    assert sorted((f.lo, f.hi) for f in findings) == [(1, 1), (3, 3), (4, 4)]
+    text = next(f for f in findings if f.lo == 1).describe()
+    assert "celle (borgere, mindst 1.5) minus" in text and "celle (borgere, mindst 2)" in text
+    assert text.endswith("ud fra tabel foelsomhed (13_spor3) = 1")
+
+
+def test_rounded_nested_counts_do_not_pin_a_small_group():
+    cells, domains = _nested([10, 7, 6], {0: "≈10", 1: "≈5", 2: "≈5"}, rounding=5)
+    assert dc.audit_cells(cells, 5, domains) == []
+    assert cells[0].prior() == (8.0, 12.0) and cells[1].prior() == (5.0, 7.0)
+
+
+def test_a_rounded_count_beside_an_exact_one_can_still_give_a_group_away():
+    # 9 exact at >= 1,0 and "≈5" (5–7) at >= 1,5: between them 2–4 citizens, inside 1–4 more narrowly than "<5"
+    cells, domains = _nested([9, 6, 6], {1: "≈5", 2: "≈5"}, rounding=5)
+    findings = dc.audit_cells(cells, 5, domains)
+    assert findings and findings[0].kind == "differencing" and (findings[0].lo, findings[0].hi) == (2, 4)
+
+
+def test_suppress_rounds_nested_tables_and_protects_the_exact_one():
+    counts = pd.DataFrame({"borgere": [10, 7, 6]}, index=["1", "1.5", "2"])
+    rows = {label: {"days": ["1", "1.5", "2"][k:]} for k, label in enumerate(counts.index)}
+    domains = {"days": ["under", "1", "1.5", "2"]}
+    rounded = dc.Table("foelsomhed", counts, rows=rows, columns={"borgere": {}}, domains=domains, rounding=5)
+    assert dc.suppress([rounded], 5)["foelsomhed"]["borgere"].tolist() == ["≈10", "≈5", "≈5"]
+    exact = dc.Table("tragt", counts, rows=rows, columns={"borgere": {}}, domains=domains)
+    shown = dc.suppress([exact], 5)["tragt"]["borgere"].tolist()
+    assert shown.count(dc.HIDDEN) >= 1
+    cells = [
+        dc.Cell(
+            "s",
+            "tragt",
+            r,
+            "borgere",
+            dc.coords_of(rows[r]),
+            v if isinstance(v, int) else None,
+            marker=None if isinstance(v, int) else v,
+        )
+        for r, v in zip(counts.index, shown, strict=True)
+    ]
+    assert dc.audit_cells(cells, 5, domains) == []
+
+
+def test_rounding_is_half_up_and_its_interval_is_what_the_reader_knows():
+    assert [dc.round_count(v, 5) for v in (5, 7, 8, 12, 13)] == [5, 5, 10, 10, 15]
+    assert dc.rounded_interval(5, 5, 5) == (5.0, 7.0)  # 3 and 4 would have been "<5"
+    assert dc.rounded_interval(20, 10, 5) == (15.0, 24.0)
+    for v in range(5, 60):
+        lo, hi = dc.rounded_interval(dc.round_count(v, 5), 5, 5)
+        assert lo <= v <= hi
+
+
+@st.composite
+def nested_grids(draw):
+    """Two nested threshold dimensions (a sensitivity grid) with random atoms; some cells rounded."""
+    atoms = draw(st.lists(st.integers(0, 6), min_size=9, max_size=9))
+    grid = np.array(atoms).reshape(3, 3)
+    rounded = draw(st.lists(st.booleans(), min_size=9, max_size=9))
+    return grid, rounded
+
+
+@settings(max_examples=25, deadline=None)
+@given(nested_grids())
+def test_the_witness_shortcut_never_clears_a_group_the_exact_bounds_disclose(case):
+    grid, rounded = case
+    cells = []
+    for i in range(3):
+        for j in range(3):
+            value = int(grid[i:, j:].sum())  # at least threshold i in one, j in the other dimension
+            marker = None
+            if rounded[3 * i + j] and value >= 5:
+                marker = dc.rounded_marker(value, 5)
+            elif 0 < value < 5:
+                marker = "<5"
+            cells.append(
+                dc.Cell(
+                    "s",
+                    "grid",
+                    str(i),
+                    str(j),
+                    dc.coords_of({"a": [str(k) for k in range(i, 3)], "b": [str(k) for k in range(j, 3)]}),
+                    None if marker else value,
+                    marker=marker,
+                    rounding=5,
+                )
+            )
+    model = dc.Model(cells)
+    witnesses = model.witnesses()
+    assert len(witnesses) > 0
+    for target, _ in dc.differencing_groups(model):
+        lo, hi = model.bounds(target)
+        if dc._certified_safe(witnesses, target, 5):
+            assert not dc.group_disclosed(lo, hi, 5)
+        sizes = witnesses @ target
+        assert ((lo <= sizes) & (sizes <= hi)).all()  # every witness is a consistent world

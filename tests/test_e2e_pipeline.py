@@ -29,9 +29,10 @@ MIN_FIGURES = {
     "12_spor2_aabent_vaerested": 3,
     "13_spor3_beskyttet_beskaeftigelse": 2,
     "20_beslutningsgrundlag": 1,
+    "30_metode_og_data": 0,
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+pytestmark = [pytest.mark.slow]
 
 
 def declared_outputs(project: Path) -> list[Path]:
@@ -45,6 +46,10 @@ def declared_outputs(project: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def reproduced(tmp_path_factory) -> Path:
+    """Built once per test run (conftest.py checks it): the tests of this module run on one worker."""
+    from conftest import record_pipeline_build
+
+    record_pipeline_build(tmp_path_factory, "test_e2e_pipeline.reproduced")
     project = copy_project(tmp_path_factory.mktemp("clone") / "project")
     _run([str(BIN / "dvc"), "repro"], project)
     return project
@@ -57,7 +62,7 @@ def test_every_declared_output_exists(reproduced: Path):
 
 def test_every_report_is_a_complete_offline_html_document(reproduced: Path):
     reports = sorted((reproduced / "reports").rglob("*.html"))
-    assert len(reports) == 7
+    assert len(reports) == 8
     for report in reports:
         text = report.read_text(encoding="utf-8")
         assert text.lstrip().lower().startswith("<!doctype html>"), report.name
@@ -83,6 +88,7 @@ def test_analyst_reports_are_apart_and_marked_confidential(reproduced: Path):
         "12_spor2_aabent_vaerested",
         "13_spor3_beskyttet_beskaeftigelse",
         "20_beslutningsgrundlag",
+        "30_metode_og_data",
     ]
     for stem in ("01_clean", "02_demand"):
         text = (reproduced / "reports" / "analyst" / f"{stem}.html").read_text(encoding="utf-8")
@@ -108,7 +114,7 @@ def test_second_repro_is_up_to_date(reproduced: Path):
     assert "up to date" in status.stdout.lower(), status.stdout
 
 
-def test_spor2_parameter_change_touches_only_the_spor2_and_decision_stages(reproduced: Path):
+def test_spor2_parameter_change_touches_only_the_spor2_decision_and_methods_stages(reproduced: Path):
     params_path = reproduced / "params.yaml"
     original = params_path.read_text(encoding="utf-8")
     params = yaml.safe_load(original)
@@ -120,7 +126,8 @@ def test_spor2_parameter_change_touches_only_the_spor2_and_decision_stages(repro
         assert changed != original
         params_path.write_text(changed, encoding="utf-8")
         status = json.loads(_run([str(BIN / "dvc"), "status", "--json"], reproduced).stdout)
-        assert sorted(status) == ["report_decision", "report_spor2"], status  # decision costs the drop-in
+        # the decision report costs the drop-in; the shared methods page (30) lists the parameters
+        assert sorted(status) == ["report_decision", "report_methods", "report_spor2"], status
     finally:
         params_path.write_text(original, encoding="utf-8")
 

@@ -110,7 +110,11 @@ def test_occupancy_hills_one_panel_per_weekday_with_band_and_p95():
     assert band[:, 1].min() == pytest.approx(1.5) and band[:, 1].max() == pytest.approx(4.75)
     assert monday.get_xlim() == (540.0, 600.0)
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["Gennemsnit", "25.–75. percentil", "95. percentil"]
+    assert legend == [
+        "Gennemsnit",
+        "25\u00a0% til 75\u00a0%-fraktil",
+        "95\u00a0%-fraktil",
+    ]  # the glossary's word
 
 
 def profile_table() -> pd.DataFrame:

@@ -117,7 +117,6 @@ def _run_clean(project: Path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_stage_refuses_a_name_planted_in_an_offer_field(tmp_path):
     project = copy_project(tmp_path / "p", with_git=False)
     raw = project / "data" / "raw" / "demo"
@@ -134,7 +133,6 @@ def test_stage_refuses_a_name_planted_in_an_offer_field(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pipeline")
 def test_stage_refuses_a_name_planted_in_a_sheet_name_and_drops_comments(tmp_path):
     project = copy_project(tmp_path / "p", with_git=False)
     raw = project / "data" / "raw" / "demo"

@@ -1,4 +1,4 @@
-"""Offers are data (DESIGN.md § 3): a dataset has one or many offers, and no notebook or report text names the
+"""Offers are data (docs/design.md § 3): a dataset has one or many offers, and no notebook or report text names the
 demo's offers or states a fact true only of the demo.
 
 Three parts: the sentence helpers that build report text from data, `attendance synth --offers` (one and three

@@ -116,6 +116,11 @@ def test_numbers_keep_the_type_they_were_written_with():
             "decision.models.0.default = 'værested'",
         ),
         (("clean", "strict", "maybe"), "clean.strict = 'maybe'"),
+        (("demand", "simulated_days", 100), "demand.simulated_days = 100"),
+        (
+            ("spor2", "scenarios", [0.0, 1.5]),
+            "above demand.simulated_max_scale = 2; set demand.simulated_max_",
+        ),
     ],
 )
 def test_bad_values_give_one_line_naming_the_key(change, expected):

@@ -19,6 +19,7 @@ EXPECTED_STAGES = {
     "report_spor2",
     "report_spor3",
     "report_decision",
+    "report_methods",
 }
 AUDIT_STAGE = "audit_disclosure"  # not a notebook: the disclosure audit over the report stages' records
 NOTEBOOK_STAGES = {name: stage for name, stage in DVC["stages"].items() if name != AUDIT_STAGE}
@@ -66,10 +67,11 @@ def test_declared_dependencies_exist():
                 assert (ROOT / dep).exists(), f"{name}: dependency {dep} does not exist"
 
 
-def test_spor2_parameters_are_read_only_by_the_spor2_and_decision_stages():
-    # the decision report costs its drop-in model with spor 2's recommended opening hours
+def test_spor2_parameters_are_read_only_by_the_spor2_decision_and_methods_stages():
+    # the decision report costs its drop-in model with spor 2's recommended opening hours; the shared
+    # methods page (30_metode_og_data) lists every parameter the reports use
     readers = [name for name, stage in DVC["stages"].items() if "spor2" in stage["params"]]
-    assert readers == ["report_spor2", "report_decision"]
+    assert readers == ["report_spor2", "report_decision", "report_methods"]
 
 
 def test_dvc_analytics_switched_off():
@@ -130,6 +132,7 @@ REVIEWER_REPORTS = {
     "report_spor1": "11_spor1_paragraf104",
     "report_spor2": "12_spor2_aabent_vaerested",
     "report_spor3": "13_spor3_beskyttet_beskaeftigelse",
+    "report_decision": "20_beslutningsgrundlag",
 }
 
 
@@ -152,7 +155,7 @@ def test_report_stages_record_what_they_publish_and_the_audit_reads_every_record
         notebook = json.loads((ROOT / _cmd_args(stage)["notebook"]).read_text(encoding="utf-8"))
         code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
         assert f'STAGE = "{stem}"' in code and "dc.begin_stage(STAGE)" in code, name
-        if "population_tables(" in code or "suppressed_funnel(" in code:
+        if any(call in code for call in ("population_tables(", "suppressed_funnel(", "protected_tables(")):
             for earlier in dt.earlier_stages(stem):
                 assert f"build/published/{earlier}.json" in stage["deps"], (name, earlier)
     for name in set(NOTEBOOK_STAGES) - set(REVIEWER_REPORTS):

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 
+from attendance import quality as qa
 from attendance.quality import (
     clean_metrics,
     quarantine_reasons,
@@ -73,3 +74,26 @@ def test_empty_inputs_give_empty_tables():
     empty = LOG.iloc[0:0]
     assert rule_counts(empty).empty and rules_by_file(empty).empty and rule_examples(empty).empty
     assert quarantine_reasons(pd.DataFrame()).empty
+
+
+def test_quality_log_details_read_in_danish():
+    """Issue 15: the clean report's and the review workbook's «Detalje» column was English."""
+    assert qa.detail_da("empty row") == "tom række"
+    assert qa.detail_da("time in and time out swapped") == "ind- og udtid byttet om"
+    assert qa.detail_da("clipped to 09:00-13:00") == "tilpasset åbningstiden 09:00–13:00"
+    assert qa.detail_da("offer no17 read from the sheet name") == "tilbuddet no17 læst fra arkets navn"
+    assert qa.detail_da("tick layout; header row 1; fields citizen; offer no17 from the sheet name") == (
+        "afkrydsningsliste; overskrift i række 1; felter citizen; tilbud no17 fra arkets navn"
+    )
+    assert qa.detail_da(None) == "" and qa.detail_da("noget nyt") == "noget nyt"
+    log = pd.DataFrame(
+        {
+            "rule": ["blank_row"],
+            "file": ["a.xlsx"],
+            "sheet": ["Ark1"],
+            "row": [3],
+            "column": [None],
+            "detail": ["empty row"],
+        }
+    )
+    assert qa.rule_examples(log)["detalje"].tolist() == ["tom række"]

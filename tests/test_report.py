@@ -353,12 +353,12 @@ def test_methods_section_lists_parameters_quality_and_validation():
         {"auc": {"family": "negbin", "coverage": 0.91}},
     ).data
     assert '<h2 id="metode-og-datagrundlag">' in html
-    assert "Niveau for prædiktionsintervaller" in html and ">0,9</td>" in html
+    assert "Niveau for prædiktionsintervaller" in html and ">90 %</td>" in html  # a share as a percentage
     assert "formiddag: 08:00–12:00" in html
     assert '<td>Rækker læst</td><td class="num">120</td>' in html
     assert '<td>Manglende sluttidspunkt</td><td>udfyldt</td><td class="num">2</td>' in html
     assert "<td>some new rule</td><td>karantæne</td>" in html
-    assert "Modelfamilie" in html and ">0,91</td>" in html
+    assert "Modelfamilie" in html and ">91 %</td>" in html
 
 
 def test_load_quality_summary(tmp_path):
@@ -647,6 +647,8 @@ def test_fmt_value_keeps_seed_digits_but_groups_amounts():
 
     assert fmt_value(2026, key="demand.seed") == "2026"
     assert fmt_value(480000, key="staffing.cost_per_fte_dkk") == "480.000"
+    assert fmt_value(0.15, key="economy.absence_factor") == "15 %"
+    assert fmt_value([-0.2, 0.0, 0.5], key="spor2.scenarios") == "−20 %, 0 %, +50 %"
 
 
 def test_preprocessor_marks_an_analyst_report_confidential_for_the_print_header(tmp_path, monkeypatch):

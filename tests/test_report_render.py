@@ -247,7 +247,7 @@ def test_danish_formats_and_suppression_in_the_report(rendered):
         "2. marts–29. maj 2026",
         "&lt;5",
         "færre end 5 borgere",
-        "0,91",
+        "91 %",  # the validation coverage as a percentage (issue 15), not "0,91"
     ):
         assert text in html, text
 

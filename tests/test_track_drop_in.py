@@ -9,7 +9,14 @@ import pytest
 
 from attendance import staffing as staffing_module
 from attendance import track_drop_in as td
-from attendance.demand_model import ArrivalModel, predict_occupancy, simulate_days
+from attendance.demand_model import (
+    ArrivalModel,
+    daily_prediction,
+    day_grid,
+    predict_occupancy,
+    simulate_arrivals,
+    simulated_day_outcomes,
+)
 from attendance.errors import InputError
 from attendance.track_drop_in import (
     OPENING_RULES,
@@ -20,6 +27,7 @@ from attendance.track_drop_in import (
     opening_hours_mapping,
     opening_hours_summary,
     recommend_opening_hours,
+    relocate_arrivals,
     rule_description,
     scenario_attendance_da,
     scenario_label,
@@ -200,15 +208,17 @@ def test_shifted_occupancy_by_hand():
 
 def test_daily_outlook_share_over_places_matches_the_simulation():
     model = _model([4.0, 4.0, 4.0, 4.0], stay=120)
+    draws = simulate_arrivals(model, n_days=500, max_scale=2.0, seed=7)
     pooled, by_weekday = daily_outlook(
-        {"auc": model}, [0.0, 0.5], level=0.9, seed=7, n_days=500, approved_places={"auc": 8}
+        draws, {"auc": model}, [0.0, 0.5], level=0.9, n_days=500, max_scale=2.0, approved_places={"auc": 8}
     )
-    sims = simulate_days(model, n_days=500, scale=1.5, seed=7)
+    sims = simulated_day_outcomes(draws, day_grid({"auc": model}), [1.5], n_days=500)
     row = pooled[pooled["uplift"] == 0.5].iloc[0]
     assert row["share_days_over_places"] == pytest.approx((sims["peak"] > 8).mean())
     assert row["peak_mean"] == pytest.approx(sims["peak"].mean())
     assert row["unique_mean"] == pytest.approx(sims["unique"].mean())
     assert row["peak_lower"] <= row["peak_mean"] <= row["peak_upper"]
+    assert row["peak_mean_se"] == pytest.approx(sims["peak"].std() / np.sqrt(500))
     today = pooled[pooled["uplift"] == 0.0].iloc[0]
     assert (
         today["peak_mean"] < row["peak_mean"]
@@ -216,9 +226,51 @@ def test_daily_outlook_share_over_places_matches_the_simulation():
     )
     assert len(by_weekday) == 2 and set(by_weekday["weekday"]) == {0}
     no_places, _ = daily_outlook(
-        {"auc": model}, [0.0], level=0.9, seed=7, n_days=50, approved_places={"auc": None}
+        draws, {"auc": model}, [0.0], level=0.9, n_days=500, max_scale=2.0, approved_places={"auc": None}
     )
     assert np.isnan(no_places.iloc[0]["share_days_over_places"])
+
+
+def test_daily_outlook_as_today_is_the_demand_stage_prediction_exactly():
+    """The spor 2 report reads the demand stage's draws: its "as today" row is daily_prediction, bit for bit,
+    and a larger scenario only adds arrivals (common random numbers), so no day's peak goes down."""
+    model = _model([2.0, 3.0, 4.0, 1.0], stay=90)
+    draws = simulate_arrivals(model, n_days=400, max_scale=2.0, seed=3)
+    prediction = daily_prediction(draws, {"auc": model}, n_days=400, level=0.9)
+    _, by_weekday = daily_outlook(draws, {"auc": model}, [0.0, 0.2], level=0.9, n_days=400, max_scale=2.0)
+    today = by_weekday[by_weekday["uplift"] == 0.0].reset_index(drop=True)
+    for column in ("unique_mean", "unique_lower", "unique_upper", "peak_mean", "peak_lower", "peak_upper"):
+        assert today.loc[0, column] == prediction.loc[0, column]
+    days = simulated_day_outcomes(draws, day_grid({"auc": model}), [1.0, 1.2], n_days=400)
+    small, large = (days[days["scale"] == s].reset_index(drop=True) for s in (1.0, 1.2))
+    assert (large["peak"] >= small["peak"]).all() and (large["arrivals"] >= small["arrivals"]).all()
+
+
+def test_daily_outlook_refuses_a_scenario_above_the_simulated_scale():
+    model = _model([2.0, 2.0])
+    draws = simulate_arrivals(model, n_days=50, max_scale=1.5, seed=1)
+    with pytest.raises(InputError, match="demand.simulated_max_scale"):
+        daily_outlook(draws, {"auc": model}, [0.0, 1.0], level=0.9, n_days=50, max_scale=1.5)
+
+
+def test_relocate_arrivals_moves_closed_slots_to_the_next_open_one_and_drops_late_ones():
+    # today 09:00-11:00; recommended 09:30-10:30: 09:00 arrivals move to 09:30, 10:30 arrivals are lost
+    model = _model([2.0, 1.0, 3.0, 4.0])
+    draws = simulate_arrivals(model, n_days=300, max_scale=1.0, seed=5)
+    moved = relocate_arrivals(draws, {"auc": model}, {"auc": {"0": [["09:30", "10:30"]]}})
+    assert set(moved["slot_minute"]) == {570, 600}
+    assert moved["arrival_minute"].between(570, 630).all()
+    assert len(moved) == int((draws["slot_minute"] < 630).sum())  # everything before 10:30 is kept
+    # an arrival kept in its slot keeps its time; one moved keeps its relative position in the slot
+    kept = draws[draws["slot_minute"].isin([570, 600])]
+    assert np.isin(kept["arrival_minute"].to_numpy(), moved["arrival_minute"].to_numpy()).all()
+    early = draws[draws["slot_minute"] == 540]["arrival_minute"].to_numpy(dtype=float)
+    assert np.isin((early + 30).astype(np.float32), moved["arrival_minute"].to_numpy()).all()
+    # Poisson arrivals moved = the shifted model's rates: 3 + 2 at 09:30 and 1 at 10:00... per day
+    per_slot = moved.groupby("slot_minute").size() / 300
+    assert per_slot.loc[570] == pytest.approx(3.0, rel=0.1) and per_slot.loc[600] == pytest.approx(
+        3.0, rel=0.1
+    )
 
 
 def test_scenario_table_today_and_recommended_hours():
@@ -237,9 +289,10 @@ def test_scenario_table_today_and_recommended_hours():
         [0.0, 0.2],
         staffing=STAFFING,
         level=0.9,
-        seed=1,
         recommended_hours=recommended,
+        draws=simulate_arrivals(model, n_days=200, max_scale=2.0, seed=1),
         n_days=200,
+        max_scale=2.0,
     )
     assert table[["uplift", "hours"]].values.tolist() == [
         [0.0, "today"],
@@ -260,7 +313,15 @@ def test_scenario_table_today_and_recommended_hours():
     assert set(by_weekday["hours"]) == {"today", "recommended"}
     with pytest.raises(InputError):
         scenario_table(
-            {"auc": model}, offers, [], staffing=STAFFING, level=0.9, seed=1, recommended_hours=recommended
+            {"auc": model},
+            offers,
+            [],
+            staffing=STAFFING,
+            level=0.9,
+            recommended_hours=recommended,
+            draws=simulate_arrivals(model, n_days=50, seed=1),
+            n_days=50,
+            max_scale=1.0,
         )
 
 

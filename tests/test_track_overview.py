@@ -48,7 +48,7 @@ def test_kommissorium_table_reproduces_the_published_columns():
     assert table.loc[0, "Godkendte pladser"] == 30 and np.isnan(table.loc[1, "Godkendte pladser"])
     html = rp.show_table(table, "t", formats=ov.KOMMISSORIUM_FORMATS, note=ov.LOWEST_PEAK_NOTE).data
     assert ">18,5<" in html and ">8,2<" in html and ">–<" in html  # no approved places for No. 17
-    assert "laveste dagsspids" in html
+    assert "laveste dagsmaksimum" in html and "dagsspids" not in html
 
 
 def test_kommissorium_table_follows_the_given_offer_order():

@@ -27,8 +27,13 @@ Policy (`report.suppress_below` = t, default 5)
    integer linear programming (scipy's HiGHS `milp`, exact for these small tables). A cell is **disclosed**
    when it is fixed (lo = hi), or, for a "<t" cell, when the interval is narrower than "<t" itself says
    (lo > 1 or hi < t−1, i.e. width below t−2): the reader would learn more than "fewer than t". A shown
-   (non-public) count between 1 and t−1 is a missed primary suppression. Any finding stops the pipeline with one
-   line naming the tables, like the leak guard.
+   (non-public) count between 1 and t−1 is a missed primary suppression. It also bounds every group a reader
+   can isolate by **differencing** — each class of atoms and each difference of two nested cells ("at least
+   1,5 days" minus "at least 2,0 days"): one known to hold 1 … t−1 citizens more precisely than "<t" says is
+   disclosed. Any finding stops the pipeline with one line naming the tables, like the leak guard.
+5. **Rounding** for nested threshold tables (`Table(rounding=t)`): counts ≥ t shown as "≈r" (nearest multiple
+   of t), so that neighbouring cells of a sensitivity grid stay readable as planning ranges without pinning
+   the handful of citizens between them.
 
 Why this choice: τ-ARGUS and sdcTable protect *linked* tables by solving the attacker's linear problem (the
 "audit"/"protection levels" of Fischetti & Salazar); a line-by-line rule alone misses relations between tables
@@ -41,10 +46,9 @@ here: a "<t" cell must keep its whole range 1…t−1; secondary cells carry no 
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -57,7 +61,10 @@ from .errors import InputError
 HIDDEN = "×"  # secondary suppression: a count >= threshold hidden so that a "<t" cell cannot be computed
 PUBLISHED_DIR = Path("build") / "published"
 FORMAT_VERSION = 1
-MAX_ATOMS = 20_000
+MAX_ATOMS = 200_000
+ROUNDED = (
+    "≈"  # a count >= threshold rounded to the table's base (nested threshold tables, docs/disclosure.md)
+)
 
 Coords = tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -130,15 +137,22 @@ class Cell:
     public: bool = False
     threshold: int = 5
     zero_suppressed: bool = False
+    rounding: int = 0  # base of the rounding of counts >= threshold in this table (0: exact)
 
     @property
     def suppressed(self) -> bool:
-        return self.value is None
+        return self.value is None and not self.rounded
+
+    @property
+    def rounded(self) -> bool:
+        return self.value is None and (self.marker or "").startswith(ROUNDED)
 
     def prior(self) -> tuple[float, float]:
         """What the marker alone tells the reader."""
         if self.value is not None:
             return float(self.value), float(self.value)
+        if self.rounded:
+            return rounded_interval(int(self.marker[len(ROUNDED) :]), self.rounding, self.threshold)
         if self.marker == HIDDEN:
             return float(self.threshold), math.inf
         return (0.0 if self.zero_suppressed else 1.0), float(self.threshold - 1)
@@ -160,6 +174,22 @@ class Cell:
         return out
 
 
+def round_count(value: int, base: int) -> int:
+    """Round half up to a multiple of `base`."""
+    return int(base * math.floor(value / base + 0.5))
+
+
+def rounded_interval(shown: int, base: int, threshold: int) -> tuple[float, float]:
+    """The true counts that round to `shown` (counts below the threshold are never rounded, they are "<t")."""
+    if base <= 0:
+        raise ValueError("a rounded count needs the table's rounding base")
+    return float(max(int(threshold), shown - base // 2)), float(shown + (base + 1) // 2 - 1)
+
+
+def rounded_marker(value: int, base: int) -> str:
+    return f"{ROUNDED}{round_count(value, base)}"
+
+
 @dataclass
 class Table:
     """A count table with its true counts, for `suppress`: rows × columns of counts of one population.
@@ -172,6 +202,10 @@ class Table:
     `display` is the table as the report shows it (same index; the count columns plus shares, means …): given,
     `suppress` returns it with the counts replaced and each `derived` column ({count column: [columns]})
     hidden ("×") wherever its count is, like `report.suppress_small(derived=...)`.
+    `rounding` (e.g. 5) publishes the non-public counts >= threshold rounded to that base ("≈10"): for
+    tables of nested thresholds ("at least 1,5 days", "at least 2,0 days"), whose neighbouring cells differ
+    by a handful of citizens, rounding keeps the planning range readable where suppression would hide most
+    of it, and the difference of two rounded counts never pins a small group (the audit checks it).
     """
 
     id: str
@@ -188,6 +222,7 @@ class Table:
     domains: Mapping[str, Sequence[str]] = field(default_factory=dict)
     display: pd.DataFrame | None = None
     derived: Mapping[Hashable, Hashable | Sequence[Hashable]] = field(default_factory=dict)
+    rounding: int = 0
 
     def coords(self, row: Hashable, column: Hashable) -> Coords:
         return _merge_coords(
@@ -218,7 +253,14 @@ class Inconsistent(Exception):
 
 
 class Model:
-    """The atoms of one population and each cell as a 0/1 row over them."""
+    """The published cells of one population as linear constraints over its *classes*.
+
+    An atom is one combination of every dimension's values (the finest cross-classification); a class is the
+    set of atoms that lie in exactly the same published cells. Every cell is a sum of whole classes, and any
+    non-negative integer count per class is possible, so the attacker's problem over classes is exactly the
+    one over atoms, with far fewer unknowns. A class is also the finest group of citizens a reader can try to
+    isolate by adding and subtracting published numbers (differencing): `audit_cells` bounds each one.
+    """
 
     def __init__(self, cells: Sequence[Cell], domains: Mapping[str, Iterable[str]] | None = None) -> None:
         seen: dict[str, set[str]] = {dim: {str(v) for v in values} for dim, values in (domains or {}).items()}
@@ -233,24 +275,46 @@ class Model:
                 f"disclosure: population too finely classified ({size} combinations of {', '.join(self.dims)})",
                 fix="use separate population keys for unrelated tables",
             )
-        atoms = list(itertools.product(*self.domains))
-        self.n = len(atoms)
-        grid = np.array(atoms, dtype=object).reshape(self.n, len(self.dims))
-        self._grid = grid
+        # atoms as integer codes per dimension (row-major over the domains)
+        codes = np.indices([len(d) for d in self.domains], dtype=np.int32).reshape(len(self.dims), -1).T
+        self._codes = codes if self.dims else np.zeros((1, 0), dtype=np.int32)
+        self.atoms = len(self._codes)
         self.cells = list(cells)
-        self.rows = np.array([self.indicator(c.coords) for c in self.cells], dtype=float).reshape(
-            len(self.cells), self.n
+        membership = np.array([self._atom_mask(c.coords) for c in self.cells], dtype=bool).reshape(
+            len(self.cells), self.atoms
         )
+        # classes: distinct membership columns (atoms in no cell form one class too: unconstrained, harmless)
+        signatures, self.class_of_atom = np.unique(membership.T, axis=0, return_inverse=True)
+        self.class_of_atom = self.class_of_atom.ravel()
+        self.n = len(signatures)
+        self.rows = signatures.T.astype(float).reshape(len(self.cells), self.n)
+
+    def _atom_mask(self, coords: Coords) -> np.ndarray:
+        mask = np.ones(self.atoms, dtype=bool)
+        for dim, values in coords:
+            k = self.dims.index(dim)
+            wanted = [self.domains[k].index(v) for v in values]
+            mask &= np.isin(self._codes[:, k], wanted)
+        return mask
 
     def indicator(self, coords: Coords) -> np.ndarray:
-        mask = np.ones(self.n, dtype=bool)
-        for dim, values in coords:
-            column = self._grid[:, self.dims.index(dim)]
-            mask &= np.isin(column.astype(str), list(values))
-        return mask.astype(float)
+        """The classes of a set of atoms given by coordinates (1 where the class lies inside it). Exact only
+        for coordinates that are a union of classes, such as a published cell's."""
+        inside = np.zeros(self.n, dtype=float)
+        inside[np.unique(self.class_of_atom[self._atom_mask(coords)])] = 1.0
+        return inside
 
-    def bounds(self, target: np.ndarray, keep: np.ndarray | None = None) -> tuple[float, float]:
-        """Min and max of target·x over non-negative integer x satisfying every kept cell's prior."""
+    def class_coords(self, k: int) -> list[Cell]:
+        """The published cells that contain class k (for naming a class in a finding)."""
+        return [c for c, row in zip(self.cells, self.rows, strict=True) if row[k]]
+
+    def bounds(
+        self, target: np.ndarray, keep: np.ndarray | None = None, *, lower_only_below: float | None = None
+    ) -> tuple[float, float]:
+        """Min and max of target·x over non-negative integer x satisfying every kept cell's prior.
+
+        With `lower_only_below`, the maximum is skipped (returned as inf) when the minimum is below it: a
+        group that may be empty is not disclosed, whatever its maximum."""
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         keep = np.ones(len(self.cells), dtype=bool) if keep is None else keep
@@ -261,6 +325,9 @@ class Model:
         constraints = [LinearConstraint(rows, lower, upper)] if len(priors) else []
         out = []
         for sign in (1.0, -1.0):
+            if sign < 0 and lower_only_below is not None and out[0] < lower_only_below:
+                out.append(math.inf)
+                break
             result = milp(
                 sign * target,
                 integrality=np.ones(self.n),
@@ -275,6 +342,36 @@ class Model:
             out.append(float(round(sign * result.fun)))
         return out[0], out[1]
 
+    def witnesses(self, count: int = 32, seed: int = 0) -> np.ndarray:
+        """Feasible integer solutions (one per row, over the classes) for random objectives: each is a world
+        consistent with everything published. A group whose size is 0 in one of them, or at least t, is not
+        disclosed — proved without bounding it; only the rest need the exact MILP. Hiding more cells keeps
+        them feasible (the constraints only get weaker), so they stay valid during `protect`."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        priors = [c.prior() for c in self.cells]
+        lower = np.array([p[0] for p in priors])
+        upper = np.array([p[1] for p in priors])
+        finite = upper[np.isfinite(upper)]
+        cap = (
+            2.0 * float(max(finite.max() if finite.size else 0.0, lower.max() if lower.size else 0.0)) + 10.0
+        )
+        constraints = [LinearConstraint(self.rows, lower, upper)] if len(priors) else []
+        rng = np.random.default_rng(seed)
+        found = []
+        for _ in range(count):
+            result = milp(
+                rng.uniform(-1.0, 1.0, self.n),
+                integrality=np.ones(self.n),
+                bounds=Bounds(0, cap),
+                constraints=constraints,
+            )
+            if result.status == 2:
+                raise Inconsistent("the published numbers contradict each other")
+            if result.x is not None:
+                found.append(np.round(result.x))
+        return np.array(found).reshape(len(found), self.n)
+
 
 def is_disclosed(cell: Cell, lo: float, hi: float, threshold: int | None = None) -> bool:
     """The policy's test: fixed, or a "<t" cell narrowed below what "<t" says (width below t−2)."""
@@ -287,31 +384,43 @@ def is_disclosed(cell: Cell, lo: float, hi: float, threshold: int | None = None)
     return lo > floor or hi < t - 1
 
 
+def group_disclosed(lo: float, hi: float, threshold: int) -> bool:
+    """The policy's test for a group a reader isolates by differencing (a class, see `Model`): disclosed when
+    it is known to hold 1 … t−1 citizens more precisely than a "<t" would say (fixed, or bounded inside
+    [1, t−1] more narrowly). A group that may be empty, or may hold t or more, is not disclosed."""
+    t = int(threshold)
+    return lo >= 1 and hi <= t - 1 and (lo == hi or lo > 1 or hi < t - 1)
+
+
 @dataclass
 class Finding:
     cell: Cell
     lo: float
     hi: float
     tables: list[tuple[str, str]]  # (stage, table) that together determine the cell
-    kind: str = "disclosed"  # disclosed | shown-small | inconsistent
+    kind: str = "disclosed"  # disclosed | shown-small | inconsistent | differencing
     population: str = ""
+    detail: str = ""  # differencing: the two published cells whose difference is the group
 
     def order(self) -> tuple[int, int]:
-        """Small counts first: a shown one, then a computable "<t"; a fixed "×" last."""
+        """Small counts first: a shown one, then a computable "<t" or group; a fixed "×" last."""
         return ({"shown-small": 0, "inconsistent": 1}.get(self.kind, 2), int(self.cell.marker == HIDDEN))
 
     def describe(self) -> str:
         if self.kind == "shown-small":
             return f"{self.cell.where()} viser {self.cell.value}, færre end {self.cell.threshold} borgere"
+        names = _join_tables(self.tables)
         if self.kind == "inconsistent":
-            names = _join_tables(self.tables)
             return (
                 f"tabel {names} modsiger hinanden (population {self.population}): a total that is not the sum "
                 "of its parts, overlapping coordinates, or a dimension with more values than were published "
                 "(declare them with domains=...)"
             )
-        names = _join_tables(self.tables)
         interval = f" = {_fmt(self.lo)}" if self.lo == self.hi else f": {_fmt(self.lo)}–{_fmt(self.hi)}"
+        if self.kind == "differencing":
+            return (
+                f"en gruppe borgere kan beregnes ved differens ({self.detail}) ud fra tabel {names}{interval}"
+            )
         return f"{self.cell.where()} kan beregnes ud fra tabel {names}{interval}"
 
 
@@ -324,24 +433,100 @@ def _join_tables(tables: Sequence[tuple[str, str]]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} og {names[-1]}"
 
 
-def _explain(model: Model, index: int, threshold: int | None) -> list[tuple[str, str]]:
-    """A minimal set of tables that still discloses cell `index` (greedy removal, deterministic)."""
-    cell = model.cells[index]
+def _explain(
+    model: Model,
+    target: np.ndarray,
+    disclosed: Callable[[float, float], bool],
+    anchor: int | None = None,
+) -> list[tuple[str, str]]:
+    """A minimal set of tables that still discloses `target` (greedy removal, deterministic); cell `anchor`
+    (the suppressed cell itself: its marker is part of what the reader knows) is always kept."""
     keys = sorted({(c.stage, c.table) for c in model.cells})
     keep_tables = set(keys)
-    target = model.rows[index]
     for key in keys:
         trial = keep_tables - {key}
         keep = np.array(
-            [(c.stage, c.table) in trial or i == index for i, c in enumerate(model.cells)], dtype=bool
+            [(c.stage, c.table) in trial or i == anchor for i, c in enumerate(model.cells)], dtype=bool
         )
         try:
-            lo, hi = model.bounds(target, keep)
+            lo, hi = model.bounds(target, keep, lower_only_below=None if anchor is not None else 1.0)
         except Inconsistent:
             continue
-        if is_disclosed(cell, lo, hi, threshold):
+        if disclosed(lo, hi):
             keep_tables = trial
-    return sorted(keep_tables, key=lambda k: (k != (cell.stage, cell.table), k))
+    first = (model.cells[anchor].stage, model.cells[anchor].table) if anchor is not None else None
+    return sorted(keep_tables, key=lambda k: (k != first, k))
+
+
+def differencing_groups(model: Model) -> list[tuple[np.ndarray, Callable[[], str]]]:
+    """The groups a reader can try to isolate by subtraction, as 0/1 vectors over the classes, with a
+    description: every class inside some published cell, and every difference A − B of two published cells
+    with B inside A (the nested-threshold attack: "at least 1,5 days" minus "at least 2,0 days"). Groups that
+    are one published cell are left out (they are checked as cells); each group is listed once."""
+    rows = model.rows.astype(bool)
+    seen = {r.tobytes() for r in rows}
+    groups: list[tuple[np.ndarray, Callable[[], str]]] = []
+
+    def add(vector: np.ndarray, describe: Callable[[], str]) -> None:
+        key = vector.tobytes()
+        if vector.any() and key not in seen:
+            seen.add(key)
+            groups.append((vector.astype(float), describe))
+
+    for k in range(model.n):
+        if rows[:, k].any():
+            vector = np.zeros(model.n, dtype=bool)
+            vector[k] = True
+            add(vector, lambda k=k: _class_detail(model, k))
+    for i, outer in enumerate(rows):
+        for j, inner in enumerate(rows):
+            if i != j and inner.any() and not (inner & ~outer).any():
+                add(
+                    outer & ~inner,
+                    lambda i=i, j=j: f"{model.cells[i].where()} minus {model.cells[j].where()}",
+                )
+    return groups
+
+
+def _class_detail(model: Model, k: int) -> str:
+    """Class k as "A minus B": the smallest published cell containing it, less the largest published cell
+    inside that one which does not contain it (or A alone when there is none)."""
+    rows = model.rows.astype(bool)
+    size = rows.sum(axis=1)
+    containing = [i for i in range(len(model.cells)) if rows[i, k]]
+    outer = min(containing, key=lambda i: (size[i], i))
+    inner = [
+        i
+        for i in range(len(model.cells))
+        if not rows[i, k] and rows[i].any() and not (rows[i] & ~rows[outer]).any()
+    ]
+    if not inner:
+        return f"en del af {model.cells[outer].where()}"
+    best = max(inner, key=lambda i: (size[i], -i))
+    return f"{model.cells[outer].where()} minus {model.cells[best].where()}"
+
+
+def _certified_safe(witnesses: np.ndarray, target: np.ndarray, threshold: int) -> bool:
+    """A group that is empty in some consistent world, or holds t or more in one, is not disclosed."""
+    if not len(witnesses):
+        return False
+    sizes = witnesses @ target
+    return bool(((sizes < 1) | (sizes > int(threshold) - 1)).any())
+
+
+def _public_exempt(
+    model: Model, groups: Sequence[tuple[np.ndarray, Callable[[], str]]], fixed: np.ndarray, threshold: int
+) -> set[int]:
+    """The groups (by index) that the public margins (and `fixed` knowledge) alone give away: not this
+    table's doing, and not a finding (the kommissorium publishes those numbers itself)."""
+    if not fixed.any():
+        return set()
+    out = set()
+    for g, (target, _) in enumerate(groups):
+        lo, hi = model.bounds(target, fixed, lower_only_below=1.0)
+        if group_disclosed(lo, hi, threshold):
+            out.add(g)
+    return out
 
 
 def audit_cells(
@@ -350,25 +535,52 @@ def audit_cells(
     domains: Mapping[str, Iterable[str]] | None = None,
     explain: bool = True,
 ) -> list[Finding]:
-    """Every disclosed suppressed cell (and every shown small count) among `cells` of one population."""
+    """Every disclosed suppressed cell, every group isolated by differencing, and every shown small count
+    among `cells` of one population."""
     findings: list[Finding] = []
     for cell in cells:
         t = int(threshold if threshold is not None else cell.threshold)
         if cell.value is not None and not cell.public and 0 < cell.value < t:
             findings.append(Finding(cell, cell.value, cell.value, [(cell.stage, cell.table)], "shown-small"))
-    hidden = [i for i, c in enumerate(cells) if c.suppressed]
-    if not hidden:
+    if not cells:
         return findings
     model = Model(cells, domains)
-    for i in hidden:
+    for i, cell in enumerate(cells):
+        if not cell.suppressed:
+            continue
         try:
             lo, hi = model.bounds(model.rows[i])
         except Inconsistent:
             tables = sorted({(c.stage, c.table) for c in cells})
-            return [*findings, Finding(cells[i], math.nan, math.nan, tables, "inconsistent")]
-        if is_disclosed(cells[i], lo, hi, threshold):
-            tables = _explain(model, i, threshold) if explain else [(cells[i].stage, cells[i].table)]
-            findings.append(Finding(cells[i], lo, hi, tables))
+            return [*findings, Finding(cell, math.nan, math.nan, tables, "inconsistent")]
+        if is_disclosed(cell, lo, hi, threshold):
+            tables = (
+                _explain(model, model.rows[i], lambda a, b, c=cell: is_disclosed(c, a, b, threshold), i)
+                if explain
+                else [(cell.stage, cell.table)]
+            )
+            findings.append(Finding(cell, lo, hi, tables))
+    t = int(threshold if threshold is not None else max(c.threshold for c in cells))
+    groups = differencing_groups(model)
+    public = np.array([c.public for c in cells], dtype=bool)
+    try:
+        witnesses = model.witnesses() if groups else np.zeros((0, model.n))
+        for target, describe in groups:
+            if _certified_safe(witnesses, target, t):
+                continue
+            lo, hi = model.bounds(target, lower_only_below=1.0)
+            if not group_disclosed(lo, hi, t) or _public_exempt(model, [(target, describe)], public, t):
+                continue
+            inside = [c for c, row in zip(cells, model.rows, strict=True) if (row * target).any()]
+            tables = (
+                _explain(model, target, lambda a, b: group_disclosed(a, b, t))
+                if explain
+                else sorted({(c.stage, c.table) for c in inside})
+            )
+            findings.append(Finding(inside[0], lo, hi, tables, "differencing", detail=describe()))
+    except Inconsistent:
+        tables = sorted({(c.stage, c.table) for c in cells})
+        return [*findings, Finding(cells[0], math.nan, math.nan, tables, "inconsistent")]
     return findings
 
 
@@ -414,12 +626,17 @@ def line_suppression(
 
 
 def _shown_cells(cells: Sequence[Cell], hidden: Sequence[bool], threshold: int) -> list[Cell]:
+    """The cells as the reader sees them: the count, "≈r" (rounded, in a table with `rounding`), or the
+    marker of a hidden cell ("<t" for a small count, "×" for one >= t)."""
     out = []
+    t = int(threshold)
     for cell, hide in zip(cells, hidden, strict=True):
         if not hide:
-            out.append(replace(cell, marker=None))
+            if cell.rounding and not cell.public and cell.value is not None and cell.value >= t:
+                out.append(replace(cell, value=None, marker=rounded_marker(cell.value, cell.rounding)))
+            else:
+                out.append(replace(cell, marker=None))
             continue
-        t = int(threshold)
         small = cell.value is not None and cell.value < t
         out.append(replace(cell, value=None, marker=small_marker(t) if small else HIDDEN))
     return out
@@ -438,28 +655,50 @@ def protect(
     constrain the attacker and are checked too, but cannot be changed here.
 
     `cells` carry their true values; `hidden` is the suppression so far (primary + heuristic). Partners are
-    visible, non-public counts >= threshold: the one that protects the disclosed cell (else widens its
-    interval most, else the smallest in the same table) is hidden, and the audit runs again. Raises InputError
-    when nothing is left to hide (public margins alone give the cell away: recode or drop the table).
+    visible, non-public counts >= threshold: the one that protects the disclosed cell or group (else widens
+    its interval most; cells overlapping the group and cells of the same table first, smallest first) is
+    hidden, and the check goes on. Hiding only weakens what the reader knows, so a cell or group found safe
+    stays safe and each is checked until it is safe, once. Groups that the public margins and `known` alone
+    give away are not this table's to protect. Raises InputError when nothing is left to hide (public margins
+    alone give the cell away: recode or drop the table).
     """
     hidden = list(hidden)
     t = int(threshold)
     known = list(known)
     model = Model([*cells, *known], domains)
+    fixed = np.array([c.public for c in cells] + [True] * len(known), dtype=bool)
+
+    def show(flags: Sequence[bool]) -> list[Cell]:
+        model.cells = _shown_cells(cells, flags, t) + known
+        return model.cells
+
+    shown = show(hidden)
+    groups = differencing_groups(model)
+    witnesses = model.witnesses() if groups else np.zeros((0, model.n))
+    safe_cells: set[int] = set()
+    position = 0  # groups before it are safe
     while True:
-        shown = _shown_cells(cells, hidden, t) + known
-        model.cells = shown
-        disclosed = None
+        shown = show(hidden)
+        found = None
         for i, cell in enumerate(shown):
-            if not cell.suppressed:
+            if not cell.suppressed or i in safe_cells:
                 continue
             lo, hi = model.bounds(model.rows[i])
             if is_disclosed(cell, lo, hi, t):
-                disclosed = (i, lo, hi)
+                found = (model.rows[i], lambda a, b, c=cell: is_disclosed(c, a, b, t), lo, hi, cell.where())
                 break
-        if disclosed is None:
+            safe_cells.add(i)
+        while found is None and position < len(groups):
+            target, describe = groups[position]
+            if not _certified_safe(witnesses, target, t):
+                lo, hi = model.bounds(target, lower_only_below=1.0)
+                if group_disclosed(lo, hi, t) and not _public_exempt(model, [groups[position]], fixed, t):
+                    found = (target, lambda a, b: group_disclosed(a, b, t), lo, hi, describe())
+                    break
+            position += 1
+        if found is None:
             return hidden
-        i, lo, hi = disclosed
+        target, disclosed, lo, hi, where = found
         candidates = [
             j
             for j, c in enumerate(cells)
@@ -467,18 +706,26 @@ def protect(
         ]
         if not candidates:
             raise InputError(
-                f"disclosure: {shown[i].where()} can be computed from public numbers ({_fmt(lo)}–{_fmt(hi)}) "
+                f"disclosure: {where} can be computed from public numbers ({_fmt(lo)}–{_fmt(hi)}) "
                 "and nothing else can be hidden",
                 fix="merge categories (global recoding, disclosure.choose_recoding) or do not publish the table",
             )
-        candidates.sort(key=lambda j: (cells[j].table != shown[i].table, cells[j].value, j))
+        tables = {c.table for c, row in zip(shown, model.rows, strict=True) if (row * target).any()}
+        candidates.sort(
+            key=lambda j: (
+                not (model.rows[j] * target).any(),
+                cells[j].table not in tables,
+                cells[j].value,
+                j,
+            )
+        )
         best, best_width = None, hi - lo
         for j in candidates:
             trial = list(hidden)
             trial[j] = True
-            model.cells = _shown_cells(cells, trial, t) + known
-            new_lo, new_hi = model.bounds(model.rows[i])
-            if not is_disclosed(model.cells[i], new_lo, new_hi, t):
+            show(trial)
+            new_lo, new_hi = model.bounds(target)
+            if not disclosed(new_lo, new_hi):
                 best = j
                 break
             if new_hi - new_lo > best_width:
@@ -504,6 +751,7 @@ def table_cells(
                     public=table.is_public(row, column),
                     threshold=int(threshold),
                     zero_suppressed=zero_suppressed,
+                    rounding=int(table.rounding),
                 )
             )
     return cells
@@ -571,17 +819,36 @@ def suppress(
             "tables do not show)",
             fix="check each table's row/column coordinates and totals, and declare Table(domains=...)",
         ) from exc
+    # a rounded cell whose group is published exactly elsewhere (another table, an earlier report) is shown
+    # exactly too: the reader knows it already, so rounding it would only confuse
+    exact = {
+        c.coords: c.value
+        for c in [*_shown_cells(all_cells, hidden, t), *known]
+        if c.value is not None and not c.suppressed
+    }
+    hidden_or_exact = [
+        h or (c.rounding and exact.get(c.coords) == c.value and c.value is not None)
+        for c, h in zip(all_cells, hidden, strict=True)
+    ]
     out = {}
     for tb, (start, length) in zip(tables, spans, strict=True):
         shown_cells = _shown_cells(all_cells[start : start + length], hidden[start : start + length], t)
+        shown_cells = [
+            replace(c, value=all_cells[start + k].value, marker=None)
+            if c.rounded and hidden_or_exact[start + k]
+            else c
+            for k, c in enumerate(shown_cells)
+        ]
         shown = (tb.display if tb.display is not None else tb.counts).astype(object).copy()
         rows, cols = list(tb.counts.index), list(tb.counts.columns)
         n_cols = len(cols)
         n_derived = 0
         for k, cell in enumerate(shown_cells):
+            row, column = rows[k // n_cols], cols[k % n_cols]
+            if cell.rounded:
+                shown.at[row, column] = ROUNDED + f"{int(cell.marker[len(ROUNDED) :]):,}".replace(",", ".")
             if not cell.suppressed:
                 continue
-            row, column = rows[k // n_cols], cols[k % n_cols]
             shown.at[row, column] = cell.marker
             targets = tb.derived.get(column, [])
             targets = [targets] if isinstance(targets, str) or not isinstance(targets, Sequence) else targets
@@ -591,6 +858,8 @@ def suppress(
         n_primary = sum(c.marker == small_marker(t) for c in shown_cells)
         n_secondary = sum(c.marker == HIDDEN for c in shown_cells) + n_derived
         shown.attrs["suppression"] = {"threshold": t, "primary": n_primary, "secondary": n_secondary}
+        if tb.rounding:
+            shown.attrs["suppression"]["rounding"] = int(tb.rounding)
         shown.attrs["disclosure"] = {
             "table": tb.id,
             "population": tb.population,
@@ -598,6 +867,7 @@ def suppress(
             "threshold": t,
             "zero_suppressed": zero_suppressed,
             "domains": {dim: list(values) for dim, values in sorted(tb.domains.items())},
+            "rounding": int(tb.rounding),
         }
         out[tb.id] = shown
     return out
@@ -691,6 +961,7 @@ def publish(
     threshold: int | None = None,
     zero_suppressed: bool = False,
     domains: Mapping[str, Sequence[str]] | None = None,
+    rounding: int = 0,
     root: Path | None = None,
 ) -> Path:
     """Record one published count table in build/published/<stage>.json (counts only, no names).
@@ -717,7 +988,11 @@ def publish(
             "coords": {dim: list(vs) for dim, vs in coords_of(entry.get("coords"))},
         }
         if isinstance(value, str):
-            if value != HIDDEN and not value.startswith("<"):
+            if value.startswith(ROUNDED) and not rounding:
+                raise ValueError(
+                    f"publish: {table_id}: a rounded count {value!r} needs the table's rounding base"
+                )
+            if value != HIDDEN and not value.startswith(("<", ROUNDED)):
                 raise ValueError(f"publish: {table_id}: a cell holds {value!r}, not a count or a marker")
             out["value"], out["marker"] = None, value
         elif value is None or (isinstance(value, float) and math.isnan(value)):
@@ -740,6 +1015,8 @@ def publish(
         "zero_suppressed": bool(zero_suppressed),
         "cells": entries,
     }
+    if rounding:
+        tables[table_id]["rounding"] = int(rounding)
     if domains:
         tables[table_id]["domains"] = {str(d): sorted({str(v) for v in vs}) for d, vs in domains.items()}
     record["tables"] = [tables[k] for k in sorted(tables)]
@@ -770,6 +1047,7 @@ def publish_shown(
         threshold=info["threshold"],
         zero_suppressed=info["zero_suppressed"],
         domains=info.get("domains"),
+        rounding=int(info.get("rounding", 0)),
         root=root,
     )
 
@@ -867,6 +1145,7 @@ def load_published(directory: Path) -> dict[str, tuple[list[Cell], dict[str, set
                         public=bool(entry.get("public", False)),
                         threshold=int(table.get("threshold", 5)),
                         zero_suppressed=bool(table.get("zero_suppressed", False)),
+                        rounding=int(table.get("rounding", 0)),
                     )
                     if cell.value is None and cell.marker is None:
                         raise ValueError("a cell with neither value nor marker")

@@ -10,6 +10,7 @@ the same population it shows, and with `known=` what earlier reports published) 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -174,6 +175,7 @@ def funnel_table(
     attended: Mapping[str, Any] | None = None,
     table_id: str = "tragt",
     stage: str = "",
+    bands: CriteriaBands | None = None,
 ) -> dc.Table:
     """Spor 3's criteria funnel (`track_employment.criteria_funnel`) per offer, columns as in the funnel.
 
@@ -181,20 +183,166 @@ def funnel_table(
     ({visits: 1–2, 3–9, 10+}), i.e. the same citizens as "aktive" + "besøgende uden visitation" of the
     overview (the issue's 17 = 15 + 2). If the funnel counts only opening-day visits and the two can differ,
     pass e.g. {"opening_day_visitor": "ja"} instead, or the audit reports the tables as contradicting.
+    With `bands` (`criteria_bands`), the criteria are threshold bands, so the funnel links with the
+    sensitivity tables of the same citizens; without, each criterion is a yes/no flag.
     """
     labels = dict(labels or {})
     base = dict(attended) if attended is not None else {dc.VISITS: CAME}
     columns = [c for c in FUNNEL_COLUMNS if c in funnel.columns]
     counts = funnel.set_index(funnel["offer_id"].astype(str).map(lambda o: labels.get(o, o)))[columns]
     rows = {labels.get(o, o): {dc.OFFER: o} for o in funnel["offer_id"].astype(str)}
+    spec = FUNNEL_COLUMNS if bands is None else bands.funnel_columns()
+    domains = CRITERIA_DOMAINS if bands is None else {**DOMAINS, **bands.domains()}
     return dc.Table(
         table_id,
         counts.astype(int),
         rows=rows,
-        columns={c: {**base, **FUNNEL_COLUMNS[c]} for c in columns},
+        columns={c: {**base, **spec[c]} for c in columns},
         population=POP,
         stage=stage,
-        domains=CRITERIA_DOMAINS,
+        domains=domains,
+    )
+
+
+def _band(value: float) -> str:
+    return f"{float(value):g}"
+
+
+@dataclass(frozen=True)
+class CriteriaBands:
+    """Spor 3's three criteria as threshold bands: a citizen's days per week, share of weeks and hours per
+    day each fall in one band between neighbouring thresholds (every threshold of the sensitivity grids and
+    the chosen one). "At least x" is then the union of the bands from x up, so nested thresholds ("at least
+    1,5 days" ⊃ "at least 2,0 days") are linked cells of one population and the audit sees their difference.
+    """
+
+    days: tuple[float, ...]
+    weeks: tuple[float, ...]
+    hours: tuple[float, ...]
+    chosen: tuple[float, float, float]
+
+    @classmethod
+    def of(
+        cls,
+        spor3: Mapping[str, Any],
+        days_grid: Sequence[float] = (),
+        share_grid: Sequence[float] = (),
+        hours_grid: Sequence[float] = (),
+    ) -> CriteriaBands:
+        chosen = (
+            float(spor3["min_days_per_week"]),
+            float(spor3["min_weeks_active_share"]),
+            float(spor3["min_daytime_hours"]),
+        )
+
+        def cuts(grid: Sequence[float], value: float) -> tuple[float, ...]:
+            return tuple(sorted({round(float(g), 9) for g in grid} | {round(value, 9)}))
+
+        return cls(
+            cuts(days_grid, chosen[0]), cuts(share_grid, chosen[1]), cuts(hours_grid, chosen[2]), chosen
+        )
+
+    def _cuts(self, dim: str) -> tuple[float, ...]:
+        return {"days": self.days, "weeks": self.weeks, "hours": self.hours}[dim]
+
+    def domains(self) -> dict[str, list[str]]:
+        """Every band of each criterion: "under" (below the lowest threshold) and one per threshold."""
+        return {dim: ["under", *(_band(c) for c in self._cuts(dim))] for dim in ("days", "weeks", "hours")}
+
+    def at_least(self, dim: str, value: float) -> list[str]:
+        cuts = self._cuts(dim)
+        if not any(abs(c - float(value)) < 1e-9 for c in cuts):
+            raise ValueError(f"{value!r} is not a threshold of the {dim} bands {cuts}")
+        return [_band(c) for c in cuts if c >= float(value) - 1e-9]
+
+    def meets(
+        self, days: float | None = None, weeks: float | None = None, hours: float | None = None
+    ) -> dict:
+        """Coordinates of "meets these thresholds" (None: that criterion is not asked)."""
+        wanted = {"days": days, "weeks": weeks, "hours": hours}
+        return {dim: self.at_least(dim, v) for dim, v in wanted.items() if v is not None}
+
+    def funnel_columns(self) -> dict[str, dict[str, Any]]:
+        d, w, h = self.chosen
+        return {
+            "attended": {},
+            "not_referred": {dc.REFERRED: "nej"},
+            "days_ok": self.meets(days=d),
+            "weeks_ok": self.meets(weeks=w),
+            "hours_ok": self.meets(hours=h),
+            "days_weeks_ok": self.meets(days=d, weeks=w),
+            "target": self.meets(days=d, weeks=w, hours=h),
+        }
+
+
+def sensitivity_table(
+    sensitivity: pd.DataFrame,
+    bands: CriteriaBands,
+    attended: Mapping[str, Any],
+    display: pd.DataFrame,
+    count_columns: Sequence[str],
+    *,
+    table_id: str = "foelsomhed",
+    stage: str = "",
+    rounding: int = 0,
+) -> dc.Table:
+    """Spor 3's grid (`track_employment.sensitivity_table`, long form) as the display shows it: a row per
+    offer × days threshold (display's row order), a column per share-of-weeks threshold (`count_columns`, in
+    the grid's order), all at the chosen hours threshold."""
+    wide = sensitivity.pivot_table(
+        index=["offer_id", "min_days_per_week"],
+        columns="min_weeks_active_share",
+        values="citizens",
+        sort=False,
+    )
+    counts = pd.DataFrame(wide.to_numpy(dtype="int64"), index=display.index, columns=list(count_columns))
+    rows = {
+        i: {dc.OFFER: str(offer), **bands.meets(days=days)}
+        for i, (offer, days) in zip(display.index, wide.index, strict=True)
+    }
+    columns = {c: bands.meets(weeks=s) for c, s in zip(count_columns, wide.columns, strict=True)}
+    return dc.Table(
+        table_id,
+        counts,
+        rows=rows,
+        columns=columns,
+        fixed={**attended, **bands.meets(hours=bands.chosen[2])},
+        population=POP,
+        stage=stage,
+        domains={**DOMAINS, **bands.domains()},
+        display=display,
+        rounding=rounding,
+    )
+
+
+def hours_table(
+    hours: pd.DataFrame,
+    bands: CriteriaBands,
+    attended: Mapping[str, Any],
+    display: pd.DataFrame,
+    count_columns: Sequence[str],
+    *,
+    table_id: str = "foelsomhed_timer",
+    stage: str = "",
+    rounding: int = 0,
+) -> dc.Table:
+    """Spor 3's hours sensitivity (`track_employment.hours_sensitivity`, long form): a row per offer, a
+    column per hours threshold, at the chosen days and weeks thresholds."""
+    wide = hours.pivot_table(index="offer_id", columns="min_daytime_hours", values="citizens", sort=False)
+    counts = pd.DataFrame(wide.to_numpy(dtype="int64"), index=display.index, columns=list(count_columns))
+    rows = {i: {dc.OFFER: str(offer)} for i, offer in zip(display.index, wide.index, strict=True)}
+    columns = {c: bands.meets(hours=h) for c, h in zip(count_columns, wide.columns, strict=True)}
+    return dc.Table(
+        table_id,
+        counts,
+        rows=rows,
+        columns=columns,
+        fixed={**attended, **bands.meets(days=bands.chosen[0], weeks=bands.chosen[1])},
+        population=POP,
+        stage=stage,
+        domains={**DOMAINS, **bands.domains()},
+        display=display,
+        rounding=rounding,
     )
 
 
@@ -208,6 +356,7 @@ REPORT_STAGES = (
     "11_spor1_paragraf104",
     "12_spor2_aabent_vaerested",
     "13_spor3_beskyttet_beskaeftigelse",
+    "20_beslutningsgrundlag",
 )
 """The reviewer reports in pipeline order; a stage that suppresses around the records of the ones before it
 (`suppress_and_publish`) lists them in its `deps` in dvc.yaml. Spor 2 publishes public figures only and

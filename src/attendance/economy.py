@@ -236,7 +236,7 @@ def today_overview(today: pd.DataFrame, offers: Mapping, headline: pd.DataFrame)
 
 def today_overview_da(overview: pd.DataFrame, fmt) -> pd.DataFrame:
     """`today_overview` as a Danish table: measures as rows, offers (and I alt) as columns. `fmt` is the
-    report module (fmt_number, fmt_int, fmt_mio, fmt_dkk, fmt_pct)."""
+    report module (fmt_number, fmt_int, fmt_mio, fmt_dkk_rounded, fmt_pct); amounts rounded for reviewers."""
     rows = {
         "Vagtplan, personaletimer pr. uge": lambda r: fmt.fmt_number(r["roster_hours_week"], 1),
         "Årsværk efter vagtplan (inkl. ledelse, efter fravær)": lambda r: fmt.fmt_number(r["fte_roster"], 1),
@@ -245,10 +245,12 @@ def today_overview_da(overview: pd.DataFrame, fmt) -> pd.DataFrame:
         "Udgift pr. år på fælles grundlag": lambda r: fmt.fmt_mio(r["total_cost_dkk"]),
         "Visiterede borgere": lambda r: fmt.fmt_int(r["referred"]),
         "Aktive borgere": lambda r: fmt.fmt_int(r["active"]),
-        "Udgift pr. visiteret borger": lambda r: fmt.fmt_dkk(r["cost_per_referred_dkk"], 0),
-        "Udgift pr. aktiv borger": lambda r: fmt.fmt_dkk(r["cost_per_active_dkk"], 0),
-        "Udgift pr. besøg": lambda r: fmt.fmt_dkk(r["cost_per_visit_dkk"], 0),
-        "Udgift pr. åbningstime": lambda r: fmt.fmt_dkk(r["cost_per_opening_hour_dkk"], 0),
+        "Udgift pr. visiteret borger": lambda r: fmt.fmt_dkk_rounded(
+            r["cost_per_referred_dkk"], approx=False
+        ),
+        "Udgift pr. aktiv borger": lambda r: fmt.fmt_dkk_rounded(r["cost_per_active_dkk"], approx=False),
+        "Udgift pr. besøg": lambda r: fmt.fmt_dkk_rounded(r["cost_per_visit_dkk"], approx=False),
+        "Udgift pr. åbningstime": lambda r: fmt.fmt_dkk_rounded(r["cost_per_opening_hour_dkk"], approx=False),
         "Unikke borgere pr. åbningsdag af godkendte pladser": lambda r: (
             "–"
             if pd.isna(r["place_occupancy"])

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import glossary
 from .report import MONTHS, PALETTE, danish_formatter, fmt_int, fmt_number, fmt_time, weekday_name
 
 MINUTES_PER_DAY = 24 * 60
@@ -268,15 +269,13 @@ def occupancy_hills(
         ax.yaxis.set_major_formatter(danish_formatter())
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel)
-    band_text = f"{band[0].lstrip('p')}.–{band[1].lstrip('p')}. percentil"
+    band_text = glossary.quantile_band_label(band[0], band[1])  # the glossary's word: "%-fraktil"
     handles = [
         Line2D([], [], color=PALETTE[0], lw=2, label="Gennemsnit"),
         Patch(color=BAND_COLOR, label=band_text),
     ]
     if upper:
-        handles.append(
-            Line2D([], [], color=P95_COLOR, lw=1.2, ls="--", label=f"{upper.lstrip('p')}. percentil")
-        )
+        handles.append(Line2D([], [], color=P95_COLOR, lw=1.2, ls="--", label=glossary.quantile_label(upper)))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, -0.02))
     if label:
         fig.suptitle(label, x=0.02, ha="left", fontweight="bold", fontsize=11)

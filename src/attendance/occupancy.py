@@ -435,25 +435,6 @@ def _looks_semicolon(path: Path) -> bool:
     return header.count(";") > header.count(",")
 
 
-def instantaneous_daily_peak(starts: pd.Series | np.ndarray, ends: pd.Series | np.ndarray) -> int:
-    """Maximum number of visits present at the same instant, a visit being present on [start, end).
-
-    Why half-open: a citizen leaving at 10:00 and another arriving at 10:00 were never there together, so
-    departures at an instant are applied before arrivals at that instant.
-    """
-    import pandas as pd
-
-    starts = pd.to_datetime(pd.Series(starts)).to_numpy("datetime64[ns]")
-    ends = pd.to_datetime(pd.Series(ends)).to_numpy("datetime64[ns]")
-    keep = ~(np.isnat(starts) | np.isnat(ends)) & (ends > starts)
-    if not keep.any():
-        return 0
-    frame = pd.DataFrame({"start": starts[keep], "end": ends[keep]})
-    frame["offer_id"] = ""
-    frame["date"] = pd.Timestamp(0)
-    return int(_peaks(frame)["peak"].iloc[0])
-
-
 def _peaks(timed: pd.DataFrame) -> pd.DataFrame:
     """Sweep line over +1/-1 events per (offer_id, date); `timed` holds only visits with end > start.
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import glossary
 from .errors import InputError
 from .figures import fmt_duration
 from .report import fmt_int, fmt_number, fmt_pct, fmt_time, join_da, weekday_name
@@ -82,8 +83,8 @@ def kommissorium_table(
 
 
 LOWEST_PEAK_NOTE = (
-    "* Laveste samtidige fremmøde er den laveste dagsspids: for hver åbningsdag findes det højeste antal "
-    "borgere, der var til stede på samme tid, og tabellen viser den mindste af disse dagsspidser. Det laveste "
+    "* Laveste samtidige fremmøde er det laveste dagsmaksimum: for hver åbningsdag findes det højeste antal "
+    "borgere, der var til stede på samme tid, og tabellen viser det mindste af disse dagsmaksima. Det laveste "
     "antal til stede i løbet af åbningstiden er tæt på 0 hver dag (ved åbning og lukning) og siger derfor "
     "ikke noget."
 )
@@ -220,8 +221,8 @@ def weekday_table(
                 f"{fmt_int(a)}–{fmt_int(b)}"
                 for a, b in zip(rows["unique_min"], rows["unique_max"], strict=True)
             ],
-            "Gns. dagsspids": rows["peak_mean"].to_numpy(dtype=float),
-            "Højeste dagsspids": rows["peak_max"].astype(int).to_numpy(),
+            glossary.term("daily_peak_mean"): rows["peak_mean"].to_numpy(dtype=float),
+            glossary.term("daily_peak_max"): rows["peak_max"].astype(int).to_numpy(),
         }
     )
 
@@ -300,8 +301,11 @@ def _bin_minutes(slot_minutes: pd.Series) -> int:
 # --------------------------------------------------------------------------------------------------------
 
 
-def accounting_table(accounting: pd.DataFrame) -> pd.DataFrame:
+def accounting_table(accounting: pd.DataFrame, *, drop_empty: bool = False) -> pd.DataFrame:
     """The accounting of raw rows per file and sheet, with a total row (index "total") and a check column.
+
+    `drop_empty=True` leaves out files with no rows at all (configuration, key and referral files: rows of
+    zeros fill space; `empty_files_text` names them in one sentence instead).
 
     rows read = kept + merged + quarantined + ignored must hold on every line; "Stemmer" says "ja"/"nej"
     (the clean stage refuses to finish if not, so "nej" would mean an outdated or hand-edited file).
@@ -331,10 +335,25 @@ def accounting_table(accounting: pd.DataFrame) -> pd.DataFrame:
         {"Fil": ["I alt"], "Ark": [""], **{c: [int(table[c].sum())] for c in table.columns[2:]}},
         index=["total"],
     )
+    if drop_empty:
+        table = table[table[table.columns[2:]].sum(axis=1) > 0]
     table = pd.concat([table, total])
     balanced = table["Læst"] == table[["Brugt", "Slået sammen", "Karantæne", "Ignoreret"]].sum(axis=1)
     table["Stemmer"] = np.where(balanced, "ja", "nej")
     return table
+
+
+def empty_files_text(accounting: pd.DataFrame) -> str:
+    """One sentence naming the files of the dataset folder that hold no registration rows ("" if none)."""
+    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int)
+    empty = accounting.loc[counts.sum(axis=1) == 0, "file"].astype(str).map(lambda p: Path(p).name)
+    names = sorted(dict.fromkeys(empty))
+    if not names:
+        return ""
+    return (
+        "Filer i datamappen uden registreringsrækker (opsætning, nøgle, visitationsliste eller filer, der ikke "
+        f"kan læses), som derfor ikke står i tabellen: {join_da(names)}."
+    )
 
 
 def accounting_balances(accounting: pd.DataFrame) -> bool:
@@ -594,8 +613,8 @@ def intro_text(
     return (
         f"Rapporten samler fremmøderegistreringerne fra {which} efter servicelovens § 104 i socialpsykiatrien: "
         f"{join_da(named)}. Den er første leverance i udviklingsprocessen: fremmødestatistik med opdeling på "
-        "tidsrum. Tallene er beregnet direkte fra de rensede registreringer; hvordan registreringerne er renset, "
-        "står i afsnittet om datakvalitet og i metodeafsnittet sidst i rapporten."
+        "tidsrum. Tallene er beregnet direkte fra de rensede registreringer; hvordan de er renset, står på siden "
+        "«Metode og data»."
     )
 
 

@@ -90,6 +90,8 @@ class DemandParams(_Section):
     interval: Fraction
     dispersion_alpha: Fraction
     seed: int
+    simulated_days: Annotated[int, Field(ge=500, le=100_000)]
+    simulated_max_scale: Annotated[Number, Field(ge=1, le=10)]
 
     @field_validator("bin_minutes")
     @classmethod
@@ -203,6 +205,18 @@ class Params(_Section):
             raise ValueError("params.yaml must be a mapping of sections (dataset:, clean:, demand: …)")
         return value
 
+    @model_validator(mode="after")
+    def _scenarios_within_the_simulation(self) -> Params:
+        # the demand stage draws the simulation once, up to demand.simulated_max_scale × today's demand, and
+        # spor 2 thins it to each scenario (demand_model.simulate_arrivals): a larger scenario cannot be drawn
+        top = 1.0 + max(float(u) for u in self.spor2.scenarios)
+        if top > float(self.demand.simulated_max_scale) + 1e-12:
+            raise ValueError(
+                f"spor2.scenarios goes up to demand × {top:g}, above demand.simulated_max_scale = "
+                f"{self.demand.simulated_max_scale:g}; set demand.simulated_max_scale to at least {top:g}"
+            )
+        return self
+
     def plain(self) -> dict[str, Any]:
         """Plain Python values (lists, not tuples) as papermill injects them into the notebooks."""
         return _plain(self.model_dump())
@@ -223,6 +237,9 @@ def _error_line(exc: ValidationError, file: str, prefix: tuple[str, ...] = ()) -
     kind = error["type"]
     if kind == "missing":
         message, fix = f"{key} is missing", f"add {key} (see the commented params.yaml in git)"
+    elif not error["loc"]:  # a check across sections (Params' model validators): the message names the keys
+        message = str(error["msg"]).removeprefix("Value error, ")
+        fix = "correct params.yaml (or the values given to dvc exp run -S)"
     elif kind == "extra_forbidden":
         message, fix = f"unknown key {key}", "remove it or correct its spelling (see params.yaml in git)"
     else:

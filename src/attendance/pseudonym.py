@@ -14,7 +14,6 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from .errors import InputError
@@ -121,16 +120,3 @@ class Pseudonymiser:
             found = hmac.new(self.key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()[:KEY_HEX_CHARS]
             self._cache[normalised] = found
         return found
-
-
-def citizen_keys(identifiers: pd.Series, key: bytes) -> pd.Series:
-    """Column version: each distinct identifier hashed once; categorical result (NaN stays missing)."""
-    codes, uniques = pd.factorize(identifiers, use_na_sentinel=True)
-    hashed = [citizen_key(u, key) for u in uniques]
-    return pd.Series(
-        pd.Categorical.from_codes(codes, categories=pd.Index(hashed).unique(), validate=False)
-        if len(set(hashed)) == len(hashed)
-        else pd.Categorical(np.array(hashed + [None], dtype=object)[np.where(codes < 0, len(hashed), codes)]),
-        index=identifiers.index,
-        name=identifiers.name,
-    )

@@ -8,6 +8,7 @@ reads raw values: the quality log carries none, and from the quarantine only the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,71 @@ REVIEW_RULES: frozenset[str] = frozenset(
         "time_out_before_time_in",
     }
 )
+
+
+# The quality log's `detail` is written in English by the cleaning code (stable, greppable); the analyst reads
+# it in Danish (issue 15: "empty row", "time in and time out swapped" in the clean report's Detalje column).
+DETAIL_DA: dict[str, str] = {
+    "empty row": "tom række",
+    "no opening hours on this weekday": "ingen åbningstid på denne ugedag",
+    "CPR-like number in the citizen field (not logged)": "tal som et CPR-nummer i borgerfeltet (ikke gemt)",
+    "day mark dropped: timed visit the same day": "afkrydsning fjernet: besøg med klokkeslæt samme dag",
+    "day-level mark (no times)": "afkrydsning uden klokkeslæt",
+    "same offer, date, citizen, start and end as another row": (
+        "samme tilbud, dato, borger, start og slut som en anden række"
+    ),
+    "header row": "overskriftsrække",
+    "repeated header row": "gentaget overskriftsrække",
+    "initials matched in the referral list": "initialer fundet på visitationslisten",
+    "imputed: median stay, capped at closing time": "udfyldt: typisk opholdslængde (median), højst til lukketid",
+    "spelling variant from citizen_aliases.csv": "stavevariant fra citizen_aliases.csv",
+    "spans the overlapping visits merged into it": "dækker de overlappende besøg, der er lagt sammen med det",
+    "staff or volunteer listed in offers.yaml": "medarbejder eller frivillig opført i offers.yaml",
+    "time in and time out swapped": "ind- og udtid byttet om",
+    "title row above the header": "titelrække over overskriften",
+    "total row (I alt / Total / Sum)": "totalrække (I alt / Total / Sum)",
+    "column not read: not a known header name (add it to columns.yaml if it holds a field), or a field this "
+    "layout does not use": (
+        "kolonnen er ikke læst: ukendt overskrift (tilføj den i columns.yaml, hvis den rummer et felt), eller et "
+        "felt, som denne opstilling ikke bruger"
+    ),
+}
+_DETAIL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^clipped to (\d{1,2}:\d{2})-(\d{1,2}:\d{2})$"), r"tilpasset åbningstiden \1–\2"),
+    (re.compile(r"^merged into the visit in (.+) row (\d+)$"), r"lagt sammen med besøget i \1, række \2"),
+    (re.compile(r"^offer (\S+) read from the title row$"), r"tilbuddet \1 læst fra titelrækken"),
+    (re.compile(r"^offer (\S+) read from the file name$"), r"tilbuddet \1 læst fra filnavnet"),
+    (re.compile(r"^offer (\S+) read from the sheet name$"), r"tilbuddet \1 læst fra arkets navn"),
+    (re.compile(r"^offer name read as (\S+)$"), r"tilbuddets navn læst som \1"),
+)
+_LAYOUT_WORDS = (
+    ("long layout", "lang opstilling"),
+    ("tick layout", "afkrydsningsliste"),
+    ("header row", "overskrift i række"),
+    ("fields", "felter"),
+    ("from the title row", "fra titelrækken"),
+    ("from the file name", "fra filnavnet"),
+    ("from the sheet name", "fra arkets navn"),
+    ("offer column per row", "tilbudskolonne pr. række"),
+    ("offer ", "tilbud "),
+)
+
+
+def detail_da(detail: object) -> str:
+    """The quality log's English `detail` in Danish: exact phrases from `DETAIL_DA`, parametrised ones by
+    pattern, the sheet-layout summary word by word; anything else is shown as it is (never dropped)."""
+    if detail is None or (isinstance(detail, float) and pd.isna(detail)):
+        return ""
+    text = str(detail)
+    if text in DETAIL_DA:
+        return DETAIL_DA[text]
+    for pattern, replacement in _DETAIL_PATTERNS:
+        if pattern.match(text):
+            return pattern.sub(replacement, text)
+    if text.startswith(("long layout", "tick layout")):
+        for english, danish in _LAYOUT_WORDS:
+            text = text.replace(english, danish)
+    return text
 
 
 def rule_label(rule: str) -> str:
@@ -75,7 +141,7 @@ def rule_examples(quality_log: pd.DataFrame, per_rule: int = 2) -> pd.DataFrame:
             "ark": first["sheet"].fillna(""),
             "række": first["row"].map(lambda r: "" if pd.isna(r) else str(int(r))),
             "kolonne": first["column"].fillna(""),
-            "detalje": first["detail"].fillna(""),
+            "detalje": first["detail"].map(detail_da),
         }
     )
     return out.reset_index(drop=True)

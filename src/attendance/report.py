@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import disclosure
+from . import disclosure, glossary
 from .errors import InputError
 
 MISSING = "–"  # shown for missing values (en dash)
@@ -52,8 +52,8 @@ MONTHS = (
     "november",
     "december",
 )
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-WEEKDAYS_SHORT = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
+WEEKDAYS = glossary.WEEKDAYS  # the one list of Danish weekday names (attendance.glossary)
+WEEKDAYS_SHORT = glossary.WEEKDAYS_SHORT
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -104,6 +104,31 @@ def fmt_dkk(amount: Any, decimals: int = 0) -> str:
     if _is_missing(amount):
         return MISSING
     return f"{fmt_number(amount, decimals)} kr."
+
+
+def round_significant(amount: float, digits: int = 2) -> float:
+    """79508 -> 80000, 618 -> 620, 1876 -> 1900 (half away from zero, as people round)."""
+    number = float(amount)
+    if number == 0 or math.isinf(number) or math.isnan(number):
+        return number
+    step = 10 ** (math.floor(math.log10(abs(number))) - digits + 1)
+    rounded = math.floor(abs(number) / step + 0.5) * step
+    return math.copysign(rounded, number)
+
+
+def fmt_dkk_rounded(amount: Any, approx: bool = True) -> str:
+    """An amount for reviewers, rounded as one rule (issue 15): a million or more in millions with two
+    decimals ("3,95 mio. kr."), smaller amounts to two significant digits ("ca. 80.000 kr." for 79.508,
+    "ca. 620 kr." for 618). `approx=False` leaves out "ca." (tables, whose note says the amounts are rounded).
+    Metrics keep the exact figures."""
+    if _is_missing(amount):
+        return MISSING
+    number = float(amount)
+    if abs(number) >= 999_500:
+        return fmt_mio(number)
+    rounded = round_significant(number, 2)
+    prefix = "ca. " if approx and rounded != round(number) else ""
+    return f"{prefix}{fmt_number(rounded, 0)} kr."
 
 
 def _as_date(value: Any) -> dt.date:
@@ -500,13 +525,14 @@ _NAMED_FORMATS: dict[str, Callable[[Any], str]] = {
     "number": fmt_number,
     "pct": fmt_pct,
     "dkk": fmt_dkk,
+    "dkk_rounded": lambda v: fmt_dkk_rounded(v, approx=False),
     "date": fmt_date,
     "time": fmt_time,
     "slot": slot_label,
     "weekday": lambda v: MISSING if _is_missing(v) else weekday_name(v),
     "text": lambda v: MISSING if _is_missing(v) else str(v),
 }
-_NUMERIC_FORMATS = {"int", "number", "pct", "dkk"}
+_NUMERIC_FORMATS = {"int", "number", "pct", "dkk", "dkk_rounded"}
 
 
 def _auto_format(value: Any, decimals: int) -> str:
@@ -560,7 +586,7 @@ def _column_formatter(
     non_missing = [v for v in series if not _is_missing(v)]
     numeric = bool(non_missing) and all(
         (isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool))
-        or (isinstance(v, str) and (v == HIDDEN or v.startswith("<")))
+        or (isinstance(v, str) and (v == HIDDEN or v.startswith(("<", disclosure.ROUNDED))))
         for v in non_missing
     )
 
@@ -638,6 +664,14 @@ def show_table(
     if threshold is not None and f"<{threshold}" in marks:
         notes.append(
             f"&lt;{threshold}: færre end {threshold} borgere (skjult af hensyn til borgernes anonymitet)."
+        )
+    rounding = (suppression or {}).get("rounding")
+    if rounding and any(str(m).startswith(disclosure.ROUNDED) for m in marks):
+        lo, hi = disclosure.rounded_interval(2 * int(rounding), int(rounding), int(threshold or rounding))
+        notes.append(
+            f"{disclosure.ROUNDED}: afrundet til nærmeste {fmt_int(rounding)} (fx {disclosure.ROUNDED}"
+            f"{fmt_int(2 * int(rounding))} = {fmt_int(lo)}–{fmt_int(hi)} borgere), så forskellen mellem to tal "
+            "ikke afslører en lille gruppe."
         )
     if HIDDEN in marks:
         notes.append(f"{HIDDEN}: skjult, så et skjult tal ikke kan regnes ud fra en total.")
@@ -790,6 +824,8 @@ PARAM_LABELS: dict[str, str] = {
     "demand.interval": "Niveau for prædiktionsintervaller",
     "demand.dispersion_alpha": "Testniveau for valg af negativ binomial frem for Poisson",
     "demand.seed": "Startværdi for tilfældige tal",
+    "demand.simulated_days": "Simulerede dage pr. ugedag",
+    "demand.simulated_max_scale": "Simuleringen dækker efterspørgsel op til (× i dag)",
     "staffing.citizens_per_staff": "Borgere pr. medarbejder på vagt",
     "staffing.min_staff_on_duty": "Mindste antal medarbejdere på vagt i åbningstiden",
     "staffing.occupancy_quantile": "Der planlægges efter denne fraktil af forventet fremmøde",
@@ -917,11 +953,40 @@ def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+# Parameters that are shares: shown as "90 %", like every other share in the reports (issue 15: no "0,9"
+# beside "90 %"). The key in params.yaml stays beside the value, so the analyst finds the number to edit.
+SHARE_PARAMS = frozenset(
+    {
+        "demand.interval",
+        "staffing.occupancy_quantile",
+        "economy.absence_factor",
+        "economy.management_share",
+        "spor2.scenarios",
+        "spor3.min_weeks_active_share",
+        "spor3.sensitivity_weeks_active_share",
+        "decision.sensitivity.absence_factor",
+        "decision.sensitivity.demand_change",
+    }
+)
+
+
+def _share_text(value: Any, signed: bool) -> str:
+    text = _tick_text(float(value) * 100, None)
+    sign = "+" if signed and float(value) > 0 else ""
+    return f"{sign}{text} %"  # as fmt_pct
+
+
 def fmt_value(value: Any, key: str = "") -> str:
-    """Any parameter value in Danish: numbers with commas, lists joined, mappings as "key: value".
+    """Any parameter value in Danish: numbers with commas, lists joined, mappings as "key: value"; shares
+    (`SHARE_PARAMS`) as percentages.
 
     Identifiers that happen to be numbers (random seeds) keep their digits: "2026", not "2.026".
     """
+    if key in SHARE_PARAMS:
+        signed = key.endswith(("scenarios", "demand_change"))
+        numbers = value if isinstance(value, list | tuple) else [value]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers):
+            return ", ".join(_share_text(v, signed) for v in numbers)
     if isinstance(value, int) and not isinstance(value, bool) and key.rsplit(".", 1)[-1].endswith("seed"):
         return str(value)
     if isinstance(value, Mapping):
@@ -1011,6 +1076,8 @@ def _validation_html(validation: Any) -> str:
         table.index.name = "Tilbud"
     else:
         table = pd.DataFrame(validation)
+    for column in [c for c in table.columns if "coverage" in str(c)]:
+        table[column] = table[column].map(lambda v: v if isinstance(v, str) else fmt_pct(v, 0))
     table = table.rename(columns=lambda c: VALIDATION_LABELS.get(str(c), str(c).replace("_", " ")))
     return show_table(
         table,
@@ -1061,6 +1128,64 @@ def methods_section(
         parts.append(_validation_html(validation))
     parts.append("</section>")
     return HTML("".join(parts))
+
+
+def drop_zero_rows(
+    table: pd.DataFrame, columns: Sequence[Hashable], label_columns: Sequence[Hashable] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave out the rows whose `columns` are all 0 (a count shown as 0, not a marker such as "<5"): rows of
+    zeros fill space and say one thing, which a sentence says better (issue 15). Returns the kept table (its
+    `attrs`, e.g. the suppression record, kept) and the dropped rows' `label_columns`."""
+    values = table[list(columns)]
+    zero = values.apply(
+        lambda col: col.map(lambda v: not isinstance(v, str) and not _is_missing(v) and v == 0)
+    )
+    mask = zero.all(axis=1).to_numpy()
+    kept = table.loc[~mask].copy()
+    kept.attrs = dict(table.attrs)
+    return kept, table.loc[mask, list(label_columns)].copy()
+
+
+def analyst_table(
+    df: pd.DataFrame, caption: str, offer_names: Mapping[str, str] | None = None, **kwargs: Any
+):
+    """A table of the analyst reports with Danish column labels and formats (`glossary.COLUMNS`): no
+    `offer_id` or `staff_hours_week_needed` in the header, "1,58" not "1,580", dates as "18. maj 2026", amounts
+    to the krone. Columns the glossary lacks keep their name and the automatic format."""
+    table = df.copy()
+    if offer_names is not None and "offer_id" in table.columns:
+        table["offer_id"] = table["offer_id"].map(lambda o: offer_names.get(o, o))
+    formats: dict[Hashable, Formatter] = {}
+    labels: dict[Hashable, str] = {}
+    for column in table.columns:
+        if column in glossary.COLUMNS:
+            label, spec = glossary.COLUMNS[column]
+            labels[column] = label
+            if spec == "date":
+                table[column] = pd.to_datetime(table[column])
+            formats[column] = spec
+    formats.update(kwargs.pop("formats", {}) or {})
+    labels.update(kwargs.pop("labels", {}) or {})
+    return show_table(table, caption, formats=formats, labels=labels, **kwargs)
+
+
+METHODS_PAGE = "30_metode_og_data"  # the one shared page of methods, parameters and data quality
+
+
+def methods_pointer(notes: str | None = None):
+    """The short "Metode og data" section of a reviewer report: the report's own method in one paragraph
+    (`notes`) and a link to the shared page (`METHODS_PAGE`) with the parameters, the data quality, the
+    cleaning rules and the demand model's validation, which every report used to repeat (issue 15)."""
+    from IPython.display import HTML
+
+    text = (_esc(notes) + " ") if notes else ""
+    return HTML(
+        '<section class="rp-methods rp-methods-pointer">'
+        '<h2 id="metode-og-data">Metode og data</h2>'
+        f"<p>{text}Parametrene (params.yaml), datakvaliteten, rensningsreglerne, efterspørgselsmodellens "
+        f'validering og kilderne står samlet på siden <a href="{METHODS_PAGE}.html">Metode og data</a> '
+        "(filen skal ligge i samme mappe som denne rapport).</p></section>"
+    )
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
@@ -1511,6 +1636,7 @@ REPORT_SET = [
     ("12_spor2_aabent_vaerested", "Spor 2: åbent værested"),
     ("13_spor3_beskyttet_beskaeftigelse", "Spor 3: § 103"),
     ("20_beslutningsgrundlag", "Beslutningsgrundlag"),
+    ("30_metode_og_data", "Metode og data"),
 ]
 
 

@@ -227,7 +227,7 @@ def _candidates_text(candidates: Sequence[str], display: Mapping[str, str], show
 
 
 def rows_table(quality_log: pd.DataFrame, review_rules: frozenset[str]) -> pd.DataFrame:
-    from .quality import rule_label
+    from .quality import detail_da, rule_label
     from .report import ACTION_LABELS
 
     sub = quality_log[quality_log["rule"].isin(review_rules)] if len(quality_log) else quality_log
@@ -239,7 +239,7 @@ def rows_table(quality_log: pd.DataFrame, review_rules: frozenset[str]) -> pd.Da
             "Kolonne": sub["column"].astype(object).to_numpy() if len(sub) else [],
             "Regel": sub["rule"].map(rule_label).to_numpy() if len(sub) else [],
             "Handling": sub["action"].map(lambda a: ACTION_LABELS.get(a, a)).to_numpy() if len(sub) else [],
-            "Detalje": sub["detail"].astype(object).to_numpy() if len(sub) else [],
+            "Detalje": sub["detail"].map(detail_da).astype(object).to_numpy() if len(sub) else [],
         }
     )
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from . import glossary
 from .demand_model import (
     SLOT_COLUMNS,
     ArrivalModel,
@@ -27,7 +28,7 @@ from .demand_model import (
 from .errors import InputError
 
 WEEKS_PER_YEAR = 52  # 1 årsværk = 1924 h = 37 h × 52 weeks, so a weekly need is annualised the same way
-WEEKDAY_NAMES_DA = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+WEEKDAY_NAMES_DA = list(glossary.WEEKDAYS)
 _WEEKDAY_KEYS = {name: i for i, name in enumerate(WEEKDAY_NAMES_DA)}
 
 

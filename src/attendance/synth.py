@@ -6,7 +6,7 @@ every report can be built and reviewed end to end, and the cleaner can be tested
 
 Two layers: `generate_truth` draws the clean visits (what the cleaner must recover), calibrated exactly; then
 `write_raw_dataset` renders them into workbooks and a CSV the way staff type them and injects every defect kind
-of DESIGN.md § 3, each placed so that the cleaning rules in docs/raw_format.md resolve it back to the truth.
+of docs/design.md § 3, each placed so that the cleaning rules in docs/raw_format.md resolve it back to the truth.
 All names are fake: common Danish first names and surnames combined at random (seeded).
 `--visits N` scales the same kind of data to millions of rows (vectorised, CSV) for benchmarks.
 """
@@ -850,7 +850,7 @@ def _by_week(visits: pd.DataFrame) -> dict[int, pd.DataFrame]:
 
 
 def _layout(rng, truth: pd.DataFrame, offers: dict) -> tuple[list[Sheet], list[tuple[str, str]]]:
-    """Every registration sheet, with the defects of DESIGN.md § 3 placed where cleaning undoes them.
+    """Every registration sheet, with the defects of docs/design.md § 3 placed where cleaning undoes them.
 
     The demo's two offers each have their own hand-made layout (the defect floor of the tests); any other offer
     gets the plain monthly layout of `_layout_monthly`.

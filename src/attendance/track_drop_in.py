@@ -40,10 +40,11 @@ from . import staffing as staffing_module
 from .demand_model import (
     SLOT_COLUMNS,
     ArrivalModel,
-    simulate_days,
-    simulated_interval_aggs,
+    day_grid,
+    simulated_day_outcomes,
     slot_grid,
     slot_label,
+    summarise_days,
 )
 from .errors import InputError
 from .report import (
@@ -316,45 +317,111 @@ def shift_models(
     return shifted, pd.concat(summaries, ignore_index=True)
 
 
+def relocate_arrivals(
+    draws: pd.DataFrame, models: Mapping[str, ArrivalModel], opening_hours: Mapping[str, Mapping]
+) -> pd.DataFrame:
+    """The shared simulated arrivals (`demand_model.simulate_arrivals`) on other opening hours per offer.
+
+    The same rule as `shift_arrivals`, applied to each simulated citizen instead of to the rates: an arrival in
+    a slot that stays open keeps its time (in a slot cut shorter, an arrival after the new end is lost); an
+    arrival in a closed slot moves to the next open slot that day, at the same relative position within that
+    slot; an arrival after the last open slot is lost. With Poisson arrivals this is the simulation of
+    `shift_arrivals`' model (a sum of Poisson counts is Poisson); with NB2 the moved arrivals keep their own
+    slot's day effect, which is what moving real citizens would do.
+    """
+    maps = []
+    for offer_id, model in sorted(models.items()):
+        today = model.rates[SLOT_COLUMNS].copy()
+        grid = slot_grid(opening_hours[offer_id], model.bin_minutes)
+        target = grid.rename(columns={"slot_minute": "target_minute", "slot_end_minute": "target_end"})
+        mapped = pd.merge_asof(
+            today.sort_values("slot_minute"),
+            target.sort_values("target_minute"),
+            left_on="slot_minute",
+            right_on="target_minute",
+            by="weekday",
+            direction="forward",
+        )
+        maps.append(mapped.assign(offer_id=offer_id))
+    slot_map = pd.concat(maps, ignore_index=True)
+    # look every draw's slot up by an integer code (offer, weekday, minute) instead of a merge of a million rows
+    offers = sorted(models)
+    map_code = (
+        pd.Categorical(slot_map["offer_id"], categories=offers).codes.astype(np.int64) * 7
+        + slot_map["weekday"].to_numpy(dtype=np.int64)
+    ) * 1441 + slot_map["slot_minute"].to_numpy(dtype=np.int64)
+    order = np.argsort(map_code)
+    draw_code = (
+        pd.Categorical(draws["offer_id"].astype(object), categories=offers).codes.astype(np.int64) * 7
+        + draws["weekday"].to_numpy(dtype=np.int64)
+    ) * 1441 + draws["slot_minute"].to_numpy(dtype=np.int64)
+    position = np.clip(np.searchsorted(map_code[order], draw_code), 0, len(order) - 1)
+    row = order[position]
+    if not np.array_equal(map_code[row], draw_code):
+        raise InputError("simulated arrivals in a slot the fitted model does not have", fix="rerun dvc repro")
+    arrival = draws["arrival_minute"].to_numpy(dtype=float)
+    a = draws["slot_minute"].to_numpy(dtype=float)
+    b = draws["slot_end_minute"].to_numpy(dtype=float)
+    ta = slot_map["target_minute"].to_numpy(dtype=float)[row]
+    tb = slot_map["target_end"].to_numpy(dtype=float)[row]
+    stays = ta == a
+    moved_to = ta + (arrival - a) / (b - a) * (tb - ta)
+    new_arrival = np.where(stays, arrival, moved_to)
+    lost = np.isnan(ta) | (stays & (arrival >= tb))
+    keep = ~lost
+    out = draws.iloc[np.flatnonzero(keep)].copy()
+    out["slot_minute"] = ta[keep].astype(draws["slot_minute"].dtype)
+    out["slot_end_minute"] = tb[keep].astype(draws["slot_end_minute"].dtype)
+    out["arrival_minute"] = new_arrival[keep].astype(draws["arrival_minute"].dtype)
+    return out.reset_index(drop=True)
+
+
 def daily_outlook(
+    draws: pd.DataFrame,
     models: Mapping[str, ArrivalModel],
     uplifts: Sequence[float],
     *,
     level: float,
-    seed: int,
-    n_days: int = 2000,
+    n_days: int,
+    max_scale: float,
     approved_places: Mapping[str, float | None] | None = None,
+    opening_hours: Mapping[str, Mapping] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulated opening days per offer × demand change: unique citizens and daily peak.
 
-    Returns (per offer × uplift over all weekdays pooled, per offer × uplift × weekday): mean and `level`
-    interval of unique citizens and of the daily peak, and — where the offer has approved places — the
-    share of days whose peak exceeds them. Same seed for every scenario, so differences between scenarios
-    are not simulation noise.
+    From the demand stage's shared draws (`simulated_arrivals`: `n_days` days per weekday drawn at demand
+    `max_scale` × today's), thinned to each scenario's scale 1 + uplift and, with `opening_hours`, moved to
+    those hours (`relocate_arrivals`) — no new simulation. Returns (per offer × uplift over all weekdays pooled,
+    per offer × uplift × weekday): mean and `level` interval of unique citizens and of the daily peak, their
+    Monte Carlo error (`demand_model.summarise_days`) and — where the offer has approved places — the share of
+    days whose peak exceeds them. Every scenario uses the same random numbers, so differences between
+    scenarios are not simulation noise.
     """
-    tail = (1.0 - float(level)) / 2.0
-    sims = pd.concat(
-        [
-            simulate_days(model, n_days=n_days, scale=1.0 + float(uplift), seed=seed).assign(
-                uplift=float(uplift)
-            )
-            for _, model in sorted(models.items())
-            for uplift in uplifts
-        ],
-        ignore_index=True,
-    )
+    scales = [1.0 + float(u) for u in uplifts]
+    too_big = [s for s in scales if s > float(max_scale) + 1e-12]
+    if too_big:
+        raise InputError(
+            f"spor2.scenarios asks for demand × {fmt_number(max(too_big), 2)}, above "
+            f"demand.simulated_max_scale = {fmt_number(float(max_scale), 2)} (the simulation covers up to that)",
+            file="params.yaml",
+            fix=f"set demand.simulated_max_scale to at least {max(too_big):g} "
+            f"(dvc exp run -S demand.simulated_max_scale={max(too_big):g} …)",
+        )
+    use = draws if opening_hours is None else relocate_arrivals(draws, models, opening_hours)
+    days = simulated_day_outcomes(use, day_grid(models, opening_hours), scales, n_days=n_days)
+    by_scale = {1.0 + float(u): float(u) for u in uplifts}  # the uplift exactly as given (0.2, not 0.19999…)
+    days["uplift"] = days["scale"].map(by_scale)
     places = pd.Series({k: (np.nan if v is None else float(v)) for k, v in (approved_places or {}).items()})
-    sims["approved_places"] = sims["offer_id"].map(places).astype(float)
-    sims["over_places"] = (sims["peak"] > sims["approved_places"]).where(sims["approved_places"].notna())
+    days["approved_places"] = days["offer_id"].map(places).astype(float)
+    days["over_places"] = (days["peak"] > days["approved_places"]).astype(float)
+    days.loc[days["approved_places"].isna(), "over_places"] = np.nan
 
     def summarise(keys: list[str]) -> pd.DataFrame:
-        grouped = sims.groupby(keys, sort=True)
-        out = grouped.agg(
-            **simulated_interval_aggs(tail),
-            approved_places=("approved_places", "first"),
-            share_days_over_places=("over_places", lambda s: s.astype(float).mean()),
-        ).reset_index()
-        return out
+        out = summarise_days(days, keys, level=level)
+        extra = days.groupby(keys, sort=True).agg(
+            approved_places=("approved_places", "first"), share_days_over_places=("over_places", "mean")
+        )
+        return out.merge(extra.reset_index(), on=keys, how="left")
 
     return summarise(["offer_id", "uplift"]), summarise(["offer_id", "uplift", "weekday"])
 
@@ -366,15 +433,18 @@ def scenario_table(
     *,
     staffing: Mapping,
     level: float,
-    seed: int,
     recommended_hours: Mapping[str, Mapping],
-    n_days: int = 2000,
+    draws: pd.DataFrame,
+    n_days: int,
+    max_scale: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every demand scenario with today's and with the recommended opening hours.
 
     Staffing and staff cost come from `staffing.scenarios` (quantile planning, citizens per staff, minimum on
-    duty); expected unique citizens, daily peaks and the capacity check from `daily_outlook`. With the
-    recommended hours the models are first `shift_models`-ed (arrivals moved to the next open slot).
+    duty); expected unique citizens, daily peaks and the capacity check from `daily_outlook` on the demand
+    stage's shared draws (`draws`, `n_days` days per weekday up to demand × `max_scale`). With the recommended
+    hours the models are first `shift_models`-ed (arrivals moved to the next open slot) and so are the
+    simulated arrivals (`relocate_arrivals`).
     Returns (scenario table per offer × hours × uplift, per-weekday peaks per offer × hours × uplift).
     """
     uplifts = [float(u) for u in uplifts]
@@ -393,7 +463,14 @@ def scenario_table(
             dict(use_models), offers, uplifts, staffing=staffing, level=level, opening_hours=opening
         )
         pooled, by_weekday = daily_outlook(
-            use_models, uplifts, level=level, seed=seed, n_days=n_days, approved_places=places
+            draws,
+            models,
+            uplifts,
+            level=level,
+            n_days=n_days,
+            max_scale=max_scale,
+            approved_places=places,
+            opening_hours=opening,
         )
         tables.append(staff.merge(pooled, on=["offer_id", "uplift"], how="left").assign(hours=hours))
         weekdays.append(by_weekday.assign(hours=hours))
@@ -574,8 +651,6 @@ def _legend_below(fig, ax) -> None:
 
 
 # ------------------------------------------------------------------------------------ tables for the report
-
-N_SIMULATED_DAYS = 4000  # as the demand stage's daily_prediction, so "as today" here equals that table
 
 
 def interval_text(lower: float, upper: float) -> str:

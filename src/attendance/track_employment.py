@@ -19,11 +19,13 @@ Definitions (per offer and citizen, opening days of the period only — `kpis.op
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .demand_model import hhmm_to_minutes, slot_grid, slot_label
+from .disclosure import HIDDEN, ROUNDED
 from .errors import InputError
 from .kpis import offer_ids, opening_day_table, opening_days, referred_citizens
 from .occupancy import occupancy_by_datetime
@@ -513,10 +515,12 @@ def shown_offers(funnel: pd.DataFrame, threshold: int) -> list[str]:
 
 def count_text(value, threshold: int) -> str:
     """A count of citizens for running text and key figures, by the one rule (`disclosure.count_text`); a
-    marker ("<5", "×") from a suppressed table is passed on as it is."""
+    marker ("<5", "×") from a suppressed table is passed on as it is, a rounded "≈10" reads "ca. 10"."""
     from .disclosure import count_text as rule
 
-    return value if isinstance(value, str) else rule(value, threshold)
+    if isinstance(value, str):
+        return f"ca. {value[len(ROUNDED) :]}" if value.startswith(ROUNDED) else value
+    return rule(value, threshold)
 
 
 def _attended_text(value, threshold: int) -> str:
@@ -584,9 +588,12 @@ def funnel_table(shown: pd.DataFrame, spor3: Mapping, labels: Mapping[str, str])
     return table
 
 
-def sensitivity_display(sensitivity: pd.DataFrame, labels: Mapping[str, str], threshold: int) -> pd.DataFrame:
-    """The sensitivity grid as one table: a row per offer × days threshold, a column per weeks threshold."""
-    from .report import fmt_number, fmt_pct, suppress_small
+def _sensitivity_frame(
+    sensitivity: pd.DataFrame, labels: Mapping[str, str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The grid as the report lays it out (a row per offer × days threshold, a column per weeks threshold),
+    true counts; with the names of the count columns."""
+    from .report import fmt_number, fmt_pct
 
     wide = sensitivity.pivot_table(
         index=["offer_id", "min_days_per_week"],
@@ -601,19 +608,130 @@ def sensitivity_display(sensitivity: pd.DataFrame, labels: Mapping[str, str], th
     wide["min_days_per_week"] = wide["min_days_per_week"].map(fmt_number)
     wide = wide.rename(columns={"min_days_per_week": "Dage pr. uge (mindst)"})
     wide[share_columns] = wide[share_columns].astype("int64")
-    return suppress_small(wide, share_columns, threshold)
+    return wide, share_columns
 
 
-def hours_sensitivity_display(hours: pd.DataFrame, labels: Mapping[str, str], threshold: int) -> pd.DataFrame:
-    """Target-group size per offer (rows) for each hours threshold (columns), small counts suppressed."""
-    from .report import fmt_number, suppress_small
+def _hours_frame(hours: pd.DataFrame, labels: Mapping[str, str]) -> tuple[pd.DataFrame, list[str]]:
+    from .report import fmt_number
 
     wide = hours.pivot_table(index="offer_id", columns="min_daytime_hours", values="citizens", sort=False)
     columns = [f"Mindst {fmt_number(h)} timer" for h in wide.columns]
     wide.columns = columns
     wide = wide.astype("int64").reset_index()
     wide.insert(0, "Tilbud", wide.pop("offer_id").map(lambda o: labels.get(o, o)))
+    return wide, columns
+
+
+def sensitivity_display(sensitivity: pd.DataFrame, labels: Mapping[str, str], threshold: int) -> pd.DataFrame:
+    """The sensitivity grid as one table, small counts suppressed within the table only (see
+    `protected_tables` for the report's version, protected against differencing)."""
+    from .report import suppress_small
+
+    wide, share_columns = _sensitivity_frame(sensitivity, labels)
+    return suppress_small(wide, share_columns, threshold)
+
+
+def hours_sensitivity_display(hours: pd.DataFrame, labels: Mapping[str, str], threshold: int) -> pd.DataFrame:
+    """Target-group size per offer (rows) for each hours threshold (columns), small counts suppressed
+    within the table only (see `protected_tables`)."""
+    from .report import suppress_small
+
+    wide, columns = _hours_frame(hours, labels)
     return suppress_small(wide, columns, threshold)
+
+
+SENSITIVITY_TABLE = "foelsomhed"
+HOURS_TABLE = "foelsomhed_timer"
+
+
+@dataclass
+class ProtectedTables:
+    """Spor 3's count tables as the reader sees them, protected together (`protected_tables`)."""
+
+    funnel: pd.DataFrame  # as `suppressed_funnel` returns it (index: offer ids)
+    sensitivity: pd.DataFrame  # display table: counts, "≈r" (rounded), "<t" or "×"
+    hours: pd.DataFrame  # display table, likewise
+    bracket: pd.DataFrame  # offer_id, lower, upper: the grid's strictest and loosest cell as shown
+    rounding: int
+
+
+def protected_tables(
+    funnel: pd.DataFrame,
+    sensitivity: pd.DataFrame,
+    hours: pd.DataFrame,
+    spor3: Mapping,
+    labels: Mapping[str, str],
+    threshold: int,
+    stage: str,
+    *,
+    root=None,
+) -> ProtectedTables:
+    """The funnel and the two sensitivity tables suppressed in one call, around what the earlier reports
+    published, and recorded for the audit.
+
+    Why together: the three count the same citizens at nested thresholds ("at least 1,5 days" contains "at
+    least 2,0 days"), so the difference of two neighbouring cells is a group of its own — often one or two
+    citizens. The sensitivity tables are planning ranges, so their counts are rounded to the threshold's
+    base ("≈10": round half up to a multiple of t; counts below t stay "<t", zeros stay 0) and no difference
+    of two of them pins a small group; the funnel keeps exact counts (the decision needs the chosen target
+    group) and gets secondary suppression where a difference would give a small group away. The audit
+    (`disclosure.audit`) re-checks every such difference over all reports.
+    """
+    from dataclasses import replace
+
+    from . import disclosure as dc
+    from . import disclosure_tables as dt
+
+    t = int(threshold)
+    bands = dt.CriteriaBands.of(
+        spor3,
+        sensitivity["min_days_per_week"].unique(),
+        sensitivity["min_weeks_active_share"].unique(),
+        hours["min_daytime_hours"].unique(),
+    )
+    attended = {dc.VISITS: list(dc.CAME), OPENING_DAY: "ja"}
+    funnel_spec = dt.funnel_table(
+        funnel, labels, stage=stage, table_id=FUNNEL_STAGE_TABLE, attended=attended, bands=bands
+    )
+    funnel_spec = replace(funnel_spec, domains={**funnel_spec.domains, OPENING_DAY: list(dc.YES_NO)})
+    sens_frame, sens_columns = _sensitivity_frame(sensitivity, labels)
+    hours_frame, hours_columns = _hours_frame(hours, labels)
+    sens_spec = dt.sensitivity_table(
+        sensitivity,
+        bands,
+        attended,
+        sens_frame,
+        sens_columns,
+        table_id=SENSITIVITY_TABLE,
+        stage=stage,
+        rounding=t,
+    )
+    hours_spec = dt.hours_table(
+        hours, bands, attended, hours_frame, hours_columns, table_id=HOURS_TABLE, stage=stage, rounding=t
+    )
+    for spec in (sens_spec, hours_spec):
+        spec.domains = {**spec.domains, OPENING_DAY: list(dc.YES_NO)}
+    shown = dt.suppress_and_publish(stage, [funnel_spec, sens_spec, hours_spec], t, root=root)
+    funnel_shown = shown[FUNNEL_STAGE_TABLE].set_axis(list(funnel["offer_id"].astype(str)))
+    funnel_shown.attrs = dict(shown[FUNNEL_STAGE_TABLE].attrs)
+    sens_shown = shown[SENSITIVITY_TABLE]
+    # the bracket: per offer, the grid's strictest cell (highest days, last weeks column) and loosest
+    sens_key = sensitivity.drop_duplicates(["offer_id", "min_days_per_week"])[
+        ["offer_id", "min_days_per_week"]
+    ]
+    rows = []
+    for offer in dict.fromkeys(sens_key["offer_id"]):
+        positions = np.flatnonzero((sens_key["offer_id"] == offer).to_numpy())
+        days = sens_key["min_days_per_week"].to_numpy()[positions]
+        loose, strict = positions[int(np.argmin(days))], positions[int(np.argmax(days))]
+        rows.append(
+            {
+                "offer_id": offer,
+                "lower": sens_shown.iloc[strict][sens_columns[-1]],
+                "upper": sens_shown.iloc[loose][sens_columns[0]],
+            }
+        )
+    return ProtectedTables(funnel_shown, sens_shown, shown[HOURS_TABLE], pd.DataFrame(rows), t)
 
 
 def typical_hours_display(
@@ -696,12 +814,21 @@ PLAN_PARTS = {
 }
 
 
-def plans_display(plans: pd.DataFrame, labels: Mapping[str, str], threshold: int, part: str) -> pd.DataFrame:
+def plans_display(
+    plans: pd.DataFrame,
+    labels: Mapping[str, str],
+    threshold: int,
+    part: str,
+    protected: ProtectedTables | None = None,
+) -> pd.DataFrame:
     """The strict/chosen/loose workshop plans in Danish, as two narrower tables (`part` = "capacity": size,
     places, supervisors, hours; "economy": hours, årsværk and cost, following the slots and fixed).
 
     Everything about a group below the threshold is hidden with its size (places and staff would reveal
-    how few they are); the economy part leaves the size column out but keeps the hiding."""
+    how few they are); the economy part leaves the size column out but keeps the hiding. With `protected`
+    (`protected_tables`), the sizes are shown exactly as the sensitivity grid and the funnel show the same
+    groups (strict and loose are the grid's corners, rounded there; chosen is the funnel's target group), so
+    this table adds no number a reader could difference against them."""
     from .report import suppress_small
 
     if part not in PLAN_PARTS:
@@ -724,6 +851,19 @@ def plans_display(plans: pd.DataFrame, labels: Mapping[str, str], threshold: int
     shown = suppress_small(
         table, ["Borgere i målgruppen"], threshold, derived={"Borgere i målgruppen": derived}
     )
+    if protected is not None:
+        shown = shown.astype({c: object for c in ["Borgere i målgruppen", *derived]})
+        corners = protected.bracket.set_index("offer_id")
+        for index, offer, definition in zip(plans.index, plans["offer_id"], plans["definition"], strict=True):
+            seen = {
+                "strict": corners.at[offer, "lower"],
+                "loose": corners.at[offer, "upper"],
+                "chosen": protected.funnel.at[offer, "target"],
+            }[definition]
+            position = shown.index[list(plans.index).index(index)]
+            shown.at[position, "Borgere i målgruppen"] = seen
+            if isinstance(seen, str) and not seen.startswith(ROUNDED):
+                shown.loc[position, derived] = HIDDEN
     out = shown[["Tilbud", "Afgrænsning", *PLAN_PARTS[part]]].copy()
     out.attrs = dict(shown.attrs)
     return out
@@ -770,7 +910,8 @@ def key_figure_items(
         spread = (
             f"{count_text(low, threshold)} ved alle tærskler i følsomhedsanalysen"
             if low == high
-            else f"{count_text(low, threshold)}–{count_text(high, threshold)} ved andre tærskler"
+            else f"{count_text(low, threshold)}{' til ' if isinstance(high, str) else '–'}{count_text(high, threshold)} "
+            "ved andre tærskler"
         )
         seen = shown.loc[row.offer_id] if shown is not None else row._asdict()
         items.append(

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import glossary
 from . import report as rp
 from .demand_model import ArrivalModel, predict_occupancy
 from .errors import InputError
@@ -24,12 +25,7 @@ from .kpis import USAGE_BANDS
 from .staffing import budget_for_hours, compare_roster, period_days, staffing_need
 
 QUARTERS_PER_YEAR = 4
-BAND_LABELS_DA = {
-    "0": "0 besøg (kom ikke)",
-    "1–2": "1–2 besøg",
-    "3–9": "3–9 besøg",
-    "10+": "10 besøg eller flere",
-}
+BAND_LABELS_DA = {band: glossary.usage_band(band) for band in ("0", "1–2", "3–9", "10+")}
 HEADLINE_COLUMNS = [
     "referred",
     "active",
@@ -614,7 +610,7 @@ def plot_budget_per_active(budget: pd.DataFrame, followup: pd.DataFrame):
         for bar, value in zip(bars, values, strict=True):
             if np.isfinite(value):
                 ax.annotate(
-                    rp.fmt_dkk(value),
+                    rp.fmt_dkk_rounded(value, approx=False),  # rounded for reviewers
                     (value, bar.get_y() + bar.get_height() / 2),
                     xytext=(4, 0),
                     textcoords="offset points",
