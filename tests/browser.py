@@ -52,6 +52,8 @@ class PageReport:
     page_height: int = 0
     title: str = ""
     pdf_pages: int | None = None
+    pdf: Path | None = None
+    evaluated: Any = None
 
     @property
     def external_requests(self) -> list[str]:
@@ -162,10 +164,16 @@ def load_page(
     width: int = 1280,
     height: int = 900,
     media: str = "screen",
-    pdf: bool = False,
+    pdf: bool | str | Path = False,
+    evaluate: str | None = None,
     timeout: float = 60.0,
 ) -> PageReport:
-    """Open `html_file` offline in headless Chromium and report what happened (see PageReport)."""
+    """Open `html_file` offline in headless Chromium and report what happened (see PageReport).
+
+    `pdf`: print the page (A4 from the report's @page rule) and count its pages; a path also keeps the PDF.
+    `evaluate`: a JavaScript expression run in the loaded page (after the emulated width and media are set);
+    its JSON-serialisable value is returned in `PageReport.evaluated`.
+    """
     binary = chromium_path()
     if binary is None:
         raise ChromiumError("chromium is not installed (apt-get install chromium)")
@@ -195,7 +203,7 @@ def load_page(
         os.close(from_chrome_w)
         pipe = _Pipe(to_chrome_w, from_chrome_r, timeout)
         try:
-            _drive(pipe, report, url, screenshot, width, height, media, pdf, timeout)
+            _drive(pipe, report, url, screenshot, width, height, media, pdf, evaluate, timeout)
         finally:
             with contextlib.suppress(ChromiumError, OSError):
                 pipe.send("Browser.close")
@@ -211,7 +219,9 @@ def load_page(
     return report
 
 
-def _drive(pipe: _Pipe, report: PageReport, url: str, screenshot, width, height, media, pdf, timeout) -> None:
+def _drive(
+    pipe: _Pipe, report: PageReport, url: str, screenshot, width, height, media, pdf, evaluate, timeout
+) -> None:
     target = pipe.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = pipe.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     for domain in ("Page", "Network", "Runtime", "Log"):
@@ -246,6 +256,19 @@ def _drive(pipe: _Pipe, report: PageReport, url: str, screenshot, width, height,
     if values.get("n"):
         report.load_seconds = values["n"] / 1000.0
 
+    if evaluate is not None:
+        result = pipe.send(
+            "Runtime.evaluate",
+            {"expression": evaluate, "returnByValue": True, "awaitPromise": True},
+            session=session,
+        )
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            raise ChromiumError(
+                f"evaluate: {details.get('exception', {}).get('description') or details.get('text')}"
+            )
+        report.evaluated = result["result"].get("value")
+
     metrics = pipe.send("Page.getLayoutMetrics", session=session)
     size = metrics.get("cssContentSize") or metrics["contentSize"]
     report.page_height = int(size["height"])
@@ -275,6 +298,10 @@ def _drive(pipe: _Pipe, report: PageReport, url: str, screenshot, width, height,
         )
         data = base64.b64decode(printed["data"])
         report.pdf_pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+        if not isinstance(pdf, bool):
+            report.pdf = Path(pdf)
+            report.pdf.parent.mkdir(parents=True, exist_ok=True)
+            report.pdf.write_bytes(data)
 
     urls: dict[str, str] = {}
     for event in pipe.events:

@@ -307,3 +307,30 @@ def test_figures_agree_across_reports(reproduced: Path):
     from test_cross_report import check_reports
 
     check_reports(reproduced / "reports", reproduced / "metrics" / "decision.json")
+
+
+@pytest.mark.browser
+def test_reviewer_reports_fit_a_phone_a_laptop_and_a4(reproduced: Path):
+    """Issue 15: in a fresh pipeline run, no reviewer report has anything wider than its box outside a scroll
+    box at 1280 or 420 px, and printed to A4 none has a clipped card or anything over the edge of the paper
+    (the page bounds and screenshots are in test_report_layout.py, on the working tree's reports)."""
+    import os
+
+    from browser import chromium_path
+    from layout_check import SCREEN_WIDTHS, print_problems, screen_problems, summary
+
+    if chromium_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "CI must run the browser tests, but chromium is not installed (apt-get install chromium)"
+            )
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    reports = sorted((reproduced / "reports").glob("*.html"))
+    assert reports
+    for report in reports:
+        for width in SCREEN_WIDTHS:
+            problems = screen_problems(report, width)
+            assert problems == [], f"{report.name} at {width} px:\n{summary(problems)}"
+        overflow, cards, pages = print_problems(report)
+        assert cards == [] and overflow == [], f"{report.name} in print: {cards}\n{summary(overflow)}"
+        assert pages >= 1

@@ -339,8 +339,8 @@ def arrival_profile(
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(danish_formatter())
     ax.grid(axis="x", visible=False)
-    if len(offers) > 1:
-        ax.legend()
+    if len(offers) > 1:  # above the plot, right: never over a bar
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(offers), fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -441,6 +441,21 @@ def fmt_duration(minutes: float) -> str:
 # --------------------------------------------------------------------------------------------------------
 
 
+def opening_day_runs(dates: Any, weekdays: Sequence[int] | None = None) -> pd.DatetimeIndex:
+    """The calendar of days the offer normally opens, from the first to the last of `dates`.
+
+    `weekdays` (0 = Monday) defaults to the weekdays that occur in `dates`. A normal opening day that is not in
+    `dates` (a holiday, a closed date, a day without registrations) is a gap: `daily_unique` reindexes onto
+    this calendar so the missing day is NaN and matplotlib breaks the line there instead of drawing across it.
+    """
+    days = pd.DatetimeIndex(pd.to_datetime(pd.Series(dates)).dt.normalize().unique()).sort_values()
+    if days.empty:
+        return days
+    wanted = set(weekdays) if weekdays is not None else set(days.weekday)
+    calendar = pd.date_range(days[0], days[-1], freq="D")
+    return calendar[calendar.weekday.isin(sorted(wanted))]
+
+
 def daily_unique(
     daily: pd.DataFrame,
     offer_ids: Sequence[str] | None = None,
@@ -455,10 +470,14 @@ def daily_unique(
 
     Input: `daily_kpis` (`offer_id, date, opening_day` and `value`; value="peak" draws the daily peak).
     Only opening days by default — the KPIs are per opening day; registrations on closed days (trips) would
-    otherwise show as dips and spikes that aren't ordinary days.
+    otherwise show as dips and spikes that aren't ordinary days. The line breaks where a day the offer
+    normally opens on has no opening day (a public holiday such as Easter, a closed date): such days are
+    shaded grey, so the reader sees the gap rather than a line drawn across it. The legend sits below the
+    plot, where it cannot cover a line.
     """
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     _require(daily, ["offer_id", "date", value], "daily_unique")
     labels = dict(labels or {})
@@ -467,22 +486,31 @@ def daily_unique(
     if opening_days_only and "opening_day" in rows.columns:
         rows = rows[rows["opening_day"].astype(bool)]
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
+    handles = []
+    closed: set[pd.Timestamp] | None = None
     for i, offer in enumerate(offers):
-        series = rows[rows["offer_id"] == offer].sort_values("date")
+        series = rows[rows["offer_id"] == offer].copy()
         if series.empty:
             continue
+        series["date"] = pd.to_datetime(series["date"]).dt.normalize()
+        series = series.groupby("date")[value].sum(min_count=1).sort_index()
+        calendar = opening_day_runs(series.index)
+        missing = set(calendar.difference(series.index))
+        closed = missing if closed is None else closed & missing  # shade a day only when every offer is shut
+        series = series.reindex(calendar)
         color = PALETTE[i % len(PALETTE)]
-        ax.plot(
-            series["date"],
-            series[value],
+        (line,) = ax.plot(
+            series.index,
+            series.to_numpy(dtype=float),
             marker="o",
             ms=3,
             lw=1.2,
             color=color,
             label=labels.get(offer, offer),
         )
+        handles.append(line)
         if show_mean:
-            mean = float(series[value].mean())
+            mean = float(series.mean())
             ax.axhline(mean, color=color, lw=1, ls="--", alpha=0.8)
             ax.annotate(
                 f"gns. {fmt_number(mean)}",
@@ -494,13 +522,159 @@ def daily_unique(
                 fontsize=8,
                 color=color,
             )
+    for day in sorted(closed or ()):
+        ax.axvspan(
+            day - pd.Timedelta(hours=12), day + pd.Timedelta(hours=12), color="#e3e3e3", lw=0, zorder=0
+        )
+    if closed:
+        handles.append(Patch(color="#e3e3e3", label="Lukket (helligdag eller lukkedag)"))
     ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=2))
     ax.xaxis.set_major_formatter(danish_date_formatter())
     ax.set_ylim(bottom=0)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Dato")
     ax.yaxis.set_major_formatter(danish_formatter(0))
-    if len(offers) > 1:
-        ax.legend(loc="upper left", ncol=len(offers))
+    if len(handles) > 1:
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.2),
+            ncol=len(handles),
+            fontsize=9,
+        )
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------------------
+# Alt text for figures shown without report.show_figure (plain matplotlib output in analyst notebooks)
+# --------------------------------------------------------------------------------------------------------
+
+
+def _chart_kind(ax) -> str:
+    from matplotlib.collections import PathCollection, PolyCollection, QuadMesh
+    from matplotlib.image import AxesImage
+    from matplotlib.patches import Rectangle
+
+    if any(isinstance(c, QuadMesh) for c in ax.collections) or any(
+        isinstance(i, AxesImage) for i in ax.images
+    ):
+        return "varmekort"
+    bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_height() and p.get_width()]
+    if len(bars) >= 2:
+        return "søjlediagram"
+    if any(isinstance(c, PathCollection) for c in ax.collections) and not ax.lines:
+        return "punktdiagram"
+    if ax.lines or any(isinstance(c, PolyCollection) for c in ax.collections):
+        return "kurve"
+    return "diagram"
+
+
+def describe_figure(fig: Any) -> str:
+    """A Danish alt text that says what a matplotlib figure shows, from its own titles, axis labels and
+    legend entries: "Varmekort: Gennemsnitligt samtidigt fremmøde …. Delfigurer: <tilbud> (vandret: Tidsrum; lodret: Ugedag);
+    …". Used when a notebook displays a figure directly; report figures pass their own alt to show_figure."""
+    figure = fig if hasattr(fig, "axes") and hasattr(fig, "savefig") else getattr(fig, "figure", fig)
+    axes = [ax for ax in figure.axes if ax.get_visible() and ax.get_label() != "<colorbar>" and ax.has_data()]
+    kinds = list(dict.fromkeys(_chart_kind(ax) for ax in axes)) or ["diagram"]
+    title = figure._suptitle.get_text().strip() if getattr(figure, "_suptitle", None) else ""
+    parts = []
+    for ax in axes[:6]:
+        bits = []
+        if ax.get_xlabel():
+            bits.append(f"vandret: {ax.get_xlabel()}")
+        if ax.get_ylabel():
+            bits.append(f"lodret: {ax.get_ylabel()}")
+        legend = ax.get_legend()
+        if legend is not None:
+            entries = [t.get_text() for t in legend.get_texts() if t.get_text()]
+            if entries:
+                bits.append("serier: " + ", ".join(entries[:6]))
+        name = ax.get_title().strip()
+        if name or bits:
+            parts.append(
+                f"{name}{' (' if name and bits else ''}{'; '.join(bits)}{')' if name and bits else ''}"
+            )
+    kind = " og ".join(kinds)
+    text = kind[:1].upper() + kind[1:]
+    if title:
+        text += f": {title}"
+    if parts:
+        text += (". Delfigurer: " if len(parts) > 1 else ". ") + " · ".join(parts)
+    return text.strip() + ("" if text.endswith(".") else ".")
+
+
+def danish_numbers(fig: Any) -> Any:
+    """Danish decimal commas and thousands points on every numeric axis of a figure, colour bars included
+    ("0,8" and "1.200", never "0.8" or "1,200"): each axis that still has matplotlib's default
+    ScalarFormatter gets `report.danish_formatter()`. Axes with their own formatter (dates, times, percent,
+    categories) are left alone. `report.show_figure` and the notebook display hook call it on every figure."""
+    from matplotlib.ticker import ScalarFormatter
+
+    figure = fig if hasattr(fig, "axes") and hasattr(fig, "savefig") else getattr(fig, "figure", fig)
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(danish_formatter())
+    return fig
+
+
+def enable_alt_text() -> bool:
+    """Give every matplotlib figure the notebook displays (plt.show, a figure as a cell's last value) an alt
+    text from `describe_figure`, carried in the output's metadata (`image/png` → `alt`), which the report
+    template writes into the <img>, and Danish numbers on its axes (`danish_numbers`). Returns False outside
+    IPython (nothing to do).
+
+    The inline backend registers its own PNG formatter when it is loaded (usually at the first figure, after
+    this call) and again on `%matplotlib inline`; so the backend is loaded first, and the wrapper is put back
+    before every cell runs if something replaced it."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    import matplotlib.pyplot as plt
+
+    try:
+        plt._get_backend_mod()  # load the backend now, so its formatter is the one we wrap
+    except AttributeError:  # pragma: no cover - older/newer matplotlib
+        plt.switch_backend(plt.get_backend())
+    _wrap_png_formatter(shell)
+    if not getattr(shell, "_attendance_alt_hook", False):
+        shell.events.register("pre_execute", lambda: _wrap_png_formatter(shell))
+        shell._attendance_alt_hook = True
+    return True
+
+
+def _wrap_png_formatter(shell) -> None:
+    from matplotlib.figure import Figure
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        previous = formatter.lookup_by_type(Figure)
+    except KeyError:
+        from IPython.core.pylabtools import print_figure
+
+        def previous(figure):
+            return print_figure(figure, "png", base64=True)
+
+    if getattr(previous, "_attendance_alt", False):
+        return
+
+    def with_alt(figure):
+        danish_numbers(figure)
+        data = previous(figure)
+        if data is None:
+            return None
+        if isinstance(data, tuple):
+            data, metadata = data
+            metadata = dict(metadata or {})
+        else:
+            metadata = {}
+        metadata.setdefault("alt", describe_figure(figure))
+        return data, metadata
+
+    with_alt._attendance_alt = True
+    formatter.for_type(Figure, with_alt)

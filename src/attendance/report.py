@@ -357,6 +357,9 @@ def setup_matplotlib() -> None:
         sns.set_palette(list(PALETTE))
     except ImportError:  # pragma: no cover - seaborn is a dependency
         pass
+    from .figures import enable_alt_text
+
+    enable_alt_text()  # a figure displayed without show_figure still gets an alt text
 
 
 def _figure_of(fig: Any):
@@ -382,6 +385,9 @@ def show_figure(fig: Any, caption: str, alt: str, *, dpi: int = 144, source: str
     if not str(alt).strip():
         raise ValueError("show_figure needs an alt text that says what the figure shows")
     figure = _figure_of(fig)
+    from .figures import danish_numbers
+
+    danish_numbers(figure)  # "0,8" on every numeric axis, whoever drew the figure
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pil_kwargs={"optimize": True})
     import matplotlib.pyplot as plt
@@ -592,6 +598,11 @@ def _column_formatter(
     return auto, numeric
 
 
+LONG_TABLE_ROWS = 12  # tables with more rows may break across printed pages
+WIDE_TABLE_COLUMNS = 8  # tables with more columns get smaller type in print
+STACK_MIN_COLUMNS, STACK_MAX_ROWS = 5, 12  # such tables reflow into one card per row on a phone
+
+
 def show_table(
     df: pd.DataFrame,
     caption: str,
@@ -624,12 +635,16 @@ def show_table(
     if index:
         table = table.reset_index()
 
+    # A short table with many columns reflows on a phone: each row becomes a small card of "label value"
+    # lines (report.css, from the cells' data-label); the rest scroll sideways inside their box.
+    stack = len(table.columns) >= STACK_MIN_COLUMNS and len(table) <= STACK_MAX_ROWS
     header_cells, body_columns = [], []
     for column in table.columns:
         formatter, numeric = _column_formatter(table[column], formats.get(column), decimals)
         css = ' class="num"' if numeric else ""
         header_cells.append(f'<th scope="col"{css}>{_esc(labels.get(column, column))}</th>')
-        body_columns.append(([formatter(v) for v in table[column].tolist()], css))
+        label = f' data-label="{_esc(labels.get(column, column))}"' if stack else ""
+        body_columns.append(([formatter(v) for v in table[column].tolist()], css + label))
 
     rows = []
     for i in range(len(table)):
@@ -664,9 +679,16 @@ def show_table(
         notes.append(f"Kilde: {_esc(source)}")
     note_html = "".join(f'<p class="rp-note">{n}</p>' for n in notes)
     # A figure/figcaption rather than <caption>: the caption may be wider than a narrow table.
+    # A long table may continue on the next printed page (report.css); a short one is kept whole.
+    # ... and a very wide one gets smaller type on paper and may break a header word (report.css).
+    block = "rp-table-block"
+    if len(table) > LONG_TABLE_ROWS:
+        block += " rp-table-long"
+    if len(table.columns) > WIDE_TABLE_COLUMNS:
+        block += " rp-table-wide"
     return HTML(
-        f'<figure class="rp-table-block"><figcaption>{_esc(caption)}</figcaption>'
-        '<div class="rp-table-scroll"><table class="rp-table">'
+        f'<figure class="{block}"><figcaption>{_esc(caption)}</figcaption>'
+        f'<div class="rp-table-scroll"><table class="rp-table{" rp-table-stack" if stack else ""}">'
         f"<thead><tr>{''.join(header_cells)}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>{note_html}</figure>"
     )
@@ -690,12 +712,20 @@ def key_figures(items: Iterable[Any]):
         text = _auto_format(value, 1)
         note_html = f'<div class="rp-kf-note">{_esc(note)}</div>' if note else ""
         cards.append(
-            f'<div class="rp-kf"><div class="rp-kf-value">{_esc(text)}</div>'
+            f'<div class="rp-kf"><div class="rp-kf-value">{_card_value_html(text)}</div>'
             f'<div class="rp-kf-label">{_esc(label)}</div>{note_html}</div>'
         )
     if not cards:
         raise ValueError("key_figures needs at least one figure")
     return HTML(f'<section class="rp-keyfigures" aria-label="Nøgletal">{"".join(cards)}</section>')
+
+
+def _card_value_html(text: str) -> str:
+    """A key-figure value that may wrap between its parts ("25 % / 17 %") but never inside one ("25 %")."""
+    parts = str(text).split(" / ")
+    if len(parts) == 1:
+        return _esc(text)
+    return " / ".join(f'<span class="rp-nowrap">{_esc(part)}</span>' for part in parts)
 
 
 def load_dataset_info(offers_path: str | Path | None = None) -> dict[str, Any]:
@@ -1416,11 +1446,18 @@ class ReportPreprocessor:
         where = str(resources.get("metadata", {}).get("name", "notebook"))
         used: set[str] = set()
         stamps: dict[str, str] = {}
+        heading = ""
         for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                heading = _last_markdown_heading(_join(cell.source)) or heading
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
+                if "text/markdown" in data:
+                    heading = _last_markdown_heading(_join(data["text/markdown"])) or heading
+                if "image/png" in data:
+                    _ensure_alt(output, heading)
                 if "text/html" in data:
-                    text = _unlink_html(_join(data["text/html"]))
+                    text = _wrap_tables(_unlink_html(_join(data["text/html"])))
                     bad = external_urls(text)
                     if bad:
                         raise InputError(
@@ -1486,6 +1523,37 @@ class ReportPreprocessor:
             "stamp": _print_stamp(stamps),
         }
         return nb, resources
+
+
+_MARKDOWN_HEADING = re.compile(r"^#{1,4}\s+(.+?)\s*#*\s*$", re.M)
+_TABLE_BLOCK = re.compile(r"(<div class=\"rp-table-scroll\">\s*)?(<table\b.*?</table>)", re.S | re.I)
+
+
+def _last_markdown_heading(source: str) -> str | None:
+    found = _MARKDOWN_HEADING.findall(source)
+    return _TAG.sub("", found[-1]).strip() if found else None
+
+
+def _ensure_alt(output, heading: str) -> None:
+    """Every figure image gets an alt text that says what it shows (nbconvert's own fallback reads "No
+    description has been provided for this image"): the one the kernel put in the output's metadata
+    (`figures.enable_alt_text`, from the figure's titles and axis labels), else one naming the section."""
+    metadata = output.setdefault("metadata", {})
+    image = dict(metadata.get("image/png") or {})
+    if str(image.get("alt", "")).strip():
+        return
+    image["alt"] = f"Figur i afsnittet «{heading}»" if heading else "Figur fra analysen"
+    metadata["image/png"] = image  # (a NotebookNode copies a dict on assignment: set it when complete)
+
+
+def _wrap_tables(text: str) -> str:
+    """Put a table that is not already in a scroll box (a plain pandas table, a Styler table) into one, so a
+    wide table scrolls inside its own box and never widens or cuts the page on a narrow screen."""
+    if "<table" not in text.lower():
+        return text
+    return _TABLE_BLOCK.sub(
+        lambda m: m.group(0) if m.group(1) else f'<div class="rp-table-scroll">{m.group(2)}</div>', text
+    )
 
 
 _TRAILING_HEADING = re.compile(r"\n*(<h([234]) id=\"[^\"]+\">.*?</h\2>)\s*$", re.S)

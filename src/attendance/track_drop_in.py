@@ -605,8 +605,7 @@ def plot_scenario_peaks(table: pd.DataFrame, offer_names: Mapping[str, str]):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         use_danish_axes(ax, x=False, decimals=0)
     axes[0][0].set_ylabel("Højeste antal til stede samtidig pr. dag")
-    axes[0][0].legend(loc="lower right")
-    fig.tight_layout()
+    _legend_below(fig, axes[0][0])
     return fig
 
 
@@ -640,9 +639,15 @@ def plot_scenario_staffing(table: pd.DataFrame, offer_names: Mapping[str, str]):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         use_danish_axes(ax, x=False, decimals=0)
     axes[0][0].set_ylabel("Personaletimer pr. uge")
-    axes[0][0].legend(loc="upper left")
-    fig.tight_layout()
+    _legend_below(fig, axes[0][0])
     return fig
+
+
+def _legend_below(fig, ax) -> None:
+    """One legend for the whole figure, centred under the panels, where it cannot cover a bar or a point."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, 0.0), fontsize=9)
 
 
 # ------------------------------------------------------------------------------------ tables for the report
