@@ -110,3 +110,17 @@ def test_pre_commit_hook_strips_outputs_and_refuses_raw_data(tmp_path):
     run("git", "add", "-f", "data/raw/real2026/marts.csv")
     refused = run("git", "commit", "-qm", "real data", check=False)
     assert refused.returncode != 0 and "dvc add" in refused.stdout + refused.stderr
+
+
+def test_notebooks_are_linted_and_formatted_by_ruff_like_the_rest():
+    """Issue 11: the notebooks' code follows the same ruff rules as src/ (no exclude in pyproject.toml)."""
+    import subprocess
+    import sys
+
+    ruff = Path(sys.executable).parent / "ruff"
+    for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        done = subprocess.run(
+            [str(ruff), *command, "notebooks"], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert "notebooks" not in (ROOT / "pyproject.toml").read_text(encoding="utf-8").split("[tool.ruff]")[1]
