@@ -275,6 +275,30 @@ class CriteriaBands:
         }
 
 
+def _grid_table(
+    wide: pd.DataFrame,
+    bands: CriteriaBands,
+    display: pd.DataFrame,
+    count_columns: Sequence[str],
+    rows: Mapping[Any, Mapping[str, Any]],
+    columns: Mapping[str, Mapping[str, Any]],
+    fixed: Mapping[str, Any],
+    **table: Any,
+) -> dc.Table:
+    """A threshold grid (pivoted long table, in the display's row order) as a `disclosure.Table`."""
+    counts = pd.DataFrame(wide.to_numpy(dtype="int64"), index=display.index, columns=list(count_columns))
+    return dc.Table(
+        counts=counts,
+        rows=rows,
+        columns=columns,
+        fixed=fixed,
+        population=POP,
+        domains={**DOMAINS, **bands.domains()},
+        display=display,
+        **table,
+    )
+
+
 def sensitivity_table(
     sensitivity: pd.DataFrame,
     bands: CriteriaBands,
@@ -295,23 +319,14 @@ def sensitivity_table(
         values="citizens",
         sort=False,
     )
-    counts = pd.DataFrame(wide.to_numpy(dtype="int64"), index=display.index, columns=list(count_columns))
     rows = {
         i: {dc.OFFER: str(offer), **bands.meets(days=days)}
         for i, (offer, days) in zip(display.index, wide.index, strict=True)
     }
     columns = {c: bands.meets(weeks=s) for c, s in zip(count_columns, wide.columns, strict=True)}
-    return dc.Table(
-        table_id,
-        counts,
-        rows=rows,
-        columns=columns,
-        fixed={**attended, **bands.meets(hours=bands.chosen[2])},
-        population=POP,
-        stage=stage,
-        domains={**DOMAINS, **bands.domains()},
-        display=display,
-        rounding=rounding,
+    fixed = {**attended, **bands.meets(hours=bands.chosen[2])}
+    return _grid_table(
+        wide, bands, display, count_columns, rows, columns, fixed, id=table_id, stage=stage, rounding=rounding
     )
 
 
@@ -329,20 +344,11 @@ def hours_table(
     """Spor 3's hours sensitivity (`track_employment.hours_sensitivity`, long form): a row per offer, a
     column per hours threshold, at the chosen days and weeks thresholds."""
     wide = hours.pivot_table(index="offer_id", columns="min_daytime_hours", values="citizens", sort=False)
-    counts = pd.DataFrame(wide.to_numpy(dtype="int64"), index=display.index, columns=list(count_columns))
     rows = {i: {dc.OFFER: str(offer)} for i, offer in zip(display.index, wide.index, strict=True)}
     columns = {c: bands.meets(hours=h) for c, h in zip(count_columns, wide.columns, strict=True)}
-    return dc.Table(
-        table_id,
-        counts,
-        rows=rows,
-        columns=columns,
-        fixed={**attended, **bands.meets(days=bands.chosen[0], weeks=bands.chosen[1])},
-        population=POP,
-        stage=stage,
-        domains={**DOMAINS, **bands.domains()},
-        display=display,
-        rounding=rounding,
+    fixed = {**attended, **bands.meets(days=bands.chosen[0], weeks=bands.chosen[1])}
+    return _grid_table(
+        wide, bands, display, count_columns, rows, columns, fixed, id=table_id, stage=stage, rounding=rounding
     )
 
 
