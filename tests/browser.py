@@ -131,6 +131,18 @@ class _Pipe:
         return json.loads(message)
 
 
+def require_chromium() -> None:
+    """Skip a browser test where chromium is missing, but fail it in CI (`.ci/run` sets CI=1)."""
+    import pytest
+
+    if chromium_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "CI must run the browser tests, but chromium is not installed (apt-get install chromium)"
+            )
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
 def _chromium_args(binary: str, profile: str) -> list[str]:
     return [
         binary,

@@ -288,16 +288,10 @@ def test_interrupted_run_keeps_previous_outputs_recoverable_and_reruns_cleanly(r
 def test_every_report_loads_offline_in_chromium_and_is_screenshotted(reproduced: Path):
     """What a reviewer opens: each report in headless Chromium with no network, full-page screenshot kept in
     test-artifacts/ for a person to look at."""
-    import os
 
-    from browser import chromium_path, load_page
+    from browser import load_page, require_chromium
 
-    if chromium_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI must run the browser tests, but chromium is not installed (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+    require_chromium()
     artifacts = Path(__file__).resolve().parents[1] / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     for report in sorted((reproduced / "reports").rglob("*.html")):
@@ -320,17 +314,11 @@ def test_reviewer_reports_fit_a_phone_a_laptop_and_a4(reproduced: Path):
     """Issue 15: in a fresh pipeline run, no reviewer report has anything wider than its box outside a scroll
     box at 1280 or 420 px, and printed to A4 none has a clipped card or anything over the edge of the paper
     (the page bounds and screenshots are in test_report_layout.py, on the working tree's reports)."""
-    import os
 
-    from browser import chromium_path
+    from browser import require_chromium
     from layout_check import SCREEN_WIDTHS, print_problems, screen_problems, summary
 
-    if chromium_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI must run the browser tests, but chromium is not installed (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+    require_chromium()
     reports = sorted((reproduced / "reports").glob("*.html"))
     assert reports
     for report in reports:

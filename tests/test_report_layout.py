@@ -11,14 +11,13 @@ pages with an overflow planted on purpose, which they must catch.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from browser import chromium_path
+from browser import require_chromium
 from layout_check import SCREEN_WIDTHS, print_problems, screen_problems, summary, table_counts
 from nbformat.v4 import new_code_cell, new_markdown_cell
 from test_report_render import build_sample_notebook
@@ -80,19 +79,10 @@ STRESS_CELLS = [
 ]
 
 
-def _require_chromium() -> None:
-    if chromium_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI must run the browser tests, but chromium is not installed (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     """The sample report of test_report_render plus the cases that overflowed before issue 15."""
-    _require_chromium()
+    require_chromium()
     folder = tmp_path_factory.mktemp("layout")
     path = build_sample_notebook(folder)
     notebook = nbformat.read(str(path), as_version=4)
@@ -196,7 +186,7 @@ def test_a_planted_clipped_card_is_caught(sample, tmp_path):
 
 
 def _reviewer_report(name: str) -> Path:
-    _require_chromium()
+    require_chromium()
     path = ROOT / "reports" / f"{name}.html"
     if not path.exists():
         pytest.skip(

@@ -8,13 +8,12 @@ test-artifacts/ to look at.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from browser import chromium_path, load_page
+from browser import load_page, require_chromium
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from attendance import report as rp
@@ -258,18 +257,9 @@ def test_report_is_small(rendered):
     assert path.stat().st_size < 600 * 1024  # two figures and a few tables; a regression would show here
 
 
-def _require_chromium() -> None:
-    if chromium_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI must run the browser tests, but chromium is not installed (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-
-
 @pytest.mark.browser
 def test_chromium_loads_the_report_offline_without_errors(rendered):
-    _require_chromium()
+    require_chromium()
     path, _ = rendered
     page = load_page(path, ARTIFACTS / "sample_report_screen.png")
     assert page.problems == []
@@ -282,7 +272,7 @@ def test_chromium_loads_the_report_offline_without_errors(rendered):
 
 @pytest.mark.browser
 def test_chromium_prints_the_report(rendered):
-    _require_chromium()
+    require_chromium()
     path, _ = rendered
     page = load_page(path, ARTIFACTS / "sample_report_print.png", width=794, media="print", pdf=True)
     assert page.problems == []
@@ -292,7 +282,7 @@ def test_chromium_prints_the_report(rendered):
 @pytest.mark.browser
 def test_browser_helper_reports_requests_to_other_hosts(tmp_path):
     """The check must be able to fail: a page that loads from another host is reported, offline."""
-    _require_chromium()
+    require_chromium()
     page_file = tmp_path / "bad.html"
     page_file.write_text(
         '<!DOCTYPE html><html><head><title>x</title><script src="https://cdn.example.invalid/a.js"></script></head>'
