@@ -10,6 +10,8 @@ values go to the quarantine folder only.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import re
@@ -241,9 +243,12 @@ class QualityLog:
             if field in ("date", "time_in", "time_out"):
                 cell = sub["cell"].astype(object).fillna("").to_numpy()
                 column = np.where(cell != "", cell, column)
-        detail_values = (
-            detail[idx] if isinstance(detail, np.ndarray) else np.full(len(idx), detail, dtype=object)
-        )
+        if isinstance(detail, pd.Series):  # sparse: the details of the marked rows only, by row position
+            detail_values = detail.loc[idx].to_numpy(dtype=object)
+        elif isinstance(detail, np.ndarray):
+            detail_values = detail[idx]
+        else:
+            detail_values = np.full(len(idx), detail, dtype=object)
         self.parts.append(
             pd.DataFrame(
                 {
@@ -1132,24 +1137,29 @@ def impute_missing_time_out(
     if how == "quarantine":
         state.drop(missing, QUARANTINED, "missing_time_out", "time_out", "no time out")
         return imputed
-    complete = state.active & timed & (t_out != NAT) & (t_out - t_in <= max_stay_ns)
+    stay = t_out - t_in
+    complete = state.active & timed & (t_out != NAT) & (stay <= max_stay_ns)
     median = np.full(n_offers, NAT, dtype=np.int64)
     for i in range(n_offers):
-        stays = (t_out - t_in)[complete & (offer_idx == i)]
+        stays = stay[complete & (offer_idx == i)]
         if len(stays):
             median[i] = int(np.median(stays) // NS_PER_MINUTE * NS_PER_MINUTE)
-    has_close = is_open & (t_in < close_ns)
-    med = median[np.clip(offer_idx, 0, None)]
+    del stay, complete
+    # only the rows without a time out (a few percent): no full-length temporaries or text arrays (issue 14)
+    idx = np.flatnonzero(missing)
+    t_in_m, close_m, offer_m = t_in[idx], close_ns[idx], offer_idx[idx]
+    has_close = is_open[idx] & (t_in_m < close_m)
+    med = median[np.clip(offer_m, 0, None)]
     if how == "closing_time":
-        end = np.where(has_close, close_ns, np.where(med != NAT, t_in + med, NAT))
+        end = np.where(has_close, close_m, np.where(med != NAT, t_in_m + med, NAT))
         detail = np.where(
             has_close, "imputed: closing time", "imputed: median stay (no closing time that day)"
         )
     else:
-        by_median = np.where(med != NAT, t_in + med, NAT)
-        capped = has_close & (by_median != NAT) & (by_median > close_ns)
+        by_median = np.where(med != NAT, t_in_m + med, NAT)
+        capped = has_close & (by_median != NAT) & (by_median > close_m)
         end = np.where(
-            capped, close_ns, np.where(by_median != NAT, by_median, np.where(has_close, close_ns, NAT))
+            capped, close_m, np.where(by_median != NAT, by_median, np.where(has_close, close_m, NAT))
         )
         text = np.array(
             [f"imputed: median stay {_fmt_offset(m)}" if m != NAT else "" for m in median] + [""],
@@ -1158,18 +1168,26 @@ def impute_missing_time_out(
         detail = np.where(
             capped,
             "imputed: median stay, capped at closing time",
-            text[np.where(offer_idx >= 0, offer_idx, n_offers)],
+            text[np.where(offer_m >= 0, offer_m, n_offers)],
         )
         detail = np.where(by_median == NAT, "imputed: closing time (no median stay)", detail)
     end = np.minimum(end, np.where(end == NAT, NAT, NS_PER_DAY - 1_000_000_000))
-    impossible = missing & (end == NAT)
+    nothing = end == NAT
+    impossible = np.zeros(len(t_in), dtype=bool)
+    impossible[idx[nothing]] = True
     state.drop(
         impossible, QUARANTINED, "missing_time_out", "time_out", "no time out and nothing to impute it from"
     )
-    fill = missing & ~impossible
-    t_out[fill] = end[fill]
-    imputed[fill] = True
-    state.flag(fill, "missing_time_out", "imputed", "time_out", detail.astype(object))
+    fill_idx = idx[~nothing]
+    t_out[fill_idx] = end[~nothing]
+    imputed[fill_idx] = True
+    state.flag(
+        imputed,
+        "missing_time_out",
+        "imputed",
+        "time_out",
+        pd.Series(detail[~nothing].astype(object), index=fill_idx, dtype=object),
+    )
     return imputed
 
 
@@ -1277,12 +1295,19 @@ def drop_exact_duplicates(state: State, frame: Visits, order: np.ndarray) -> Non
 def merge_overlapping_visits(state: State, frame: Visits, order: np.ndarray, gap_ns: int) -> None:
     """Visits of one citizen on one day that overlap (or touch within the gap) become one spanning visit."""
     pos = order[state.active[order] & frame["timed"][order]]  # still sorted by citizen-day, start
+    # a visit alone on its citizen-day merges with nothing: only the shared days (a few percent) go on,
+    # which keeps the temporaries below small at 10 million rows (issue 14)
+    group = frame["group"][pos]
+    shared = np.zeros(len(pos), dtype=bool)
+    shared[1:] = group[1:] == group[:-1]
+    shared[:-1] |= shared[1:]
+    pos, group = pos[shared], group[shared]
+    del shared
     if not len(pos):
         return
     dates = frame["date"][pos]
     start = _seconds(frame["start"][pos], dates)
     end = _seconds(frame["end"][pos], dates)
-    group = frame["group"][pos]
     same = np.zeros(len(pos), dtype=bool)
     same[1:] = group[1:] == group[:-1]
     segment = np.cumsum(~same)
@@ -1309,10 +1334,11 @@ def merge_overlapping_visits(state: State, frame: Visits, order: np.ndarray, gap
     rows = state.df["row"].to_numpy()[head_of[joins]]
     files = state.df["file"].cat.codes.to_numpy()[head_of[joins]]
     names = np.asarray(state.df["file"].cat.categories, dtype=object)
-    detail = np.full(len(frame["date"]), "", dtype=object)
-    detail[merged_pos] = [
-        f"merged into the visit in {names[f]} row {r}" for f, r in zip(files, rows, strict=True)
-    ]
+    detail = pd.Series(
+        [f"merged into the visit in {names[f]} row {r}" for f, r in zip(files, rows, strict=True)],
+        index=merged_pos,
+        dtype=object,
+    ).sort_index()
     mask = np.zeros(len(frame["date"]), dtype=bool)
     mask[merged_pos] = True
     state.drop(mask, MERGED, "overlapping_visits", "time_in", detail, action="merged")
@@ -1451,6 +1477,25 @@ def _write_csv(frame: Visits, path: Path) -> None:
 # --------------------------------------------------------------------------------------------- the stage
 
 
+def _libc_malloc_trim() -> Any:
+    """glibc's malloc_trim, or None (musl, macOS, Windows)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return None
+
+
+_MALLOC_TRIM = _libc_malloc_trim()
+
+
+def release_memory() -> None:
+    """Hand freed heap pages back to the OS between phases: glibc keeps the pages of freed numpy/pandas
+    temporaries (and Arrow's pool its buffers) and the peak RSS adds them up phase by phase (issue 14)."""
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 def clean_dataset(
     raw_dir: Path, out_dir: Path, quarantine_dir: Path | None, params: dict | None
 ) -> CleanResult:
@@ -1468,7 +1513,7 @@ def clean_dataset(
     aliases = read_citizen_aliases(raw_dir)
     referrals_raw = read_referrals(raw_dir, offers, dataset)
     raw = read_registrations(raw_dir, offers, dataset, params["include_hidden_sheets"])
-    pa.default_memory_pool().release_unused()  # hand the CSV reader's buffers back before cleaning
+    release_memory()  # hand the CSV reader's buffers back before cleaning
     registrations, _ = load_column_aliases(raw_dir)
     lookup = header_lookup(registrations)
 
@@ -1496,6 +1541,7 @@ def clean_dataset(
     pseudonym = Pseudonymiser(key)
     ref_ident = referral_identities(referrals_raw, aliases)
     keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym, dates)
+    release_memory()
     timed, t_in, t_out = parse_visit_times(state)
     max_stay_ns = int(params["max_stay_hours"] * 3.6e12)
     quarantine_stays_across_days(state, timed, t_in, t_out, max_stay_ns)
@@ -1520,6 +1566,7 @@ def clean_dataset(
         state, timed, t_in, t_out, is_open, open_ns, close_ns, params["outside_opening_hours"]
     )
     closed = flag_closed_days(state, is_open, why_closed)
+    release_memory()
 
     active = state.active
     frame: Visits = {
@@ -1538,11 +1585,15 @@ def clean_dataset(
     merge_overlapping_visits(state, frame, order, int(params["merge_gap_minutes"] * NS_PER_MINUTE))
     del order
     handle_day_only(state, frame)
+    del frame["times"], frame["group"]  # only the citizen-day rules use them
+    release_memory()
 
     kept = np.flatnonzero(state.active)
     visits = _visits_table(state, frame, kept, offers, keys, closed)
     del frame, kept, keys, closed
+    release_memory()
     validate_visits(visits)
+    release_memory()
     accounting = _accounting(state, raw)
     if int(accounting["kept"].sum()) != visits.num_rows:
         raise AccountingError(f"{int(accounting['kept'].sum())} kept rows but {visits.num_rows} visits")
@@ -1632,8 +1683,11 @@ def _visits_table(
     closed: np.ndarray,
 ) -> pa.Table:
     """The kept records as visits, sorted by offer, date, start (day-only last), citizen key, then reading
-    order (file path, sheet as in the workbook, row) — independent of anything but the input."""
+    order (file path, sheet as in the workbook, row) — independent of anything but the input.
+
+    Empties `frame` as it goes (each per-row array is freed once its column is built: peak memory)."""
     key_codes, key_names = _sorted_categories(keys)
+    frame.pop("key")  # key_codes replace it
     date = frame["date"][kept]
     start = frame["start"][kept]
     start_sec = np.where(start == NAT, 1 << 17, (start - date) // 1_000_000_000)
@@ -1653,21 +1707,21 @@ def _visits_table(
 
     def categorical(name: str) -> pa.DictionaryArray:
         values = state.df[name]
-        return _dictionary(values.cat.codes.to_numpy()[take].astype(np.int64), values.cat.categories)
+        return _dictionary(values.cat.codes.to_numpy()[take], values.cat.categories)
 
     def timestamps(name: str) -> pa.Array:
-        return pa.array(frame[name][take].view("datetime64[ns]"), from_pandas=True)
+        return pa.array(frame.pop(name)[take].view("datetime64[ns]"), from_pandas=True)
 
     columns = {
         "visit_id": pa.array(np.arange(len(take), dtype=np.int64)),
-        "offer_id": _dictionary(frame["offer"][take], list(offers)),
+        "offer_id": _dictionary(frame.pop("offer")[take], list(offers)),
         "date": timestamps("date"),
         "citizen_key": _dictionary(key_codes[take], key_names),
         "start": timestamps("start"),
         "end": timestamps("end"),
-        "granularity": _dictionary(frame["timed"][take].astype(np.int64), ["day", "timed"]),
+        "granularity": _dictionary(frame.pop("timed")[take].astype(np.int8), ["day", "timed"]),
         "on_closed_day": pa.array(closed[take]),
-        "is_trip": pa.array(frame["is_trip"][take].astype(bool)),
+        "is_trip": pa.array(frame.pop("is_trip")[take].astype(bool)),
         "flags": _dictionary(flag_codes, flag_names),
         "source_file": categorical("file"),
         "source_sheet": categorical("sheet"),
@@ -1676,7 +1730,7 @@ def _visits_table(
     return pa.table(columns)
 
 
-def validate_visits(table: pa.Table, chunk: int = 2_000_000) -> None:
+def validate_visits(table: pa.Table, chunk: int = 500_000) -> None:
     """The pandera contract, checked slice by slice (bounded memory); visit ids are checked globally."""
     ids = table.column("visit_id").to_numpy()
     if len(ids) and not (ids[0] == 0 and np.all(ids[1:] - ids[:-1] == 1)):
