@@ -1712,18 +1712,31 @@ def _visits_table(
     Empties `frame` as it goes (each per-row array is freed once its column is built: peak memory)."""
     key_codes, key_names = _sorted_categories(keys)
     frame.pop("key")  # key_codes replace it
-    date = frame["date"][kept]
-    start = frame["start"][kept]
-    start_sec = np.where(start == NAT, 1 << 17, (start - date) // 1_000_000_000)
-    day = date // NS_PER_DAY
-    day = day - (day.min() if len(day) else 0)
-    primary = (frame["offer"][kept] << 34) | (day << 17) | start_sec
-    del date, start, start_sec, day
+    # primary = (offer << 34) | (day << 17) | seconds of the start (1 << 17 without one), built in place:
+    # every full-length temporary is 80 MB at 10 million visits
+    day = frame["date"][kept]
+    start_sec = frame["start"][kept]
+    missing = start_sec == NAT
+    start_sec -= day
+    start_sec //= 1_000_000_000
+    start_sec[missing] = 1 << 17
+    del missing
+    day //= NS_PER_DAY
+    if len(day):
+        day -= day.min()
+    primary = frame["offer"][kept]
+    primary <<= 34
+    day <<= 17
+    primary |= day
+    primary |= start_sec
+    del day, start_sec
     secondary = key_codes[kept]
     # `kept` is in reading order and the sorts are stable, so ties keep the reading order
     shift = int(secondary.max(initial=0)).bit_length()
     if int(primary.max(initial=0)).bit_length() + shift <= 63:
-        take = kept[np.argsort((primary << shift) | secondary, kind="stable")]
+        primary <<= shift
+        primary |= secondary
+        take = kept[np.argsort(primary, kind="stable")]
     else:  # pragma: no cover - only for datasets far beyond a municipality's size
         take = kept[np.lexsort((secondary, primary))]
     del primary, secondary
@@ -1754,6 +1767,11 @@ def _visits_table(
     return pa.table(columns)
 
 
+def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one array; without a copy when it is one already (combine_chunks copies)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def validate_visits(table: pa.Table, chunk: int = 500_000) -> None:
     """The pandera contract, checked slice by slice (bounded memory); visit ids are checked globally.
 
@@ -1766,7 +1784,7 @@ def validate_visits(table: pa.Table, chunk: int = 500_000) -> None:
         if not np.array_equal(ids, np.arange(start, start + len(ids), dtype=np.int64)):
             raise AccountingError("visit_id is not 0..n-1 in file order")
     text = {
-        name: table.column(name).combine_chunks()
+        name: _one_chunk(table.column(name))
         for name in table.column_names
         if pa.types.is_dictionary(table.schema.field(name).type)
     }
