@@ -1398,13 +1398,14 @@ def citizen_day_order(state: State, frame: Visits) -> np.ndarray:
     active = np.flatnonzero(state.active)
     group = frame["group"][active]
     order = np.argsort(group, kind="stable")
-    sorted_group = group[order]
+    group = group[order]  # sorted; the unsorted copy is freed (80 MB at 10 million rows)
     shared = np.zeros(len(order), dtype=bool)  # rows whose citizen-day has more than one record
-    shared[1:] = sorted_group[1:] == sorted_group[:-1]
+    shared[1:] = group[1:] == group[:-1]
     shared[:-1] |= shared[1:]
     if shared.any():  # only these few need ordering by time within the day
         sub = order[shared]
-        order[shared] = sub[np.lexsort((frame["times"][active[sub]], group[sub]))]
+        order[shared] = sub[np.lexsort((frame["times"][active[sub]], group[shared]))]
+    del group
     return active[order]
 
 
