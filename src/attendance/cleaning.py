@@ -1687,10 +1687,15 @@ def _sorted_categories(values: pd.Categorical | pd.Series) -> tuple[np.ndarray, 
     order = np.argsort(categories.astype(str), kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    codes = np.asarray(cat.codes, dtype=np.int64)
+    codes = np.array(cat.codes, dtype=np.int64)  # a copy: changed in place below
     if not len(order):  # no citizen at all (every row ignored or quarantined)
         return np.full(len(codes), -1, dtype=np.int64), categories
-    return np.where(codes < 0, -1, rank[np.where(codes < 0, 0, codes)]), categories[order]
+    missing = codes < 0  # in place: two full-length arrays, not five
+    codes[missing] = 0
+    ranked = rank[codes]
+    del codes
+    ranked[missing] = -1
+    return ranked, categories[order]
 
 
 def _dictionary(codes: np.ndarray, categories: Any) -> pa.DictionaryArray:
