@@ -10,6 +10,9 @@ values go to the quarantine folder only.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import json
 import re
@@ -215,7 +218,9 @@ class QualityLog:
         file_codes = frame["file"].cat.codes.to_numpy().astype(np.int64)
         sheet_codes = frame["sheet"].cat.codes.to_numpy().astype(np.int64)
         width = len(frame["sheet"].cat.categories) + 1
-        self.sheet_idx, uniques = pd.factorize(file_codes * width + sheet_codes)
+        sheet_idx, uniques = pd.factorize(file_codes * width + sheet_codes)
+        self.sheet_idx = sheet_idx.astype(np.int32)  # an index into a few sheets: 40 MB at 10 M rows, not 80
+        del file_codes, sheet_codes, sheet_idx
         files, sheet_names = frame["file"].cat.categories, frame["sheet"].cat.categories
         keys = [(str(files[u // width]), str(sheet_names[u % width])) for u in uniques]
         self.sheet_keys = keys
@@ -237,9 +242,12 @@ class QualityLog:
             if field in ("date", "time_in", "time_out"):
                 cell = sub["cell"].astype(object).fillna("").to_numpy()
                 column = np.where(cell != "", cell, column)
-        detail_values = (
-            detail[idx] if isinstance(detail, np.ndarray) else np.full(len(idx), detail, dtype=object)
-        )
+        if isinstance(detail, pd.Series):  # sparse: the details of the marked rows only, by row position
+            detail_values = detail.loc[idx].to_numpy(dtype=object)
+        elif isinstance(detail, np.ndarray):
+            detail_values = detail[idx]
+        else:
+            detail_values = np.full(len(idx), detail, dtype=object)
         self.parts.append(
             pd.DataFrame(
                 {
@@ -311,7 +319,8 @@ class State:
         # per distinct citizen value: the normalised identifier (hashed later) — computed once
         self.citizen_norm = np.array([normalise_identifier(c) for c in citizens] + [""], dtype=object)
         codes = self.df["citizen"].cat.codes.to_numpy()
-        self.citizen_pos = np.where(codes < 0, len(citizens), codes)
+        # int32 like the codes: 40 MB at 10 M rows, not 80
+        self.citizen_pos = np.where(codes < 0, len(citizens), codes).astype(np.int32, copy=False)
 
     def header_norm(self, name: str) -> np.ndarray:
         """normalise_header of each distinct value of a raw column (cached), plus "" for missing."""
@@ -1128,24 +1137,29 @@ def impute_missing_time_out(
     if how == "quarantine":
         state.drop(missing, QUARANTINED, "missing_time_out", "time_out", "no time out")
         return imputed
-    complete = state.active & timed & (t_out != NAT) & (t_out - t_in <= max_stay_ns)
+    stay = t_out - t_in
+    complete = state.active & timed & (t_out != NAT) & (stay <= max_stay_ns)
     median = np.full(n_offers, NAT, dtype=np.int64)
     for i in range(n_offers):
-        stays = (t_out - t_in)[complete & (offer_idx == i)]
+        stays = stay[complete & (offer_idx == i)]
         if len(stays):
             median[i] = int(np.median(stays) // NS_PER_MINUTE * NS_PER_MINUTE)
-    has_close = is_open & (t_in < close_ns)
-    med = median[np.clip(offer_idx, 0, None)]
+    del stay, complete
+    # only the rows without a time out (a few percent): no full-length temporaries or text arrays (issue 14)
+    idx = np.flatnonzero(missing)
+    t_in_m, close_m, offer_m = t_in[idx], close_ns[idx], offer_idx[idx]
+    has_close = is_open[idx] & (t_in_m < close_m)
+    med = median[np.clip(offer_m, 0, None)]
     if how == "closing_time":
-        end = np.where(has_close, close_ns, np.where(med != NAT, t_in + med, NAT))
+        end = np.where(has_close, close_m, np.where(med != NAT, t_in_m + med, NAT))
         detail = np.where(
             has_close, "imputed: closing time", "imputed: median stay (no closing time that day)"
         )
     else:
-        by_median = np.where(med != NAT, t_in + med, NAT)
-        capped = has_close & (by_median != NAT) & (by_median > close_ns)
+        by_median = np.where(med != NAT, t_in_m + med, NAT)
+        capped = has_close & (by_median != NAT) & (by_median > close_m)
         end = np.where(
-            capped, close_ns, np.where(by_median != NAT, by_median, np.where(has_close, close_ns, NAT))
+            capped, close_m, np.where(by_median != NAT, by_median, np.where(has_close, close_m, NAT))
         )
         text = np.array(
             [f"imputed: median stay {_fmt_offset(m)}" if m != NAT else "" for m in median] + [""],
@@ -1154,18 +1168,26 @@ def impute_missing_time_out(
         detail = np.where(
             capped,
             "imputed: median stay, capped at closing time",
-            text[np.where(offer_idx >= 0, offer_idx, n_offers)],
+            text[np.where(offer_m >= 0, offer_m, n_offers)],
         )
         detail = np.where(by_median == NAT, "imputed: closing time (no median stay)", detail)
     end = np.minimum(end, np.where(end == NAT, NAT, NS_PER_DAY - 1_000_000_000))
-    impossible = missing & (end == NAT)
+    nothing = end == NAT
+    impossible = np.zeros(len(t_in), dtype=bool)
+    impossible[idx[nothing]] = True
     state.drop(
         impossible, QUARANTINED, "missing_time_out", "time_out", "no time out and nothing to impute it from"
     )
-    fill = missing & ~impossible
-    t_out[fill] = end[fill]
-    imputed[fill] = True
-    state.flag(fill, "missing_time_out", "imputed", "time_out", detail.astype(object))
+    fill_idx = idx[~nothing]
+    t_out[fill_idx] = end[~nothing]
+    imputed[fill_idx] = True
+    state.flag(
+        imputed,
+        "missing_time_out",
+        "imputed",
+        "time_out",
+        pd.Series(detail[~nothing].astype(object), index=fill_idx, dtype=object),
+    )
     return imputed
 
 
@@ -1238,8 +1260,12 @@ def flag_closed_days(state: State, is_open: np.ndarray, why_closed: np.ndarray) 
 
 
 def _seconds(ns: np.ndarray, dates: np.ndarray) -> np.ndarray:
-    """Seconds since the visit's midnight; -1 for missing times (day-only visits)."""
-    return np.where(ns == NAT, -1, (ns - dates) // 1_000_000_000)
+    """Seconds since the visit's midnight; -1 for missing times (day-only visits). In place on one new
+    array: at 10 million rows each full-length temporary is 80 MB."""
+    out = np.subtract(ns, dates)
+    out //= 1_000_000_000
+    out[ns == NAT] = -1
+    return out
 
 
 def _day_group(frame: Visits) -> np.ndarray:
@@ -1249,7 +1275,10 @@ def _day_group(frame: Visits) -> np.ndarray:
     offer = frame["offer"]
     if key.max(initial=0) >= 1 << 30 or offer.max(initial=0) >= 1 << 15:
         return pd.MultiIndex.from_arrays([offer, key, day]).codes  # pragma: no cover - absurd sizes
-    return (offer << 47) | (key << 17) | day
+    group = offer << 47  # (offer << 47) | (key << 17) | day, in place
+    group |= key << 17
+    group |= day
+    return group
 
 
 def drop_exact_duplicates(state: State, frame: Visits, order: np.ndarray) -> None:
@@ -1273,12 +1302,19 @@ def drop_exact_duplicates(state: State, frame: Visits, order: np.ndarray) -> Non
 def merge_overlapping_visits(state: State, frame: Visits, order: np.ndarray, gap_ns: int) -> None:
     """Visits of one citizen on one day that overlap (or touch within the gap) become one spanning visit."""
     pos = order[state.active[order] & frame["timed"][order]]  # still sorted by citizen-day, start
+    # a visit alone on its citizen-day merges with nothing: only the shared days (a few percent) go on,
+    # which keeps the temporaries below small at 10 million rows (issue 14)
+    group = frame["group"][pos]
+    shared = np.zeros(len(pos), dtype=bool)
+    shared[1:] = group[1:] == group[:-1]
+    shared[:-1] |= shared[1:]
+    pos, group = pos[shared], group[shared]
+    del shared
     if not len(pos):
         return
     dates = frame["date"][pos]
     start = _seconds(frame["start"][pos], dates)
     end = _seconds(frame["end"][pos], dates)
-    group = frame["group"][pos]
     same = np.zeros(len(pos), dtype=bool)
     same[1:] = group[1:] == group[:-1]
     segment = np.cumsum(~same)
@@ -1305,10 +1341,11 @@ def merge_overlapping_visits(state: State, frame: Visits, order: np.ndarray, gap
     rows = state.df["row"].to_numpy()[head_of[joins]]
     files = state.df["file"].cat.codes.to_numpy()[head_of[joins]]
     names = np.asarray(state.df["file"].cat.categories, dtype=object)
-    detail = np.full(len(frame["date"]), "", dtype=object)
-    detail[merged_pos] = [
-        f"merged into the visit in {names[f]} row {r}" for f, r in zip(files, rows, strict=True)
-    ]
+    detail = pd.Series(
+        [f"merged into the visit in {names[f]} row {r}" for f, r in zip(files, rows, strict=True)],
+        index=merged_pos,
+        dtype=object,
+    ).sort_index()
     mask = np.zeros(len(frame["date"]), dtype=bool)
     mask[merged_pos] = True
     state.drop(mask, MERGED, "overlapping_visits", "time_in", detail, action="merged")
@@ -1344,20 +1381,27 @@ def citizen_day_order(state: State, frame: Visits) -> np.ndarray:
     duplicate and overlap rules both walk this one order.
     """
     dates = frame["date"]
-    start = _seconds(frame["start"], dates)
+    times = _seconds(frame["start"], dates)
     end = _seconds(frame["end"], dates)
-    frame["times"] = ((start + 1) << 20) | (end + 1)  # seconds < 2**17, so unique per (start, end)
+    # ((start + 1) << 20) | (end + 1), in place: seconds < 2**17, so unique per (start, end)
+    times += 1
+    times <<= 20
+    end += 1
+    times |= end
+    del end
+    frame["times"] = times
     frame["group"] = _day_group(frame)
     active = np.flatnonzero(state.active)
     group = frame["group"][active]
     order = np.argsort(group, kind="stable")
-    sorted_group = group[order]
+    group = group[order]  # sorted; the unsorted copy is freed (80 MB at 10 million rows)
     shared = np.zeros(len(order), dtype=bool)  # rows whose citizen-day has more than one record
-    shared[1:] = sorted_group[1:] == sorted_group[:-1]
+    shared[1:] = group[1:] == group[:-1]
     shared[:-1] |= shared[1:]
     if shared.any():  # only these few need ordering by time within the day
         sub = order[shared]
-        order[shared] = sub[np.lexsort((frame["times"][active[sub]], group[sub]))]
+        order[shared] = sub[np.lexsort((frame["times"][active[sub]], group[shared]))]
+    del group
     return active[order]
 
 
@@ -1447,6 +1491,25 @@ def _write_csv(frame: Visits, path: Path) -> None:
 # --------------------------------------------------------------------------------------------- the stage
 
 
+def _libc_malloc_trim() -> Any:
+    """glibc's malloc_trim, or None (musl, macOS, Windows)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return None
+
+
+_MALLOC_TRIM = _libc_malloc_trim()
+
+
+def release_memory() -> None:
+    """Hand freed heap pages back to the OS between phases: glibc keeps the pages of freed numpy/pandas
+    temporaries (and Arrow's pool its buffers) and the peak RSS adds them up phase by phase (issue 14)."""
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 def clean_dataset(
     raw_dir: Path, out_dir: Path, quarantine_dir: Path | None, params: dict | None
 ) -> CleanResult:
@@ -1464,7 +1527,7 @@ def clean_dataset(
     aliases = read_citizen_aliases(raw_dir)
     referrals_raw = read_referrals(raw_dir, offers, dataset)
     raw = read_registrations(raw_dir, offers, dataset, params["include_hidden_sheets"])
-    pa.default_memory_pool().release_unused()  # hand the CSV reader's buffers back before cleaning
+    release_memory()  # hand the CSV reader's buffers back before cleaning
     registrations, _ = load_column_aliases(raw_dir)
     lookup = header_lookup(registrations)
 
@@ -1492,6 +1555,7 @@ def clean_dataset(
     pseudonym = Pseudonymiser(key)
     ref_ident = referral_identities(referrals_raw, aliases)
     keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym, dates)
+    release_memory()
     timed, t_in, t_out = parse_visit_times(state)
     max_stay_ns = int(params["max_stay_hours"] * 3.6e12)
     quarantine_stays_across_days(state, timed, t_in, t_out, max_stay_ns)
@@ -1516,29 +1580,41 @@ def clean_dataset(
         state, timed, t_in, t_out, is_open, open_ns, close_ns, params["outside_opening_hours"]
     )
     closed = flag_closed_days(state, is_open, why_closed)
+    del open_ns, close_ns, why_closed, imputed, is_open
+    release_memory()
 
-    active = state.active
+    # start and end are made in the arrays of the times of day (not used after): no full-length copies
+    untimed = ~(state.active & timed)
+    np.add(t_in, dates, out=t_in)
+    t_in[untimed] = NAT
+    np.add(t_out, dates, out=t_out)
+    t_out[untimed] = NAT
+    del untimed
     frame: Visits = {
-        "offer": offer_idx.astype(np.int64),
+        "offer": offer_idx.astype(np.int64, copy=False),
         "date": dates,
         "key": keys.codes.astype(np.int64),
         "timed": timed,
-        "start": np.where(active & timed, dates + t_in, NAT),
-        "end": np.where(active & timed, dates + t_out, NAT),
+        "start": t_in,
+        "end": t_out,
         "is_trip": trip_flags(state.df["comment"], params["trip_keywords"]),
     }
-    del t_in, t_out, open_ns, close_ns, why_closed, dates, offer_idx, imputed, is_open
+    del t_in, t_out, dates, offer_idx
     keep_incomplete_names_apart(state, frame)
     order = citizen_day_order(state, frame)
     drop_exact_duplicates(state, frame, order)
     merge_overlapping_visits(state, frame, order, int(params["merge_gap_minutes"] * NS_PER_MINUTE))
     del order
     handle_day_only(state, frame)
+    del frame["times"], frame["group"]  # only the citizen-day rules use them
+    release_memory()
 
     kept = np.flatnonzero(state.active)
     visits = _visits_table(state, frame, kept, offers, keys, closed)
     del frame, kept, keys, closed
+    release_memory()
     validate_visits(visits)
+    release_memory()
     accounting = _accounting(state, raw)
     if int(accounting["kept"].sum()) != visits.num_rows:
         raise AccountingError(f"{int(accounting['kept'].sum())} kept rows but {visits.num_rows} visits")
@@ -1607,10 +1683,15 @@ def _sorted_categories(values: pd.Categorical | pd.Series) -> tuple[np.ndarray, 
     order = np.argsort(categories.astype(str), kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    codes = np.asarray(cat.codes, dtype=np.int64)
+    codes = np.array(cat.codes, dtype=np.int64)  # a copy: changed in place below
     if not len(order):  # no citizen at all (every row ignored or quarantined)
         return np.full(len(codes), -1, dtype=np.int64), categories
-    return np.where(codes < 0, -1, rank[np.where(codes < 0, 0, codes)]), categories[order]
+    missing = codes < 0  # in place: two full-length arrays, not five
+    codes[missing] = 0
+    ranked = rank[codes]
+    del codes
+    ranked[missing] = -1
+    return ranked, categories[order]
 
 
 def _dictionary(codes: np.ndarray, categories: Any) -> pa.DictionaryArray:
@@ -1628,20 +1709,36 @@ def _visits_table(
     closed: np.ndarray,
 ) -> pa.Table:
     """The kept records as visits, sorted by offer, date, start (day-only last), citizen key, then reading
-    order (file path, sheet as in the workbook, row) — independent of anything but the input."""
+    order (file path, sheet as in the workbook, row) — independent of anything but the input.
+
+    Empties `frame` as it goes (each per-row array is freed once its column is built: peak memory)."""
     key_codes, key_names = _sorted_categories(keys)
-    date = frame["date"][kept]
-    start = frame["start"][kept]
-    start_sec = np.where(start == NAT, 1 << 17, (start - date) // 1_000_000_000)
-    day = date // NS_PER_DAY
-    day = day - (day.min() if len(day) else 0)
-    primary = (frame["offer"][kept] << 34) | (day << 17) | start_sec
-    del date, start, start_sec, day
+    frame.pop("key")  # key_codes replace it
+    # primary = (offer << 34) | (day << 17) | seconds of the start (1 << 17 without one), built in place:
+    # every full-length temporary is 80 MB at 10 million visits
+    day = frame["date"][kept]
+    start_sec = frame["start"][kept]
+    missing = start_sec == NAT
+    start_sec -= day
+    start_sec //= 1_000_000_000
+    start_sec[missing] = 1 << 17
+    del missing
+    day //= NS_PER_DAY
+    if len(day):
+        day -= day.min()
+    primary = frame["offer"][kept]
+    primary <<= 34
+    day <<= 17
+    primary |= day
+    primary |= start_sec
+    del day, start_sec
     secondary = key_codes[kept]
     # `kept` is in reading order and the sorts are stable, so ties keep the reading order
     shift = int(secondary.max(initial=0)).bit_length()
     if int(primary.max(initial=0)).bit_length() + shift <= 63:
-        take = kept[np.argsort((primary << shift) | secondary, kind="stable")]
+        primary <<= shift
+        primary |= secondary
+        take = kept[np.argsort(primary, kind="stable")]
     else:  # pragma: no cover - only for datasets far beyond a municipality's size
         take = kept[np.lexsort((secondary, primary))]
     del primary, secondary
@@ -1649,21 +1746,21 @@ def _visits_table(
 
     def categorical(name: str) -> pa.DictionaryArray:
         values = state.df[name]
-        return _dictionary(values.cat.codes.to_numpy()[take].astype(np.int64), values.cat.categories)
+        return _dictionary(values.cat.codes.to_numpy()[take], values.cat.categories)
 
     def timestamps(name: str) -> pa.Array:
-        return pa.array(frame[name][take].view("datetime64[ns]"), from_pandas=True)
+        return pa.array(frame.pop(name)[take].view("datetime64[ns]"), from_pandas=True)
 
     columns = {
         "visit_id": pa.array(np.arange(len(take), dtype=np.int64)),
-        "offer_id": _dictionary(frame["offer"][take], list(offers)),
+        "offer_id": _dictionary(frame.pop("offer")[take], list(offers)),
         "date": timestamps("date"),
         "citizen_key": _dictionary(key_codes[take], key_names),
         "start": timestamps("start"),
         "end": timestamps("end"),
-        "granularity": _dictionary(frame["timed"][take].astype(np.int64), ["day", "timed"]),
+        "granularity": _dictionary(frame.pop("timed")[take].astype(np.int8), ["day", "timed"]),
         "on_closed_day": pa.array(closed[take]),
-        "is_trip": pa.array(frame["is_trip"][take].astype(bool)),
+        "is_trip": pa.array(frame.pop("is_trip")[take].astype(bool)),
         "flags": _dictionary(flag_codes, flag_names),
         "source_file": categorical("file"),
         "source_sheet": categorical("sheet"),
@@ -1672,13 +1769,49 @@ def _visits_table(
     return pa.table(columns)
 
 
-def validate_visits(table: pa.Table, chunk: int = 2_000_000) -> None:
-    """The pandera contract, checked slice by slice (bounded memory); visit ids are checked globally."""
-    ids = table.column("visit_id").to_numpy()
-    if len(ids) and not (ids[0] == 0 and np.all(ids[1:] - ids[:-1] == 1)):
-        raise AccountingError("visit_id is not 0..n-1 in file order")
-    for start in range(0, max(table.num_rows, 1), chunk):
-        VisitsSchema.validate(table.slice(start, chunk).to_pandas())
+def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one array; without a copy when it is one already (combine_chunks copies)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def validate_visits(table: pa.Table, chunk: int = 500_000) -> None:
+    """The pandera contract, checked slice by slice (bounded memory); visit ids are checked globally.
+
+    A text column's checks look at its distinct values (the categories), which are the column's dictionary,
+    the same in every slice: they run once, on the first slice, and the slices share one pandas dtype per
+    column instead of turning the dictionary (hundreds of thousands of keys) into Python strings per slice.
+    """
+    for start in range(0, table.num_rows, chunk):  # slice by slice: no full-length temporaries
+        ids = table.column("visit_id").slice(start, chunk).to_numpy()
+        if not np.array_equal(ids, np.arange(start, start + len(ids), dtype=np.int64)):
+            raise AccountingError("visit_id is not 0..n-1 in file order")
+    text = {
+        name: _one_chunk(table.column(name))
+        for name in table.column_names
+        if pa.types.is_dictionary(table.schema.field(name).type)
+    }
+    dtypes = {
+        name: pd.CategoricalDtype(pd.Index(column.dictionary.to_pandas(), dtype=object))
+        for name, column in text.items()
+    }
+    rest = VisitsSchema.update_columns(
+        {name: {"checks": []} for name in text if name in VisitsSchema.columns}
+    )
+    # each pandera validation leaves its frame in a reference cycle (~25 MB per slice, piling up until the
+    # collector runs): collect after each slice, over the objects made since the freeze only (cheap)
+    gc.freeze()
+    try:
+        for start in range(0, max(table.num_rows, 1), chunk):
+            frame = table.slice(start, chunk).drop_columns(list(text)).to_pandas()
+            for name, column in text.items():
+                codes = column.indices.slice(start, chunk).fill_null(-1).to_numpy(zero_copy_only=False)
+                frame[name] = pd.Categorical.from_codes(codes, dtype=dtypes[name])
+            (VisitsSchema if start == 0 else rest).validate(frame[table.column_names])
+            del frame
+            gc.collect()
+            release_memory()
+    finally:
+        gc.unfreeze()
 
 
 def _accounting(state: State, raw: RawRegistrations) -> pd.DataFrame:

@@ -1177,7 +1177,9 @@ def concat_records(tables: list[pa.Table]) -> pd.DataFrame:
     if not tables:
         tables = [_records(0, "", "", "empty", None, row=np.zeros(0, dtype=np.int64))]
     combined = pa.concat_tables(tables).unify_dictionaries()
-    frame = combined.to_pandas()
+    tables.clear()  # the sheets' tables are in `combined` now: free them before the pandas copy
+    frame = combined.to_pandas(self_destruct=True)
+    del combined
     frame["row"] = frame["row"].astype(np.int64)
     return frame
 
@@ -1287,6 +1289,8 @@ def read_registrations(
                 hidden_read.append((rel, sheet))
             frames.append(records)
             sheets.append(info)
+        del grids
+        pa.default_memory_pool().release_unused()  # the text grid is encoded: its buffers can go back
     return RawRegistrations(concat_records(frames), sheets, skipped, hidden_read)
 
 
