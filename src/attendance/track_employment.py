@@ -530,12 +530,12 @@ def _attended_text(value, threshold: int) -> str:
 
 
 def threshold_texts(spor3: Mapping) -> dict[str, str]:
-    from .report import fmt_number, fmt_pct
+    from .report import fmt_pct
 
     return {
-        "days": f"mindst {fmt_number(spor3['min_days_per_week'])} dage pr. uge",
+        "days": f"mindst {fmt_threshold(spor3['min_days_per_week'])} dage pr. uge",
         "weeks": f"fremmøde i mindst {fmt_pct(spor3['min_weeks_active_share'], 0)} af ugerne",
-        "hours": f"mindst {fmt_number(spor3['min_daytime_hours'])} timer pr. dag i værkstedsdagen",
+        "hours": f"mindst {fmt_threshold(spor3['min_daytime_hours'])} timer pr. dag i værkstedsdagen",
     }
 
 
@@ -571,14 +571,13 @@ def suppressed_funnel(
 
 def funnel_table(shown: pd.DataFrame, spor3: Mapping, labels: Mapping[str, str]) -> pd.DataFrame:
     """The suppressed funnel (`suppressed_funnel`) with Danish headers naming the thresholds."""
-    from .report import fmt_number
 
     texts = threshold_texts(spor3)
     columns = {
         "attended": "Borgere med fremmøde",
         "days_ok": texts["days"].capitalize(),
         "weeks_ok": texts["weeks"].capitalize(),
-        "hours_ok": f"Mindst {fmt_number(spor3['min_daytime_hours'])} timer pr. dag",
+        "hours_ok": f"Mindst {fmt_threshold(spor3['min_daytime_hours'])} timer pr. dag",
         "days_weeks_ok": "Både dage og uger",
         "target": "Alle tre: mulig målgruppe",
     }
@@ -587,6 +586,18 @@ def funnel_table(shown: pd.DataFrame, spor3: Mapping, labels: Mapping[str, str])
     table = table.reset_index(drop=True)
     table.attrs = dict(shown.attrs)
     return table
+
+
+def _decimals(threshold: float) -> int:
+    """1,5 but 1,75: a threshold is shown with the decimals it has (one at least)."""
+    return 1 if round(float(threshold), 1) == float(threshold) else 2
+
+
+def fmt_threshold(value: float) -> str:
+    """A spor 3 threshold in Danish with the decimals it has: "2,0", "1,75"."""
+    from .report import fmt_number
+
+    return fmt_number(value, _decimals(value))
 
 
 def _sensitivity_frame(
@@ -606,7 +617,7 @@ def _sensitivity_frame(
     wide.columns = share_columns
     wide = wide.reset_index()
     wide.insert(0, "Tilbud", wide.pop("offer_id").map(lambda o: labels.get(o, o)))
-    wide["min_days_per_week"] = wide["min_days_per_week"].map(fmt_number)
+    wide["min_days_per_week"] = wide["min_days_per_week"].map(lambda d: fmt_number(d, _decimals(d)))
     wide = wide.rename(columns={"min_days_per_week": "Dage pr. uge (mindst)"})
     wide[share_columns] = wide[share_columns].astype("int64")
     return wide, share_columns
@@ -616,7 +627,7 @@ def _hours_frame(hours: pd.DataFrame, labels: Mapping[str, str]) -> tuple[pd.Dat
     from .report import fmt_number
 
     wide = hours.pivot_table(index="offer_id", columns="min_daytime_hours", values="citizens", sort=False)
-    columns = [f"Mindst {fmt_number(h)} timer" for h in wide.columns]
+    columns = [f"Mindst {fmt_number(h, _decimals(h))} timer" for h in wide.columns]
     wide.columns = columns
     wide = wide.astype("int64").reset_index()
     wide.insert(0, "Tilbud", wide.pop("offer_id").map(lambda o: labels.get(o, o)))
@@ -872,11 +883,11 @@ def plans_display(
 
 def definitions_text(plans: pd.DataFrame) -> str:
     """ "Stram: 3,0 dage pr. uge og 80 % af ugerne; Valgt: …" — what the three definitions mean."""
-    from .report import fmt_number, fmt_pct
+    from .report import fmt_pct
 
     rows = plans.drop_duplicates("definition")
     return "; ".join(
-        f"{DEFINITION_LABELS[d]}: {fmt_number(days)} dage pr. uge og {fmt_pct(share, 0)} af ugerne"
+        f"{DEFINITION_LABELS[d]}: {fmt_threshold(days)} dage pr. uge og {fmt_pct(share, 0)} af ugerne"
         for d, days, share in zip(
             rows["definition"], rows["min_days_per_week"], rows["min_weeks_active_share"], strict=True
         )
