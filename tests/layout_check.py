@@ -135,3 +135,18 @@ def summary(problems: list[dict[str, Any]], limit: int = 8) -> str:
         f"  {p['where']}: {p['scrollWidth']} px in {p['clientWidth']} px «{p.get('text', '')[:40]}»"
         for p in ranked[:limit]
     )
+
+
+# A4 pages each reviewer report may take: before issue 15 they printed to 13, 12, 16, 12 and 11 pages
+# (test-artifacts/page_counts_before.txt); with the print layout and the shared appendix (30_metode_og_data,
+# 5 pages) of issue 15 to 7, 6, 8, 5 and 5 on the demo data (test-artifacts/page_counts_after.txt). The bound
+# is that plus one page of slack: a report that grows past it has lost its print layout (a card or table
+# pushed onto a page of its own) or its text has grown — look at the PDF in test-artifacts/.
+PAGE_LIMITS = {
+    "10_fremmoedestatistik": 8,
+    "11_spor1_paragraf104": 7,
+    "12_spor2_aabent_vaerested": 9,
+    "13_spor3_beskyttet_beskaeftigelse": 6,
+    "20_beslutningsgrundlag": 6,
+    "30_metode_og_data": 6,
+}

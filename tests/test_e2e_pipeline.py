@@ -312,19 +312,22 @@ def test_figures_agree_across_reports(reproduced: Path):
 @pytest.mark.browser
 def test_reviewer_reports_fit_a_phone_a_laptop_and_a4(reproduced: Path):
     """Issue 15: in a fresh pipeline run, no reviewer report has anything wider than its box outside a scroll
-    box at 1280 or 420 px, and printed to A4 none has a clipped card or anything over the edge of the paper
-    (the page bounds and screenshots are in test_report_layout.py, on the working tree's reports)."""
+    box at 1280 or 420 px, and printed to A4 none has a clipped card, anything over the edge of the paper,
+    or more pages than its bound (the demo's page counts plus one). Screenshots at both widths and the PDFs
+    go to test-artifacts/."""
 
     from browser import require_chromium
-    from layout_check import SCREEN_WIDTHS, print_problems, screen_problems, summary
+    from layout_check import PAGE_LIMITS, SCREEN_WIDTHS, print_problems, screen_problems, summary
 
     require_chromium()
+    artifacts = Path(__file__).resolve().parents[1] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
     reports = sorted((reproduced / "reports").glob("*.html"))
-    assert reports
+    assert sorted(r.stem for r in reports) == sorted(PAGE_LIMITS)
     for report in reports:
         for width in SCREEN_WIDTHS:
-            problems = screen_problems(report, width)
+            problems = screen_problems(report, width, artifacts / f"{report.stem}_{width}.png")
             assert problems == [], f"{report.name} at {width} px:\n{summary(problems)}"
-        overflow, cards, pages = print_problems(report)
+        overflow, cards, pages = print_problems(report, artifacts / f"{report.stem}.pdf")
         assert cards == [] and overflow == [], f"{report.name} in print: {cards}\n{summary(overflow)}"
-        assert pages >= 1
+        assert 1 <= pages <= PAGE_LIMITS[report.stem], (report.name, pages)
