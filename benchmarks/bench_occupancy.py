@@ -20,7 +20,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from attendance.occupancy import occupancy_by_datetime, summarize
+from attendance.demand.occupancy import occupancy_by_datetime, summarize
 
 WINDOW = ("2026-01-05", "2026-07-05")  # 26 weeks
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from attendance.demand_model import ArrivalModel, integrated_survival
-from attendance.pseudonym import citizen_key
+from attendance.cleaning.pseudonym import citizen_key
+from attendance.demand.model import ArrivalModel, integrated_survival
 
 
 def citizen_keys(identifiers: pd.Series, key: bytes) -> pd.Series:

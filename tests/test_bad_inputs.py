@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from attendance.cleaning import clean_dataset
-from attendance.cli import main
+from attendance.cleaning.clean import clean_dataset
+from attendance.pipeline.cli import main
 
 HERE = Path(__file__).resolve().parent
 CATALOGUE_DIR = HERE / "bad_inputs"
@@ -279,8 +279,8 @@ def test_hidden_sheet_is_read_when_the_parameter_says_so(tmp_path):
 
 
 def test_review_rules_are_known_rules():
-    from attendance.cleaning import RULE_ORDER
-    from attendance.quality import REVIEW_RULES
+    from attendance.cleaning.clean import RULE_ORDER
+    from attendance.cleaning.quality import REVIEW_RULES
 
     assert set(RULE_ORDER) >= REVIEW_RULES
     assert {"afternoon_hour", "entirely_outside_opening_hours"} <= REVIEW_RULES

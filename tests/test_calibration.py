@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from attendance import cleaning, synth
-from attendance.config import load_params
-from attendance.kpis import headline_kpis
-from attendance.pseudonym import citizen_key, load_key, normalise_identifier
+from attendance import synth
+from attendance.cleaning import clean as cleaning
+from attendance.cleaning.pseudonym import citizen_key, load_key, normalise_identifier
+from attendance.demand.kpis import headline_kpis
+from attendance.settings.config import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw" / "demo"

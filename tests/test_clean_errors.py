@@ -9,7 +9,7 @@ import sys
 import pytest
 from test_cleaning import DATASET_YAML, HEADER, OFFERS_YAML, REFERRALS, make_dataset, write_xlsx
 
-from attendance.cli import main
+from attendance.pipeline.cli import main
 
 
 @pytest.fixture(autouse=True)

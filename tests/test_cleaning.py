@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from attendance.cleaning import AccountingError, check_params, clean_dataset, data_hash, trip_flags
+from attendance.cleaning.clean import AccountingError, check_params, clean_dataset, data_hash, trip_flags
 from attendance.errors import InputError
 
 KEY = "test-key-0123456789abcdef"
@@ -108,7 +108,7 @@ def make_dataset(root: Path, registrations: dict[str, object] | None = None, **e
 @pytest.fixture(autouse=True)
 def _no_env_key(monkeypatch):
     monkeypatch.delenv("ATTENDANCE_PSEUDONYM_KEY", raising=False)
-    monkeypatch.setattr("attendance.pseudonym._project_secret", lambda: None)
+    monkeypatch.setattr("attendance.cleaning.pseudonym._project_secret", lambda: None)
 
 
 def run(
@@ -494,7 +494,7 @@ def test_accounting_identity_per_file_and_sheet(tmp_path):
 
 
 def test_accounting_failure_raises(tmp_path, monkeypatch):
-    import attendance.cleaning as cleaning
+    import attendance.cleaning.clean as cleaning
 
     raw = _messy_dataset(tmp_path)
     original = cleaning.State.drop

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from attendance.cli import main
-from attendance.compare import danish, format_comparison, runs_from_exp_show
+from attendance.pipeline.cli import main
+from attendance.pipeline.compare import danish, format_comparison, runs_from_exp_show
 
 
 def _record(rev, name, citizens_per_staff, cost, scenarios=(0.0, 0.2)):

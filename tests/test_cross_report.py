@@ -10,13 +10,14 @@ reports when they have been rendered.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from attendance import report as rp
+from attendance import reporting as rp
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = {
@@ -32,7 +33,7 @@ SHARED_BY_ALL = ("referred", "active", "visits", "today_cost_dkk")
 def _visible(html_text: str) -> str:
     text = re.sub(r"<div [^>]*rp-shared-figures.*?</div>", "", html_text, flags=re.S)
     text = re.sub(r"<(script|style)\b.*?</\1>", "", text, flags=re.S | re.I)
-    return re.sub(r"\s+", " ", rp.html.unescape(re.sub(r"<[^>]+>", " ", text)))
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
 
 
 def check_reports(reports_dir: Path, metrics_path: Path) -> dict[str, dict[str, float]]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from attendance import decision as de
 from attendance import economy as eco
 from attendance.errors import InputError
+from attendance.tracks import decision as de
 
 BASIS = eco.cost_basis(
     {"cost_per_fte_dkk": 520000, "fte_hours_per_year": 1300},

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from reference import instantaneous_mean
 
-from attendance.demand_model import (
+from attendance.demand.kpis import opening_days
+from attendance.demand.model import (
     ArrivalModel,
     arrival_counts,
     daily_prediction,
@@ -29,7 +30,6 @@ from attendance.demand_model import (
     validate_holdout,
 )
 from attendance.errors import InputError
-from attendance.kpis import opening_days
 
 BIN = 30
 HOURS = {**{str(wd): [["09:00", "15:00"]] for wd in range(4)}, "4": [["09:00", "13:00"]]}

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attendance import disclosure as dc
-from attendance import report as rp
-from attendance.cli import main
+from attendance import reporting as rp
 from attendance.errors import InputError
+from attendance.pipeline.cli import main
+from attendance.reporting import disclosure as dc
 
 BANDS = ["0", "1–2", "3–9", "10+"]
 ACTIVE = ["1–2", "3–9", "10+"]
@@ -510,7 +510,7 @@ def test_a_later_report_suppresses_around_what_an_earlier_report_published(tmp_p
 
 # ---------------------------------------------------------------------------------------------- builders
 
-from attendance import disclosure_tables as dt  # noqa: E402
+from attendance.reporting import disclosure_tables as dt  # noqa: E402
 
 # The demo's referred/unreferred citizens per band and spor 3's funnel (the numbers of the rendered reports)
 DEMO_BANDS = {

@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from attendance import disclosure as dc
-from attendance import disclosure_tables as dt
-from attendance import overview as ov
-from attendance import track_employment as te
-from attendance import track_referral as tr
+from attendance.reporting import disclosure as dc
+from attendance.reporting import disclosure_tables as dt
+from attendance.tracks import employment as te
+from attendance.tracks import overview as ov
+from attendance.tracks import referral as tr
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = {"auc": "AUC", "no17": "No. 17"}
@@ -164,7 +164,7 @@ def test_a_citizen_who_came_only_on_closed_days_does_not_contradict_the_funnel(p
 
 PLANTED_CELL = """
 # planted by tests/test_disclosure_wiring.py: spor 3 shows "med fremmøde" without suppression
-from attendance import disclosure_tables as _dt
+from attendance.reporting import disclosure_tables as _dt
 
 _plant = _dt.funnel_table(funnel, LABELS, stage=STAGE, table_id="plantet_tragt")
 dc.publish_frame(

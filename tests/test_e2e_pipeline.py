@@ -85,7 +85,7 @@ def test_every_report_is_a_complete_offline_html_document(reproduced: Path):
 def test_analyst_reports_are_apart_and_marked_confidential(reproduced: Path):
     """Issue 13: the analyst reports show unsuppressed counts; they live in reports/analyst/, say so in the
     page and in every printed page's header, and the reviewer folder holds only the reports to forward."""
-    from attendance.report import ANALYST_ONLY
+    from attendance.reporting import ANALYST_ONLY
 
     reviewer = sorted(p.stem for p in (reproduced / "reports").glob("*.html"))
     assert reviewer == [
@@ -167,7 +167,7 @@ def test_calibration_table_in_metrics(reproduced: Path):
 
 def _raw_identifiers(project: Path) -> tuple[set[str], set[str]]:
     """Every name and initials string of the raw demo, read independently of the leak guard."""
-    from attendance.readers import read_dataset, read_offers, read_referrals, read_registrations
+    from attendance.ingest.readers import read_dataset, read_offers, read_referrals, read_registrations
 
     raw = project / "data" / "raw" / "demo"
     dataset, offers = read_dataset(raw), read_offers(raw)
@@ -186,7 +186,7 @@ def _raw_identifiers(project: Path) -> tuple[set[str], set[str]]:
 def test_no_raw_identifier_in_any_output(reproduced: Path):
     import pandas as pd
 
-    from attendance.leakguard import CPR_PATTERN
+    from attendance.pipeline.leakguard import CPR_PATTERN
 
     names, initials = _raw_identifiers(reproduced)
     vocabulary = _vocabulary()
@@ -220,7 +220,7 @@ def test_no_raw_identifier_in_any_output(reproduced: Path):
 
 
 def _vocabulary() -> set[str]:
-    from attendance.leakguard import project_vocabulary
+    from attendance.pipeline.leakguard import project_vocabulary
 
     return project_vocabulary(Path(__file__).resolve().parents[1])
 

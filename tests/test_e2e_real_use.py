@@ -17,7 +17,7 @@ import yaml
 from project_copy import copy_project
 from project_copy import run as _run
 
-from attendance.yamlio import load_yaml_file
+from attendance.settings.yamlio import load_yaml_file
 
 BIN = Path(sys.executable).parent
 DVC = str(BIN / "dvc")

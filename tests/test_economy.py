@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from attendance import economy as eco
-from attendance import report as rp
+from attendance import reporting as rp
 from attendance.errors import InputError
 
 STAFFING = {"cost_per_fte_dkk": 480000, "fte_hours_per_year": 1924}
@@ -117,7 +117,7 @@ def test_fmt_mio_rounds_for_reviewers():
 
 
 def test_offers_yaml_premises_and_running_costs_are_optional(tmp_path):
-    from attendance.readers import read_offers
+    from attendance.ingest.readers import read_offers
 
     (tmp_path / "offers.yaml").write_text(
         "offers:\n  a: {name: Huset, premises_dkk_per_year: 250000}\n  b: {name: Stuen}\n",
@@ -130,7 +130,7 @@ def test_offers_yaml_premises_and_running_costs_are_optional(tmp_path):
 
 
 def test_offers_yaml_amount_that_is_not_a_number_is_one_line(tmp_path):
-    from attendance.readers import read_offers
+    from attendance.ingest.readers import read_offers
 
     (tmp_path / "offers.yaml").write_text(
         'offers:\n  a: {name: Huset, running_costs_dkk_per_year: "180.000 kr."}\n', encoding="utf-8"

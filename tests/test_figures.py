@@ -15,8 +15,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from attendance import figures as fg  # noqa: E402
-from attendance import report as rp  # noqa: E402
+from attendance import reporting as rp  # noqa: E402
+from attendance.reporting import figures as fg  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

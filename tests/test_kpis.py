@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from reference import instantaneous_daily_peak
 
-from attendance.kpis import (
+from attendance.demand.kpis import (
     arrival_profile,
     daily_kpis,
     headline_kpis,
@@ -21,7 +21,7 @@ from attendance.kpis import (
     usage_band_summary,
     usage_bands,
 )
-from attendance.occupancy import daily_peaks
+from attendance.demand.occupancy import daily_peaks
 
 # Period Mon 30 Mar – Wed 8 Apr 2026. "auc" opens Mon–Thu; 2 Apr (Maundy Thursday) and 6 Apr (Easter Monday)
 # are public holidays, 7 Apr is a closed date → opening days 30 Mar, 31 Mar, 1 Apr, 8 Apr.

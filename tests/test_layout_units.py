@@ -12,8 +12,10 @@ import nbformat
 import numpy as np
 import pandas as pd
 
-from attendance import figures as fg
-from attendance import report as rp
+from attendance import reporting as rp
+from attendance.pipeline import render
+from attendance.reporting import figures as fg
+from attendance.reporting import plotting
 
 
 def _daily(dates, offer="a", value=10):
@@ -58,7 +60,7 @@ def test_danish_numbers_on_every_default_axis_and_colour_bar():
     image = ax.imshow(np.array([[0.25, 0.5], [0.75, 1200.5]]))
     fig.colorbar(image)
     ax.plot([0, 1], [0.2, 0.8])
-    fg.danish_numbers(fig)
+    plotting.danish_numbers(fig)
     fig.canvas.draw()
     for axis in (ax.yaxis, fig.axes[1].yaxis):
         labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
@@ -80,7 +82,7 @@ def test_describe_figure_names_kind_title_axes_and_series():
     axes[1].plot([1, 2], [3, 4])
     axes[1].set_xlabel("Dato")
     fig.suptitle("Validering")
-    text = fg.describe_figure(fig)
+    text = plotting.describe_figure(fig)
     assert text.startswith("Søjlediagram og kurve: Validering.")
     assert "Fejl (lodret: Borgere; serier: Model, Naiv)" in text and "vandret: Dato" in text
     plt.close(fig)
@@ -108,7 +110,7 @@ def test_preprocessor_wraps_plain_tables_and_gives_every_image_an_alt_text():
         ),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb, _ = rp.ReportPreprocessor().preprocess(nb, {"metadata": {"name": "x"}})
+    nb, _ = render.ReportPreprocessor().preprocess(nb, {"metadata": {"name": "x"}})
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     alts = [o["metadata"]["image/png"]["alt"] for o in outputs if "image/png" in o.get("data", {})]
     assert alts == ["Figur i afsnittet «Validering»", "Kurve: egen tekst."]
@@ -118,9 +120,9 @@ def test_preprocessor_wraps_plain_tables_and_gives_every_image_an_alt_text():
 
 def test_wrap_tables_leaves_a_table_already_in_a_scroll_box_alone():
     inside = '<div class="rp-table-scroll"><table class="rp-table"><tr><td>1</td></tr></table></div>'
-    assert rp._wrap_tables(inside) == inside
+    assert render._wrap_tables(inside) == inside
     both = inside + "<table><tr><td>2</td></tr></table>"
-    assert rp._wrap_tables(both).count("rp-table-scroll") == 2
+    assert render._wrap_tables(both).count("rp-table-scroll") == 2
 
 
 def test_key_figure_values_wrap_between_parts_only():

@@ -11,7 +11,7 @@ import yaml
 from project_copy import copy_project, run
 
 from attendance.errors import InputError
-from attendance.leakguard import Fingerprints, guard_outputs, scan_file, scan_text
+from attendance.pipeline.leakguard import Fingerprints, guard_outputs, scan_file, scan_text
 
 KEY = b"test-key-0123456789abcdef"
 
@@ -80,8 +80,8 @@ def test_guard_removes_the_leaking_output_and_names_it(prints, tmp_path, monkeyp
     clean_file.write_text("offer_id,visits\nauc,3\n", encoding="utf-8")
     bad_file = tmp_path / "bad.json"
     bad_file.write_text('{"town": "Hanne Marie Jensen"}', encoding="utf-8")
-    monkeypatch.setattr("attendance.leakguard.load_fingerprints", lambda raw_dir, root: prints)
-    monkeypatch.setattr("attendance.leakguard.project_vocabulary", lambda root: set())
+    monkeypatch.setattr("attendance.pipeline.leakguard.load_fingerprints", lambda raw_dir, root: prints)
+    monkeypatch.setattr("attendance.pipeline.leakguard.project_vocabulary", lambda root: set())
     with pytest.raises(InputError) as info:
         guard_outputs([clean_file, bad_file], tmp_path, tmp_path)
     message = info.value.one_line()
@@ -93,7 +93,7 @@ def test_guard_removes_the_leaking_output_and_names_it(prints, tmp_path, monkeyp
 
 
 def _first_referred_name(raw: Path) -> str:
-    from attendance.readers import read_dataset, read_offers, read_referrals
+    from attendance.ingest.readers import read_dataset, read_offers, read_referrals
 
     return str(read_referrals(raw, read_offers(raw), read_dataset(raw))["name"].iloc[0])
 

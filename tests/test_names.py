@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_cleaning import HEADER, REFERRALS, log_rules, run
 
-from attendance import names
-from attendance.names import ReferralIndex, compatible, is_incomplete, name_form
+from attendance.cleaning import names
+from attendance.cleaning.names import ReferralIndex, compatible, is_incomplete, name_form
 
 # ------------------------------------------------------------------------------------------ unit
 
@@ -47,8 +47,8 @@ def test_name_form_properties(first, last, spaces):
 
 @given(st.text(alphabet="abcæøå ,.'-_1ÉE\u00a0", max_size=20))
 def test_fast_form_equals_name_form(text):
-    from attendance.names import _form_of_normalised
-    from attendance.pseudonym import normalise_identifier
+    from attendance.cleaning.names import _form_of_normalised
+    from attendance.cleaning.pseudonym import normalise_identifier
 
     normalised = normalise_identifier(text)
     assert _form_of_normalised(normalised) == name_form(normalised)

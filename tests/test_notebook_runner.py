@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from attendance.errors import InputError
-from attendance.notebook_runner import restore_experiment_baseline, run_notebook, select_params
+from attendance.pipeline.notebook_runner import restore_experiment_baseline, run_notebook, select_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

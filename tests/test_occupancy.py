@@ -11,15 +11,15 @@ import pytest
 from hillmaker.bydatetime import make_bydatetime  # noqa: E402
 from hillmaker.summarize import summarize as hm_summarize  # noqa: E402
 
-from attendance.cli import main as cli_main
-from attendance.errors import InputError
-from attendance.occupancy import (
+from attendance.demand.occupancy import (
     STAT_COLUMNS,
     daily_peaks,
     occupancy_by_datetime,
     summarize,
 )
-from attendance.occupancy_io import run_occupancy_files
+from attendance.demand.occupancy_io import run_occupancy_files
+from attendance.errors import InputError
+from attendance.pipeline.cli import main as cli_main
 
 WINDOW = ("2026-03-02", "2026-03-29")  # four whole weeks, Monday to Sunday
 TOL = 1e-9

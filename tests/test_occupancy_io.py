@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import attendance.occupancy_io as occupancy_io
+import attendance.demand.occupancy_io as occupancy_io
+from attendance.demand.occupancy import OccupancyAccumulator, occupancy_by_datetime, summarize
+from attendance.demand.occupancy_io import run_occupancy_files, timestamps, write_csv
 from attendance.errors import InputError
-from attendance.occupancy import OccupancyAccumulator, occupancy_by_datetime, summarize
-from attendance.occupancy_io import run_occupancy_files, timestamps, write_csv
 
 WINDOW = ("2026-03-02", "2026-03-29")
 
@@ -102,10 +102,12 @@ def test_fallback_text_matches_pandas_and_uses_arrow_for_iso(tmp_path):
 
 def test_timestamps_sends_only_non_iso_values_to_the_tolerant_rules(monkeypatch):
     calls = []
-    import attendance.occupancy as occupancy
+    import attendance.demand.occupancy_io as occupancy_io
 
-    original = occupancy.tolerant_parse
-    monkeypatch.setattr(occupancy, "tolerant_parse", lambda text: calls.append(list(text)) or original(text))
+    original = occupancy_io.tolerant_parse
+    monkeypatch.setattr(
+        occupancy_io, "tolerant_parse", lambda text: calls.append(list(text)) or original(text)
+    )
     values = pa.array(
         ["2026-03-02 09:00:00", "2026-03-02T10:30", " 2026-03-02 ", "2/3/2026 09:30", None, "", "x"]
     )
@@ -121,7 +123,7 @@ def test_fast_path_does_not_import_pandas(tmp_path):
     path = tmp_path / "visits.csv"
     _visits(5, n=200).to_csv(path, index=False)
     code = (
-        "import sys; from attendance.cli import main; "
+        "import sys; from attendance.pipeline.cli import main; "
         f"main(['occupancy', {str(path)!r}, '--start-col', 'arrive', '--end-col', 'depart', '--bin-minutes', '30', "
         f"'--from', '2026-03-02', '--to', '2026-03-29', '--group-col', 'group', '--out', {str(tmp_path / 'o.csv')!r}]); "
         "print('pandas' in sys.modules)"

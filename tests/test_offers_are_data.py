@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attendance import overview as ov
-from attendance import report as rp
+from attendance import reporting as rp
 from attendance import synth
-from attendance import track_drop_in as td
+from attendance.tracks import drop_in as td
+from attendance.tracks import overview as ov
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -188,7 +188,7 @@ def test_extra_offer_truth_is_calibrated():
 
 @pytest.mark.parametrize("selection", ["no17", "3"])
 def test_synth_offers_clean_back_to_the_truth(tmp_path, selection):
-    from attendance.cleaning import clean_dataset
+    from attendance.cleaning.clean import clean_dataset
 
     raw = tmp_path / "raw" / f"offers{selection}"
     summary = synth.write_raw_dataset(raw, offers=selection)

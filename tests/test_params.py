@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from attendance.errors import InputError
-from attendance.params import read_params, validate_params
+from attendance.settings.params import read_params, validate_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attendance.parsing import is_blank_values, parse_date, parse_dates, parse_time, parse_times
+from attendance.ingest.parsing import is_blank_values, parse_date, parse_dates, parse_time, parse_times
 
 MARCH_2 = pd.Timestamp("2026-03-02")
 

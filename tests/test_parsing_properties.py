@@ -8,8 +8,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attendance.parsing import parse_date, parse_dates, parse_time, parse_times
-from attendance.readers import ABSENCE_MARKS
+from attendance.ingest.parsing import parse_date, parse_dates, parse_time, parse_times
+from attendance.ingest.readers import ABSENCE_MARKS
 
 MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
           "november", "december"]  # fmt: skip
@@ -140,7 +140,7 @@ MONTH_ABBR = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "ok
 def test_weekday_prefixed_dates_read_and_name_their_weekday(day, kind, middle):
     """`ti 3/3`, `tirsdag d. 3/3`, `fr. 6/3`: the date is read and the prefix's weekday is reported, so the
     cleaner can check it against the date."""
-    from attendance.parsing import weekday_prefix
+    from attendance.ingest.parsing import weekday_prefix
 
     word = (SHORT_WEEKDAYS if kind == "short" else LONG_WEEKDAYS)[day.weekday()]
     text = f"{word}{middle} {day.day}/{day.month}"
@@ -158,7 +158,7 @@ def test_danish_date_forms_read(day, pattern):
 
 @given(dates)
 def test_month_first_reads_the_swapped_order_and_evidence_is_one_sided(day):
-    from attendance.parsing import date_order_evidence
+    from attendance.ingest.parsing import date_order_evidence
 
     us = f"{day.month}/{day.day}/{day.year}"
     assert parse_date(us, month_first=True) == pd.Timestamp(day)
@@ -174,7 +174,7 @@ def test_month_first_reads_the_swapped_order_and_evidence_is_one_sided(day):
 
 @given(st.text(max_size=20))
 def test_date_order_evidence_never_crashes(text):
-    from attendance.parsing import date_order_evidence, weekday_name, weekday_prefix
+    from attendance.ingest.parsing import date_order_evidence, weekday_name, weekday_prefix
 
     assert date_order_evidence(text) in (0, 1, 2, 3)
     assert weekday_prefix(text) in (None, *range(7))
@@ -193,7 +193,7 @@ def test_time_range_column_splits_into_the_two_times(start, end, pattern, sep):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from attendance.readers import _RANGE_RE2
+    from attendance.ingest.readers import _RANGE_RE2
 
     def fmt(hm: tuple[int, int]) -> str:
         return f"{hm[0]}{sep}{hm[1]:02d}" if hm[1] else str(hm[0])
@@ -215,7 +215,7 @@ def test_time_range_column_splits_into_the_two_times(start, end, pattern, sep):
     st.sampled_from(["", "."]),
 )
 def test_absence_marks_are_recognised_whatever_the_case_spacing_or_full_stop(mark, case, pad, stop):
-    from attendance.cleaning import _is_absence
+    from attendance.cleaning.clean import _is_absence
 
     assert _is_absence(f"{pad}{case(mark)}{stop}{pad}")
     assert parse_time(mark) is None  # never a time either
@@ -223,6 +223,6 @@ def test_absence_marks_are_recognised_whatever_the_case_spacing_or_full_stop(mar
 
 @given(st.sampled_from(["x", "X", "1", "ja", "✓", "9-14", "9.30", "kl 10"]))
 def test_presence_marks_and_times_are_not_absence_marks(text):
-    from attendance.cleaning import _is_absence
+    from attendance.cleaning.clean import _is_absence
 
     assert not _is_absence(text)

@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 import yaml
+from imports import stage_source_deps
 
 ROOT = Path(__file__).resolve().parents[1]
 DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))
@@ -79,52 +80,15 @@ def test_dvc_analytics_switched_off():
     assert re.search(r"analytics\s*=\s*false", config)
 
 
-def _attendance_imports(source: str) -> set[str]:
-    import ast
-
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.level and not node.module.startswith("attendance"):
-                found.add(node.module.split(".")[0])
-            elif node.module.startswith("attendance."):
-                found.add(node.module.split(".")[1])
-            elif node.module == "attendance":
-                found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level:
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("attendance."))
-    return found
-
-
-def _module_closure(modules: set[str]) -> set[str]:
-    package = ROOT / "src" / "attendance"
-    seen: set[str] = set()
-    todo = [m for m in modules if (package / f"{m}.py").is_file()]
-    while todo:
-        module = todo.pop()
-        if module in seen:
-            continue
-        seen.add(module)
-        imported = _attendance_imports((package / f"{module}.py").read_text(encoding="utf-8"))
-        todo += [m for m in imported if (package / f"{m}.py").is_file()]
-    return seen
-
-
-def test_stage_deps_cover_every_package_module_the_notebook_uses():
-    """Otherwise a code change would not re-run the stage and reports would silently be stale."""
-    import json
-
-    for name, stage in NOTEBOOK_STAGES.items():
-        notebook = json.loads((ROOT / _cmd_args(stage)["notebook"]).read_text(encoding="utf-8"))
-        code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
-        used = _module_closure(_attendance_imports(code) | {"notebook_runner", "config", "leakguard"})
-        deps = set(stage["deps"])
-        missing = sorted(
-            m for m in used if f"src/attendance/{m}.py" not in deps and "src/attendance" not in deps
+def test_stage_deps_are_the_sub_packages_the_stage_uses():
+    """A stage's src/ deps are exactly the sub-packages (and top-level modules) its notebook and the runner
+    load, so a code change re-runs every stage it can change and no other: the deps read like a table of
+    contents, and a stale report cannot slip through."""
+    for name, stage in DVC["stages"].items():
+        declared = {d for d in stage["deps"] if d.startswith("src/")}
+        assert declared == stage_source_deps(stage), (
+            f"stage {name}: declare {sorted(stage_source_deps(stage))}"
         )
-        assert not missing, f"stage {name} uses src/attendance/{missing} but does not declare it in deps"
 
 
 REVIEWER_REPORTS = {
@@ -141,7 +105,7 @@ def test_report_stages_record_what_they_publish_and_the_audit_reads_every_record
     records (disclosure_tables.known_cells) lists them in its deps; the audit stage reads them all."""
     import json
 
-    from attendance import disclosure_tables as dt
+    from attendance.reporting import disclosure_tables as dt
 
     audit = DVC["stages"][AUDIT_STAGE]
     assert audit["cmd"].startswith("python -m attendance audit-disclosure --published build/published")

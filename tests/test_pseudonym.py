@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from reference import citizen_keys
 
-from attendance.errors import InputError
-from attendance.pseudonym import (
+from attendance.cleaning.pseudonym import (
     KEY_ENV,
     Pseudonymiser,
     citizen_key,
     load_key,
     normalise_identifier,
 )
+from attendance.errors import InputError
 
 KEY = b"0123456789abcdef-test"
 
@@ -25,7 +25,7 @@ KEY = b"0123456789abcdef-test"
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
-    monkeypatch.setattr("attendance.pseudonym._project_secret", lambda: None)
+    monkeypatch.setattr("attendance.cleaning.pseudonym._project_secret", lambda: None)
 
 
 def test_normalisation():
@@ -81,7 +81,7 @@ def test_env_key_wins_and_is_checked(tmp_path, monkeypatch):
 def test_project_secret_file(tmp_path, monkeypatch):
     secret = tmp_path / "pseudonym.key"
     secret.write_text("a-secret-from-the-project-folder\n", encoding="utf-8")
-    monkeypatch.setattr("attendance.pseudonym._project_secret", lambda: secret)
+    monkeypatch.setattr("attendance.cleaning.pseudonym._project_secret", lambda: secret)
     raw = _dataset(tmp_path / "raw", synthetic=False)
     assert load_key(raw) == b"a-secret-from-the-project-folder"
 

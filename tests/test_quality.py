@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from attendance import quality as qa
-from attendance.quality import (
+from attendance.cleaning import quality as qa
+from attendance.cleaning.quality import (
     clean_metrics,
     quarantine_reasons,
     rule_counts,

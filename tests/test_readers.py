@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from test_cleaning import DATASET_YAML, HEADER, OFFERS_YAML, make_dataset, write_csv
 
-from attendance.columns import COLUMN_ALIASES, header_lookup, load_column_aliases, normalise_header
 from attendance.errors import InputError
-from attendance.readers import (
+from attendance.ingest.columns import COLUMN_ALIASES, header_lookup, load_column_aliases, normalise_header
+from attendance.ingest.readers import (
     OfferMatcher,
     detect_encoding,
     read_citizen_aliases,

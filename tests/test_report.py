@@ -18,8 +18,10 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
 
-from attendance import report as rp  # noqa: E402
+from attendance import reporting as rp  # noqa: E402
 from attendance.errors import InputError  # noqa: E402
+from attendance.pipeline import render  # noqa: E402
+from attendance.reporting import plotting  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------- formats
 
@@ -212,7 +214,7 @@ def test_derived_columns_follow_their_count():
 
 def test_threshold_defaults_to_params_yaml(project_root, monkeypatch):
     monkeypatch.chdir(project_root)
-    from attendance.config import load_params
+    from attendance.settings.config import load_params
 
     expected = load_params(project_root / "params.yaml")["report"]["suppress_below"]
     df = pd.DataFrame({"n": [expected - 1, expected]})
@@ -278,7 +280,7 @@ def test_show_figure_embeds_a_small_png_and_closes_the_figure():
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(png) < 300_000
     assert 'alt="Kurve &quot;med&quot; citat"' in html
-    assert re.search(r'width="(\d+)"', html).group(1) == str(round(rp._png_size(png)[0] * 96 / 144))
+    assert re.search(r'width="(\d+)"', html).group(1) == str(round(plotting._png_size(png)[0] * 96 / 144))
     assert "<figcaption>Figurtekst" in html and "Kilde: syntetiske data" in html
 
 
@@ -453,10 +455,10 @@ def test_version_info_without_git_or_data(tmp_path, monkeypatch):
 
 
 def test_slugify():
-    assert rp.slugify("Fremmøde pr. tidsrum") == "fremmoede-pr-tidsrum"
-    assert rp.slugify("Spor 1 — § 104") == "spor-1-104"
-    assert rp.slugify("Åbningstid og årsværk") == "aabningstid-og-aarsvaerk"
-    assert rp.slugify("§§") == "afsnit"
+    assert render.slugify("Fremmøde pr. tidsrum") == "fremmoede-pr-tidsrum"
+    assert render.slugify("Spor 1 — § 104") == "spor-1-104"
+    assert render.slugify("Åbningstid og årsværk") == "aabningstid-og-aarsvaerk"
+    assert render.slugify("§§") == "afsnit"
 
 
 def test_external_urls():
@@ -466,7 +468,7 @@ def test_external_urls():
         '<img src="data:image/png;base64,AAAA"><div style="background:url(http://x/y.png)"></div>'
         '<style>@import "https://fonts.example/css";</style>'
     )
-    found = rp.external_urls(html)
+    found = render.external_urls(html)
     assert found == [
         "https://cdn.example/x.png",
         "//cdn.example/a.js",
@@ -483,7 +485,7 @@ def test_toc_html_nests_subsections():
         {"level": 3, "id": "a1", "text": "A.1"},
         {"level": 2, "id": "b", "text": "B & C"},
     ]
-    html = rp.toc_html(entries)
+    html = render.toc_html(entries)
     assert html.count("<ol>") == 3 and html.count("</ol>") == 3
     assert html.count("<li>") == html.count("</li>") == 5
     assert '<a href="#b">B &amp; C</a>' in html
@@ -521,7 +523,7 @@ def test_preprocessor_builds_toc_ids_and_removes_tagged_cells(monkeypatch, tmp_p
         ),
         new_markdown_cell("## Fremmøde"),
     )
-    nb, resources = rp.ReportPreprocessor()(nb, {"metadata": {"name": "test"}})
+    nb, resources = render.ReportPreprocessor()(nb, {"metadata": {"name": "test"}})
     toc = resources["report"]["toc"]
     assert [(e["level"], e["id"], e["text"]) for e in toc] == [
         (2, "fremmoede", "Fremmøde"),
@@ -556,7 +558,7 @@ def test_preprocessor_refuses_resources_from_other_hosts(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     image = _notebook(new_markdown_cell("# T\n\n![logo](https://example.com/logo.png)"))
     with pytest.raises(InputError, match="image from another host"):
-        rp.ReportPreprocessor()(image, {})
+        render.ReportPreprocessor()(image, {})
     script = _notebook(
         new_code_cell(
             "x",
@@ -566,7 +568,7 @@ def test_preprocessor_refuses_resources_from_other_hosts(tmp_path, monkeypatch):
         )
     )
     with pytest.raises(InputError, match="cdn.x"):
-        rp.ReportPreprocessor()(script, {})
+        render.ReportPreprocessor()(script, {})
 
 
 def test_preprocessor_keeps_an_existing_footer_and_is_a_valid_notebook(tmp_path, monkeypatch):
@@ -576,7 +578,7 @@ def test_preprocessor_keeps_an_existing_footer_and_is_a_valid_notebook(tmp_path,
         new_markdown_cell("# T\n\n## A"),
         new_code_cell("f", outputs=[new_output("display_data", data={"text/html": footer_html})]),
     )
-    nb, resources = rp.ReportPreprocessor()(nb, {})
+    nb, resources = render.ReportPreprocessor()(nb, {})
     assert sum("rp-footer" in json.dumps(c.get("outputs", [])) for c in nb.cells) == 1
     assert resources["report"]["stamp"] == "Programkode: abc1234 · Datagrundlag: ffff · Kørt: 2. marts 2026"
     nbformat.validate(nb)
@@ -593,7 +595,7 @@ def test_preprocessor_adds_the_synthetic_banner_a_notebook_forgot(tmp_path, monk
     nb = _notebook(
         new_markdown_cell("Forord."), new_markdown_cell("# Titel\n\n## A"), new_markdown_cell("## B")
     )
-    nb, resources = rp.ReportPreprocessor()(nb, {})
+    nb, resources = render.ReportPreprocessor()(nb, {})
     assert resources["report"]["synthetic"] is True
     banners = [i for i, c in enumerate(nb.cells) if "report-banner" in c.metadata.get("tags", [])]
     assert banners == [2]  # right under the title cell
@@ -611,7 +613,7 @@ def test_preprocessor_adds_no_banner_for_real_data(tmp_path, monkeypatch):
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ATTENDANCE_PROJECT_ROOT", raising=False)
-    nb, resources = rp.ReportPreprocessor()(_notebook(new_markdown_cell("# Titel")), {})
+    nb, resources = render.ReportPreprocessor()(_notebook(new_markdown_cell("# Titel")), {})
     assert resources["report"]["synthetic"] is False
     assert not any("report-banner" in c.metadata.get("tags", []) for c in nb.cells)
 
@@ -631,7 +633,7 @@ def test_preprocessor_keeps_a_trailing_heading_with_the_next_figure(tmp_path, mo
         new_markdown_cell("## Slut"),
         new_code_cell("t", outputs=[new_output("display_data", data={"text/html": "<p>not a figure</p>"})]),
     )
-    nb, resources = rp.ReportPreprocessor()(nb, {})
+    nb, resources = render.ReportPreprocessor()(nb, {})
     markdown = [c for c in nb.cells if c.cell_type == "markdown"]
     assert "Dagens forløb" not in markdown[0].source and "Tekst." in markdown[0].source
     moved = (
@@ -643,7 +645,7 @@ def test_preprocessor_keeps_a_trailing_heading_with_the_next_figure(tmp_path, mo
 
 
 def test_fmt_value_keeps_seed_digits_but_groups_amounts():
-    from attendance.report import fmt_value
+    from attendance.reporting import fmt_value
 
     assert fmt_value(2026, key="demand.seed") == "2026"
     assert fmt_value(480000, key="staffing.cost_per_fte_dkk") == "480.000"
@@ -663,11 +665,11 @@ def test_preprocessor_marks_an_analyst_report_confidential_for_the_print_header(
         new_code_cell("b", outputs=[new_output("display_data", data={"text/html": mark})]),
         new_code_cell("f", outputs=[new_output("display_data", data={"text/html": footer_html})]),
     )
-    _nb, resources = rp.ReportPreprocessor()(nb, {})
+    _nb, resources = render.ReportPreprocessor()(nb, {})
     assert resources["report"]["confidential"] is True
     assert resources["report"]["confidential_text"] == rp.ANALYST_ONLY
     plain = _notebook(
         new_markdown_cell("# T"),
         new_code_cell("f", outputs=[new_output("display_data", data={"text/html": footer_html})]),
     )
-    assert rp.ReportPreprocessor()(plain, {})[1]["report"]["confidential"] is False
+    assert render.ReportPreprocessor()(plain, {})[1]["report"]["confidential"] is False

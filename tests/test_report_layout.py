@@ -22,7 +22,7 @@ from layout_check import PAGE_LIMITS, SCREEN_WIDTHS, print_problems, screen_prob
 from nbformat.v4 import new_code_cell, new_markdown_cell
 from test_report_render import build_sample_notebook
 
-from attendance.notebook_runner import execute_notebook, render_html
+from attendance.pipeline.notebook_runner import execute_notebook, render_html
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ import pytest
 from browser import load_page, require_chromium
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from attendance import report as rp
-from attendance.notebook_runner import execute_notebook, render_html
+from attendance.pipeline import render
+from attendance.pipeline.notebook_runner import execute_notebook, render_html
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from attendance import report as rp
+from attendance import reporting as rp
 rp.setup_matplotlib()
 SECRET_SETUP_MARKER = 1
 """
@@ -87,7 +87,7 @@ rp.methods_section(
 
 
 def build_sample_notebook(folder: Path) -> Path:
-    """A report notebook in `folder` using every helper of attendance.report, with its data beside it."""
+    """A report notebook in `folder` using every helper of attendance.reporting, with its data beside it."""
     processed = folder / "processed"
     processed.mkdir(parents=True, exist_ok=True)
     dataset = {
@@ -171,7 +171,7 @@ def rendered(tmp_path_factory) -> tuple[Path, str]:
 
 def test_nothing_is_loaded_or_linked_from_outside_the_file(rendered):
     _, html = rendered
-    assert rp.external_urls(html) == []
+    assert render.external_urls(html) == []
     assert not EXTERNAL.search(html)
     assert not re.search(r"<script\b[^>]*\bsrc\s*=", html, re.I)
     assert "@import" not in html and "@font-face" not in html

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from test_cleaning import HEADER, make_dataset, run
 
-from attendance import quality, review
-from attendance.cleaning import RULE_ORDER, clean_dataset
-from attendance.cli import main
+from attendance.cleaning import quality, review
+from attendance.cleaning.clean import RULE_ORDER, clean_dataset
 from attendance.errors import InputError
-from attendance.readers import SheetInfo
+from attendance.ingest.readers import SheetInfo
+from attendance.pipeline.cli import main
 
 ROWS = [
     HEADER,

@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attendance.demand_model import ArrivalModel, slot_grid
-from attendance.errors import InputError
-from attendance.staffing import (
+from attendance.demand.model import ArrivalModel, slot_grid
+from attendance.demand.staffing import (
     compare_roster,
     economy,
     opening_hours_in_period,
@@ -19,6 +18,7 @@ from attendance.staffing import (
     staff_needed,
     staffing_need,
 )
+from attendance.errors import InputError
 
 STAFFING = {
     "citizens_per_staff": 6,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from attendance import glossary as gl
-from attendance import report as rp
-from attendance import summary as sm
+from attendance import reporting as rp
+from attendance.reporting import glossary as gl
+from attendance.reporting import summary as sm
 
 LABELS = {"a": "Alfa", "b": "Beta"}
 OFFERS = {"a": {"name": "Alfa", "approved_places": 30}, "b": {"name": "Beta", "approved_places": None}}

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from attendance import synth
-from attendance.cli import main
+from attendance.pipeline.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw" / "demo"
@@ -76,7 +76,7 @@ def test_truth_reproduces_the_kommissorium_exactly(truth):
 
 def test_truth_agrees_with_headline_kpis(truth):
     """The same figures through the project's KPI module, with names standing in for citizen keys."""
-    from attendance import kpis
+    from attendance.demand import kpis
 
     visits, referrals, offers = truth
     offers_json = {

@@ -10,10 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from attendance.cleaning import clean_dataset
-from attendance.cli import main
-from attendance.readers import read_offers
-from attendance.template import HEADER_ROW, HEADERS, LIST_COLUMN, opening_days, parse_month
+from attendance.cleaning.clean import clean_dataset
+from attendance.ingest.readers import read_offers
+from attendance.ingest.template import HEADER_ROW, HEADERS, LIST_COLUMN, opening_days, parse_month
+from attendance.pipeline.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw" / "demo"
@@ -25,7 +25,7 @@ STRUCTURAL = {"title_row", "header_row", "blank_row", "offer_alias", "sheet_layo
 @pytest.fixture(autouse=True)
 def _demo_key(monkeypatch):
     monkeypatch.delenv("ATTENDANCE_PSEUDONYM_KEY", raising=False)
-    monkeypatch.setattr("attendance.pseudonym._project_secret", lambda: None)
+    monkeypatch.setattr("attendance.cleaning.pseudonym._project_secret", lambda: None)
 
 
 def dataset_with(tmp_path: Path, workbook: Path) -> Path:

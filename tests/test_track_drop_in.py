@@ -7,9 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attendance import staffing as staffing_module
-from attendance import track_drop_in as td
-from attendance.demand_model import (
+from attendance.demand import staffing as staffing_module
+from attendance.demand.model import (
     ArrivalModel,
     daily_prediction,
     day_grid,
@@ -18,7 +17,8 @@ from attendance.demand_model import (
     simulated_day_outcomes,
 )
 from attendance.errors import InputError
-from attendance.track_drop_in import (
+from attendance.tracks import drop_in as td
+from attendance.tracks.drop_in import (
     OPENING_RULES,
     _span,
     daily_outlook,

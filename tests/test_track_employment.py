@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attendance import track_employment as te
 from attendance.errors import InputError
+from attendance.tracks import employment as te
 
 # Period Mon 2 – Fri 20 Mar 2026 (three calendar weeks, no Danish public holiday). "auc" opens Mon–Fri
 # 09:00–15:00 and is closed on Fri 13 Mar → 14 opening days in 3 weeks. "no17" opens Mon–Wed 10:00–14:00 and

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attendance import disclosure as dc
-from attendance import overview as ov
-from attendance import report as rp
+from attendance import reporting as rp
 from attendance.errors import InputError
+from attendance.reporting import disclosure as dc
+from attendance.tracks import overview as ov
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = {"a": "AUC", "b": "No. 17"}

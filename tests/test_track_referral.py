@@ -12,9 +12,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from attendance import track_referral as tr  # noqa: E402
-from attendance.demand_model import ArrivalModel, slot_grid  # noqa: E402
+from attendance.demand.model import ArrivalModel, slot_grid  # noqa: E402
 from attendance.errors import InputError  # noqa: E402
+from attendance.tracks import referral as tr  # noqa: E402
 
 STAFFING = {
     "citizens_per_staff": 6,
@@ -228,7 +228,7 @@ def test_followup_by_offer_adds_to_matched_budget():
 def test_population_tables_hide_small_bands_with_their_means(tmp_path, monkeypatch):
     """AUC's active 7 are 2 / 1 / 4 in the bands 1–2 / 3–9 / 10+ under the public active total: three "<5"
     that still leave each band 1–4 (no recoding shows more, so the finest is kept); means hidden with them."""
-    from attendance import disclosure as dc
+    from attendance.reporting import disclosure as dc
 
     monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
     overview = tr.referral_overview(HEADLINE, _bands(), OFFERS)

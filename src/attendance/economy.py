@@ -25,8 +25,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from attendance.demand.staffing import WEEKS_PER_YEAR, period_days, roster_hours_per_week, roster_shifts
+
 from .errors import InputError
-from .staffing import WEEKS_PER_YEAR, roster_hours_per_week, roster_shifts
+from .timeofday import hhmm_to_minutes
 
 COST_FIELDS = ("premises_dkk_per_year", "running_costs_dkk_per_year")
 
@@ -176,8 +178,6 @@ def _number(value) -> float:
 
 def opening_hours_per_week(offers: Mapping, offer_id: str) -> float:
     """The offer's weekly opening hours (every weekday's intervals summed)."""
-    from .timeofday import hhmm_to_minutes
-
     total = 0
     for intervals in (offers[offer_id].get("opening_hours") or {}).values():
         for start, end in intervals or []:
@@ -193,8 +193,6 @@ def today_overview(today: pd.DataFrame, offers: Mapping, headline: pd.DataFrame)
     per citizen divide the annual cost by the citizens of the period; costs per visit and per opening hour
     divide by the period's visits and opening hours scaled to a year (× 365 / the period's days).
     """
-    from .staffing import period_days
-
     days = period_days(offers)
     rows = []
     for record in today.to_dict("records"):

@@ -1,0 +1,631 @@
+"""Tables of the overview report (Fremmødestatistik): the kommissorium's table reproduced from the data,
+referred vs. active citizens, usage bands, attendance by weekday and period of the day, the data-quality
+summary and the accounting of raw rows.
+
+Each function takes the clean/demand stage's tables as read from disk and returns a DataFrame with Danish
+column names ready for `report.show_table`; tables counting citizens go through `attendance.disclosure`
+(`population_tables`: suppressed with the other reports' tables and recorded for the audit). The notebook
+stays a sequence of calls; the arithmetic is here, where it is tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from attendance.errors import InputError
+from attendance.reporting import disclosure_tables as dt
+from attendance.reporting import fmt_int, fmt_number, fmt_pct, fmt_time, glossary, join_da, weekday_name
+from attendance.reporting.figures import fmt_duration
+from attendance.timeofday import hhmm_to_minutes
+
+NOBREAK_DASH = "\u2060–\u2060"  # an en dash with word joiners: "09:00–12:00" stays on one line in a table
+ACCOUNTING_COLUMNS = ("rows_read", "kept", "merged", "quarantined", "ignored")
+
+
+def _label(labels: Mapping[str, str] | None, offer: str) -> str:
+    return (labels or {}).get(offer, offer)
+
+
+def _offers_in(table: pd.DataFrame, offer_ids: Sequence[str] | None) -> list[str]:
+    return list(offer_ids) if offer_ids is not None else list(pd.unique(table["offer_id"]))
+
+
+def _in_offer_order(table: pd.DataFrame, offer_ids: Sequence[str] | None, *then: str) -> pd.DataFrame:
+    """Rows of the chosen offers, sorted by the offers' order and then by the `then` columns."""
+    offers = _offers_in(table, offer_ids)
+    rows = table[table["offer_id"].isin(offers)].copy()
+    rows["_order"] = rows["offer_id"].map({offer: i for i, offer in enumerate(offers)})
+    return rows.sort_values(["_order", *then], kind="stable").drop(columns="_order")
+
+
+# --------------------------------------------------------------------------------------------------------
+# The kommissorium's table
+# --------------------------------------------------------------------------------------------------------
+
+
+def kommissorium_table(
+    headline: pd.DataFrame,
+    offers: Mapping[str, Any],
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The table of the kommissorium, one row per offer, from `headline_kpis` and offers.json.
+
+    Columns: Tilbud, Visiterede borgere, Godkendte pladser, Åbningsdage, Unikke borgere pr. dag, gns. and
+    spænd (as "11–29"), Højeste samtidige fremmøde, Laveste samtidige fremmøde (the
+    lowest *daily peak*, see `LOWEST_PEAK_NOTE`). Approved places are missing ("–") where the offer has none.
+    """
+    table = headline.set_index("offer_id")
+    rows = []
+    for offer in _offers_in(headline, offer_ids):
+        row = table.loc[offer]
+        places = (offers.get(offer) or {}).get("approved_places")
+        rows.append(
+            {
+                "Tilbud": _label(labels, offer),
+                "Visiterede borgere": int(row["referred"]),
+                "Godkendte pladser": np.nan if places is None else float(places),
+                "Åbningsdage": int(row["opening_days"]),
+                "Unikke borgere pr. dag, gns.": float(row["unique_per_day_mean"]),
+                "Unikke borgere pr. dag, spænd": (
+                    f"{fmt_int(row['unique_per_day_min'])}–{fmt_int(row['unique_per_day_max'])}"
+                ),
+                "Højeste samtidige fremmøde": int(row["peak_concurrent_max"]),
+                "Laveste samtidige fremmøde*": int(row["peak_concurrent_min"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+LOWEST_PEAK_NOTE = (
+    "* Laveste samtidige fremmøde er det laveste dagsmaksimum: for hver åbningsdag findes det højeste antal "
+    "borgere, der var til stede på samme tid, og tabellen viser det mindste af disse dagsmaksima. Det laveste "
+    "antal til stede i løbet af åbningstiden er tæt på 0 hver dag (ved åbning og lukning) og siger derfor "
+    "ikke noget."
+)
+
+KOMMISSORIUM_FORMATS = {
+    "Visiterede borgere": "int",
+    "Godkendte pladser": "int",
+    "Åbningsdage": "int",
+    "Unikke borgere pr. dag, gns.": "number:1",
+    "Højeste samtidige fremmøde": "int",
+    "Laveste samtidige fremmøde*": "int",
+}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Referred vs. active citizens, usage bands
+# --------------------------------------------------------------------------------------------------------
+
+
+def referred_vs_active(
+    usage_bands: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per offer: referred citizens, of whom active (≥ 1 visit) and never came, the active share, visitors
+    without a referral and mean visits per week of an active referred citizen.
+
+    Input: `usage_bands` (one row per offer × citizen: `referred, visits, visits_per_week`). Counts of
+    citizens — shown through `population_tables` (disclosure control with the other reports' tables).
+    """
+    rows = []
+    for offer in _offers_in(usage_bands, offer_ids):
+        citizens = usage_bands[usage_bands["offer_id"] == offer]
+        referred = citizens[citizens["referred"].astype(bool)]
+        active = referred[referred["visits"] > 0]
+        others = citizens[~citizens["referred"].astype(bool) & (citizens["visits"] > 0)]
+        rows.append(
+            {
+                "Tilbud": _label(labels, offer),
+                "Visiterede borgere": len(referred),
+                "Heraf aktive (mindst ét besøg)": len(active),
+                "Heraf aldrig mødt op": len(referred) - len(active),
+                "Andel aktive": len(active) / len(referred) if len(referred) else np.nan,
+                "Besøgende uden visitation": len(others),
+                "Besøg pr. uge pr. aktiv borger": (
+                    float(active["visits_per_week"].mean()) if len(active) else np.nan
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# Referred, active and never-came per offer are headline totals (the kommissorium publishes the referred
+# count, and the gap to the active count is the very finding the tracks are about), so they are shown as they
+# are everywhere (public margins of `disclosure_tables.referral_table`); visitors without a referral are a
+# sub-group and suppressed (docs/disclosure.md).
+
+
+def band_display(counts: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The usage-band table as the overview shows it, from `disclosure_tables.band_table(...).counts` (rows:
+    the recoded bands and "I alt"; a column per offer): the band label, and per offer the count and its share
+    of the offer's referred citizens. Returns it with the `derived` mapping (a share is hidden with its count).
+    """
+    table = pd.DataFrame({"Antal besøg i perioden": list(counts.index)}, index=counts.index)
+    derived = {}
+    for name in counts.columns:
+        total = int(counts.loc["I alt", name])
+        table[name] = counts[name].astype(int)
+        table[f"{name}, andel"] = counts[name] / total if total else counts[name] * np.nan
+        derived[name] = [f"{name}, andel"]
+    return table, derived
+
+
+def population_tables(
+    usage_bands: pd.DataFrame,
+    offer_ids: Sequence[str] | None,
+    labels: Mapping[str, str] | None,
+    threshold: int,
+    stage: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, Mapping[str, Sequence[str]]]:
+    """Referred vs. active per offer and the usage bands of the referred (recoded as every report recodes
+    them), suppressed together around what earlier reports published and recorded for the audit.
+
+    Returns the two display tables (counts or "<5"/"×"; shares hidden with their counts) and the band grouping.
+    """
+    referral = dt.referral_table(usage_bands, labels, offer_ids, stage=stage)
+    referral = dt.with_display(
+        referral, referred_vs_active(usage_bands, offer_ids, labels).set_index("Tilbud")
+    )
+    groups = dt.usage_band_groups(usage_bands, offer_ids, threshold)
+    bands = dt.band_table(dt.band_counts(usage_bands, offer_ids), groups, labels, stage=stage)
+    bands = dt.with_display(bands, *band_display(bands.counts))
+    shown = dt.suppress_and_publish(stage, [referral, bands], threshold)
+    return shown[referral.id], shown[bands.id], groups
+
+
+def band_columns(table: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """The count columns of a `band_display` table and {count column: share column}."""
+    shares = [c for c in table.columns if str(c).endswith(", andel")]
+    counts = [c.removesuffix(", andel") for c in shares]
+    return counts, dict(zip(counts, shares, strict=True))
+
+
+def bands_text(groups: Mapping[str, Sequence[str]]) -> str:
+    """ "0, 1–9 og 10 eller flere besøg" for a caption (the groups' labels in order)."""
+    words = [("10 eller flere" if g == "10+" else "1 eller flere" if g == "1+" else g) for g in groups]
+    return join_da(words) + " besøg"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Attendance by weekday and by period of the day
+# --------------------------------------------------------------------------------------------------------
+
+
+def weekday_table(
+    by_weekday: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per offer × weekday: opening days, mean unique citizens (range), mean and highest daily peak.
+
+    Input: `kpis_by_weekday`. Daily means over many citizens, not counts of a small group: no suppression.
+    """
+    rows = _in_offer_order(by_weekday, offer_ids, "weekday")
+    return pd.DataFrame(
+        {
+            "Tilbud": [_label(labels, o) for o in rows["offer_id"]],
+            "Ugedag": [weekday_name(d) for d in rows["weekday"]],
+            "Åbningsdage": rows["opening_days"].astype(int).to_numpy(),
+            "Gns. unikke borgere": rows["unique_mean"].to_numpy(dtype=float),
+            "Spænd": [
+                f"{fmt_int(a)}–{fmt_int(b)}"
+                for a, b in zip(rows["unique_min"], rows["unique_max"], strict=True)
+            ],
+            glossary.term("daily_peak_mean"): rows["peak_mean"].to_numpy(dtype=float),
+            glossary.term("daily_peak_max"): rows["peak_max"].astype(int).to_numpy(),
+        }
+    )
+
+
+def period_table(
+    by_slot: pd.DataFrame,
+    periods: Mapping[str, Sequence[str]],
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per offer × named period of the day (`demand.periods`, e.g. formiddag 08:00–12:00): the mean number
+    present while open (time average over the open slots of all opening days), arrivals per opening day and
+    the busiest slot's mean, pooled over weekdays.
+
+    Input: `kpis_by_weekday_slot` (open slots only: `weekday, slot_minute, days, occupancy_mean,
+    arrivals_mean`). Only open slots count, so a period that starts before the offer opens is averaged over
+    its open part (column "Åbent": "09:00–12:00"); weekdays weigh by their opening
+    days. A period in which the offer is never open is left out.
+    """
+    bin_minutes = _bin_minutes(by_slot["slot_minute"])
+    rows = _in_offer_order(by_slot, offer_ids, "weekday", "slot_minute")
+    result = []
+    for name, (start, end) in periods.items():
+        first, last = hhmm_to_minutes(start), hhmm_to_minutes(end)
+        inside = rows[(rows["slot_minute"] >= first) & (rows["slot_minute"] < last)].copy()
+        if inside.empty:
+            continue
+        inside["w_occupancy"] = inside["occupancy_mean"] * inside["days"]
+        inside["w_arrivals"] = inside["arrivals_mean"] * inside["days"]
+        # opening days of the offer with any open slot in the period (each weekday counted once)
+        days = inside.groupby(["offer_id", "weekday"], sort=False)["days"].max().groupby(level=0).sum()
+        pooled = inside.groupby(["offer_id", "slot_minute"], sort=False)[["days", "w_occupancy"]].sum()
+        busiest = (pooled["w_occupancy"] / pooled["days"]).groupby(level=0).max()
+        totals = inside.groupby("offer_id", sort=False).agg(
+            slot_days=("days", "sum"),
+            w_occupancy=("w_occupancy", "sum"),
+            w_arrivals=("w_arrivals", "sum"),
+            open_from=("slot_minute", "min"),
+            open_to=("slot_minute", "max"),
+        )
+        summary = pd.DataFrame(
+            {
+                "occupancy": totals["w_occupancy"] / totals["slot_days"],
+                "arrivals": totals["w_arrivals"] / days.reindex(totals.index),
+                "busiest": busiest.reindex(totals.index),
+                "open_from": totals["open_from"],
+                "open_to": totals["open_to"],
+            }
+        )
+        for offer, row in summary.iterrows():
+            open_to = min(int(row["open_to"]) + bin_minutes, last)
+            result.append(
+                {
+                    "offer_id": offer,
+                    "start": first,
+                    "Tilbud": _label(labels, offer),
+                    "Del af dagen": str(name).capitalize(),
+                    "Åbent": f"{fmt_time(row['open_from'])}{NOBREAK_DASH}{fmt_time(open_to)}",
+                    "Gns. antal til stede": float(row["occupancy"]),
+                    "Ankomster pr. åbningsdag": float(row["arrivals"]),
+                    "Travleste tidsrum (gns. til stede)": float(row["busiest"]),
+                }
+            )
+    table = _in_offer_order(pd.DataFrame(result), offer_ids, "start") if result else pd.DataFrame(result)
+    return table.drop(columns=["offer_id", "start"], errors="ignore").reset_index(drop=True)
+
+
+def _bin_minutes(slot_minutes: pd.Series) -> int:
+    steps = np.diff(np.unique(slot_minutes.to_numpy(dtype=int)))
+    steps = steps[steps > 0]
+    return int(steps.min()) if len(steps) else 30
+
+
+# --------------------------------------------------------------------------------------------------------
+# Data quality and the accounting of raw rows
+# --------------------------------------------------------------------------------------------------------
+
+
+def accounting_table(accounting: pd.DataFrame, *, drop_empty: bool = False) -> pd.DataFrame:
+    """The accounting of raw rows per file and sheet, with a total row (index "total") and a check column.
+
+    `drop_empty=True` leaves out files with no rows at all (configuration, key and referral files: rows of
+    zeros fill space; `empty_files_text` names them in one sentence instead).
+
+    rows read = kept + merged + quarantined + ignored must hold on every line; "Stemmer" says "ja"/"nej"
+    (the clean stage refuses to finish if not, so "nej" would mean an outdated or hand-edited file).
+    File paths are shown without the `registrations/` folder; file names carry no personal data.
+    """
+    missing = [c for c in ("file", *ACCOUNTING_COLUMNS) if c not in accounting.columns]
+    if missing:
+        raise InputError(
+            f"accounting.csv lacks the column(s) {missing}",
+            file="data/processed/accounting.csv",
+            fix="re-run the clean stage",
+        )
+    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int)
+    sheet = accounting["sheet"] if "sheet" in accounting.columns else pd.Series("", index=accounting.index)
+    table = pd.DataFrame(
+        {
+            "Fil": accounting["file"].astype(str).map(lambda p: Path(p).name),
+            "Ark": sheet.fillna("").astype(str).replace("", "–"),
+            "Læst": counts["rows_read"],
+            "Brugt": counts["kept"],
+            "Slået sammen": counts["merged"],
+            "Karantæne": counts["quarantined"],
+            "Ignoreret": counts["ignored"],
+        }
+    )
+    total = pd.DataFrame(
+        {"Fil": ["I alt"], "Ark": [""], **{c: [int(table[c].sum())] for c in table.columns[2:]}},
+        index=["total"],
+    )
+    if drop_empty:
+        table = table[table[table.columns[2:]].sum(axis=1) > 0]
+    table = pd.concat([table, total])
+    balanced = table["Læst"] == table[["Brugt", "Slået sammen", "Karantæne", "Ignoreret"]].sum(axis=1)
+    table["Stemmer"] = np.where(balanced, "ja", "nej")
+    return table
+
+
+def empty_files_text(accounting: pd.DataFrame) -> str:
+    """One sentence naming the files of the dataset folder that hold no registration rows ("" if none)."""
+    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int)
+    empty = accounting.loc[counts.sum(axis=1) == 0, "file"].astype(str).map(lambda p: Path(p).name)
+    names = sorted(dict.fromkeys(empty))
+    if not names:
+        return ""
+    return (
+        "Filer i datamappen uden registreringsrækker (opsætning, nøgle, visitationsliste eller filer, der ikke "
+        f"kan læses), som derfor ikke står i tabellen: {join_da(names)}."
+    )
+
+
+def accounting_balances(accounting: pd.DataFrame) -> bool:
+    """True when every file's rows read equal kept + merged + quarantined + ignored."""
+    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int)
+    return bool((counts["rows_read"] == counts[list(ACCOUNTING_COLUMNS[1:])].sum(axis=1)).all())
+
+
+FLAG_LABELS = {
+    "missing_time_out": "Manglende sluttid udfyldt",
+    "time_out_before_time_in": "Sluttid før starttid (byttet om)",
+    "outside_opening_hours": "Tid uden for åbningstiden tilpasset",
+    "overlapping_visits": "Overlappende registreringer lagt sammen",
+    "name_variant": "Stavevariant af navn genkendt",
+    "initials_resolved": "Initialer genkendt som visiteret borger",
+    "offer_alias": "Tilbuddets navn skrevet på en anden måde",
+    "closed_day": "Registreret på en lukkedag (fx tur)",
+    "day_only": "Kun dato, ingen tider (afkrydsningsliste)",
+}
+
+
+def data_quality_summary(visits: pd.DataFrame, accounting: pd.DataFrame) -> pd.DataFrame:
+    """A short data-quality table for reviewers: raw rows read and their fate, visits with full times vs.
+    day only, visits on closed days, and how many visits each cleaning rule touched.
+
+    Input: `visits.parquet` (`granularity`, `on_closed_day`, `flags`) and `accounting.csv`. Columns
+    "Forhold", "Antal", "Andel" (share of the cleaned visits, or of the rows read for the raw-row lines).
+    """
+    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int).sum()
+    n = len(visits)
+    read = int(counts["rows_read"])
+    lines: list[tuple[str, int, float]] = [
+        ("Rå rækker læst", read, 1.0),
+        ("– heraf brugt som besøg", int(counts["kept"]), counts["kept"] / read if read else np.nan),
+        (
+            "– heraf slået sammen med et andet besøg",
+            int(counts["merged"]),
+            counts["merged"] / read if read else np.nan,
+        ),
+        (
+            "– heraf sat i karantæne",
+            int(counts["quarantined"]),
+            counts["quarantined"] / read if read else np.nan,
+        ),
+        (
+            "– heraf ignoreret (tomme rækker, overskrifter, totaler)",
+            int(counts["ignored"]),
+            counts["ignored"] / read if read else np.nan,
+        ),
+        ("Besøg efter rensning", n, 1.0),
+    ]
+    granularity = visits["granularity"].astype(str)
+    timed = int((granularity == "timed").sum())
+    lines.append(("– med tidspunkter (kommet og gået)", timed, timed / n if n else np.nan))
+    # one row per (visit, rule); the offer's name spelt differently says nothing about the visit itself
+    flags = visits["flags"].fillna("").astype(str).str.split(";").explode()
+    flags = flags[(flags != "") & (flags != "offer_alias")]
+    pairs = pd.DataFrame({"visit": flags.index, "flag": flags.to_numpy()}).drop_duplicates()
+    per_flag = pairs["flag"].value_counts()
+    for flag, label in FLAG_LABELS.items():
+        count = int(per_flag.get(flag, 0))
+        if count:
+            lines.append((f"– {label[0].lower()}{label[1:]}", count, count / n if n else np.nan))
+    touched = int(pairs["visit"].nunique())
+    lines.append(("Besøg rettet eller markeret af mindst én regel", touched, touched / n if n else np.nan))
+    return pd.DataFrame(lines, columns=["Forhold", "Antal", "Andel"])
+
+
+# --------------------------------------------------------------------------------------------------------
+# Key figures and model validation
+# --------------------------------------------------------------------------------------------------------
+
+
+def key_figure_items(
+    headline: pd.DataFrame,
+    offers: Mapping[str, Any],
+    offer_ids: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+    threshold: int = 5,
+) -> list[tuple[str, str, str]]:
+    """The five key figures at the top of the overview: unique citizens per opening day per offer, the
+    highest concurrent attendance (vs. approved places), referred citizens and the share who never came.
+
+    Figures for several offers are shown "A / B / C" in the order of `offer_ids`. The never-came share of an
+    offer where fewer than `threshold` (but some) referred citizens never came is shown as "<5", like the
+    tables: with the referred count on the same card, a share would give the small number away.
+    """
+    table = headline.set_index("offer_id")
+    names = " / ".join(_label(labels, o) for o in offer_ids)
+    items: list[tuple[str, str, str]] = []
+    for offer in offer_ids:
+        row = table.loc[offer]
+        items.append(
+            (
+                f"Unikke borgere pr. dag, {_label(labels, offer)}",
+                fmt_number(row["unique_per_day_mean"], 1),
+                f"gennemsnit pr. åbningsdag; spænd {fmt_int(row['unique_per_day_min'])}–"
+                f"{fmt_int(row['unique_per_day_max'])}",
+            )
+        )
+    places = [
+        f"{fmt_int(offers[o]['approved_places'])} godkendte pladser i {_label(labels, o)}"
+        for o in offer_ids
+        if (offers.get(o) or {}).get("approved_places") is not None
+    ]
+    items.append(
+        (
+            "Højeste samtidige fremmøde",
+            " / ".join(fmt_int(table.loc[o, "peak_concurrent_max"]) for o in offer_ids),
+            f"{names}" + (f"; {', '.join(places)}" if places else ""),
+        )
+    )
+    items.append(
+        (
+            "Visiterede borgere",
+            " / ".join(fmt_int(table.loc[o, "referred"]) for o in offer_ids),
+            names,
+        )
+    )
+    never_texts = []
+    for offer in offer_ids:
+        referred = int(table.loc[offer, "referred"])
+        never = referred - int(table.loc[offer, "active"])
+        never_texts.append(fmt_pct(never / referred, 0) if referred else fmt_pct(np.nan))
+    items.append(("Visiterede, der aldrig mødte op", " / ".join(never_texts), f"{names}, i perioden"))
+    return items
+
+
+def validation_table(
+    validation: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The demand model's held-out validation in Danish (index: the offer's name), for `methods_section`.
+
+    Input: `validation` of the demand stage (`family, holdout_days, holdout_start, nominal,
+    coverage_slot_occupancy, coverage_unique_per_day, mae_model, mae_baseline`).
+    """
+    families = {"poisson": "Poisson", "negative_binomial": "negativ binomial"}
+    table = validation.set_index("offer_id").loc[_offers_in(validation, offer_ids)]
+    result = pd.DataFrame(
+        {
+            "Modelfamilie": [families.get(f, str(f)) for f in table["family"]],
+            "Testdage": table["holdout_days"].astype(int).to_numpy(),
+            "Tilsigtet dækning": [fmt_pct(v, 0) for v in table["nominal"]],
+            "Dækning, antal til stede pr. tidsrum": [fmt_pct(v, 0) for v in table["coverage_slot_occupancy"]],
+            "Dækning, unikke borgere pr. dag": [fmt_pct(v, 0) for v in table["coverage_unique_per_day"]],
+            "Gns. fejl, model": [fmt_number(v, 2) for v in table["mae_model"]],
+            "Gns. fejl, ugedagsgennemsnit": [fmt_number(v, 2) for v in table["mae_baseline"]],
+        },
+        index=pd.Index([_label(labels, o) for o in table.index], name="Tilbud"),
+    )
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------
+# Stay lengths and the busiest time of the week
+# --------------------------------------------------------------------------------------------------------
+
+
+def stay_table(
+    stay_summary: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per offer: timed visits, mean and median stay, the middle half (p25–p75) and the p90, in hours and
+    minutes ("2 t 35 min"). Input: `stay_length_summary`."""
+    rows = _in_offer_order(stay_summary, offer_ids)
+    return pd.DataFrame(
+        {
+            "Tilbud": [_label(labels, o) for o in rows["offer_id"]],
+            "Besøg med tider": rows["count"].astype(int).to_numpy(),
+            "Gennemsnit": [fmt_duration(v) for v in rows["mean"]],
+            "Median": [fmt_duration(v) for v in rows["p50"]],
+            "Den midterste halvdel": [
+                f"{fmt_duration(a)} – {fmt_duration(b)}"
+                for a, b in zip(rows["p25"], rows["p75"], strict=True)
+            ],
+            "9 ud af 10 besøg er kortere end": [fmt_duration(v) for v in rows["p90"]],
+        }
+    )
+
+
+def closed_day_visits_text(
+    visits: pd.DataFrame,
+    offer_ids: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+    granularity: str | None = "timed",
+) -> str:
+    """Why a table of all visits shows more than the kommissorium's count, which is of opening days only.
+
+    Without it the same offer shows two visit counts (e.g. 1.086 with times, 1.078 on opening days) and the
+    reader cannot tell which is wrong. Empty when no visit fell on a closed day.
+    """
+    rows = visits[visits["on_closed_day"].astype(bool)]
+    if granularity is not None:
+        rows = rows[rows["granularity"] == granularity]
+    counts = rows.groupby("offer_id").size()
+    parts = [f"{_label(labels, o)} {fmt_int(counts[o])}" for o in offer_ids if counts.get(o, 0)]
+    if not parts:
+        return ""
+    return (
+        "Tabellen tæller alle registrerede besøg, også besøg på lukkedage (ture og arrangementer: "
+        f"{join_da(parts)}). Kommissoriets nøgletal tæller kun besøg på åbningsdage og er derfor lidt lavere."
+    )
+
+
+def busiest_slots(
+    summary: pd.DataFrame,
+    offer_ids: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    measure: str = "occupancy",
+) -> list[str]:
+    """One Danish sentence per offer naming the weekday and slot with the highest mean occupancy and the
+    quietest open slot, e.g. "<tilbud>: flest til stede onsdag 11:30–12:00 (gns. 14,7 borgere) …".
+
+    Input: the long `occupancy_summary` (open slots of `measure`).
+    """
+    rows = summary
+    if "measure" in rows.columns:
+        rows = rows[rows["measure"] == measure]
+    if "open_slot" in rows.columns:
+        rows = rows[rows["open_slot"].astype(bool)]
+    bin_minutes = _bin_minutes(rows["slot_minute"])
+    sentences = []
+    for offer in _offers_in(rows, offer_ids):
+        own = rows[rows["offer_id"] == offer].sort_values(["weekday", "slot_minute"], kind="stable")
+        if own.empty:
+            continue
+        top = own.loc[own["mean"].idxmax()]
+        low = own.loc[own["mean"].idxmin()]
+
+        def where(row: pd.Series) -> str:
+            start = int(row["slot_minute"])
+            return f"{weekday_name(row['weekday'])} {fmt_time(start)}–{fmt_time(start + bin_minutes)}"
+
+        sentences.append(
+            f"{_label(labels, offer)}: flest til stede {where(top)} (gennemsnitligt {fmt_number(top['mean'])} "
+            f"borgere), færrest {where(low)} (gennemsnitligt {fmt_number(low['mean'])})."
+        )
+    return sentences
+
+
+def intro_text(
+    offers: Mapping[str, Any], offer_ids: Sequence[str], labels: Mapping[str, str] | None = None
+) -> str:
+    """The overview's opening sentence, naming every offer of the dataset (with its town where known)."""
+    named = []
+    for offer in offer_ids:
+        town = (offers.get(offer) or {}).get("town")
+        named.append(f"{_label(labels, offer)} i {town}" if town else _label(labels, offer))
+    if len(named) == 1:
+        which = "aktivitets- og samværstilbuddet"
+    else:
+        words = {2: "to", 3: "tre", 4: "fire", 5: "fem", 6: "seks"}
+        which = f"de {words.get(len(named), str(len(named)))} aktivitets- og samværstilbud"
+    return (
+        f"Rapporten samler fremmøderegistreringerne fra {which} efter servicelovens § 104 i socialpsykiatrien: "
+        f"{join_da(named)}. Den er første leverance i udviklingsprocessen: fremmødestatistik med opdeling på "
+        "tidsrum. Tallene er beregnet direkte fra de rensede registreringer; hvordan de er renset, står på siden "
+        "«Metode og data»."
+    )
+
+
+def days_per_weekday_text(summary: pd.DataFrame) -> str:
+    """How many opening days each weekday has in the period, as "10–13" (or "12" when all are equal).
+
+    Input: the long `occupancy_summary`; its `count` is the number of dates of that weekday in the window.
+    """
+    rows = summary
+    if "open_slot" in rows.columns:
+        rows = rows[rows["open_slot"].astype(bool)]
+    counts = rows.groupby(["offer_id", "weekday"])["count"].max()
+    if counts.empty:
+        return "0"
+    low, high = int(counts.min()), int(counts.max())
+    return fmt_int(low) if low == high else f"{fmt_int(low)}–{fmt_int(high)}"
