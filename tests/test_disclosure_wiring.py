@@ -17,6 +17,7 @@ import pytest
 
 from attendance.reporting import disclosure as dc
 from attendance.reporting import disclosure_tables as dt
+from attendance.settings.report_set import recorded_stages
 from attendance.tracks import employment as te
 from attendance.tracks import overview as ov
 from attendance.tracks import referral as tr
@@ -28,7 +29,7 @@ OFFERS = {
     "no17": {"name": "No. 17"},
     "_dataset": {"name": "t", "synthetic": True, "period_start": "2026-03-02", "period_end": "2026-05-24"},
 }
-STAGES = dt.REPORT_STAGES
+STAGES = recorded_stages()
 
 
 def _usage_bands() -> pd.DataFrame:
@@ -87,6 +88,7 @@ def project(tmp_path, monkeypatch) -> Path:
     """A scratch project whose build/published holds what the four reviewer reports record."""
     monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")  # report.suppress_below
+    shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")  # the report stages (settings.report_set)
     bands = _usage_bands()
     for stage in STAGES:
         dc.begin_stage(stage)

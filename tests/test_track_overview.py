@@ -4,6 +4,7 @@ hand, and the kommissorium's table on the committed demo data."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,7 @@ def test_population_tables_recode_small_bands_and_record_what_is_shown(tmp_path,
     """4 active citizens in three small bands under the public active total: no suppression can protect
     them, so the bands are merged to 0 / 1+ (both public); the visitor without referral is "<5"."""
     monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
+    shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")  # the report stages (settings.report_set)
     referred, bands, groups = ov.population_tables(usage(), None, LABELS, 5, "10_fremmoedestatistik")
     assert list(groups) == ["0", "1+"]
     assert list(bands.index) == ["0", "1+", "I alt"]
@@ -101,6 +103,7 @@ def test_population_tables_fix_the_issue13_band_leak_by_recoding(tmp_path, monke
     """Issue 13: referred 61, never came 15, 10+ 38, and 1–2 (6) / 3–9 (2) — shown as "×" and "<5" the two
     add up to 8 and the "<5" is 1–3. Recoded 0 / 1–9 / 10+ nothing is hidden and "came rarely" stays."""
     monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
+    shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")  # the report stages (settings.report_set)
     bands = ["0"] * 15 + ["1–2"] * 6 + ["3–9"] * 2 + ["10+"] * 38 + ["1–2"] * 6
     frame = pd.DataFrame(
         {

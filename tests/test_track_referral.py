@@ -3,6 +3,9 @@ per citizen and the cost of goal follow-up — and the display tables' suppressi
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -15,6 +18,8 @@ import pytest  # noqa: E402
 from attendance.demand.model import ArrivalModel, slot_grid  # noqa: E402
 from attendance.errors import InputError  # noqa: E402
 from attendance.tracks import referral as tr  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 STAFFING = {
     "citizens_per_staff": 6,
@@ -231,6 +236,7 @@ def test_population_tables_hide_small_bands_with_their_means(tmp_path, monkeypat
     from attendance.reporting import disclosure as dc
 
     monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
+    shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")  # the report stages (settings.report_set)
     overview = tr.referral_overview(HEADLINE, _bands(), OFFERS)
     referral, bands = tr.population_tables(
         _bands(), overview, {"auc": "AUC", "no17": "No. 17"}, 5, "11_spor1_paragraf104"
@@ -248,6 +254,7 @@ def test_population_tables_hide_small_bands_with_their_means(tmp_path, monkeypat
 
 def test_population_tables_keep_fine_bands_when_they_can_be_shown(tmp_path, monkeypatch):
     monkeypatch.setenv("ATTENDANCE_PROJECT_ROOT", str(tmp_path))
+    shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")  # the report stages (settings.report_set)
     visits = [0] * 9 + [1] * 12 + [5] * 6 + [15] * 30
     frame = pd.DataFrame({"offer_id": "big", "citizen_key": [f"c{i}" for i in range(len(visits))]})
     frame["referred"], frame["visits"] = True, visits

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from attendance.errors import InputError
+from attendance.settings.report_set import recorded_stages
 
 from . import disclosure as dc
 
@@ -358,17 +360,6 @@ def hours_table(
 # earlier stages published, and the record of what was shown
 # --------------------------------------------------------------------------------------------------------
 
-REPORT_STAGES = (
-    "10_fremmoedestatistik",
-    "11_spor1_paragraf104",
-    "12_spor2_aabent_vaerested",
-    "13_spor3_beskyttet_beskaeftigelse",
-    "20_beslutningsgrundlag",
-)
-"""The reviewer reports in pipeline order; a stage that suppresses around the records of the ones before it
-(`suppress_and_publish`) lists them in its `deps` in dvc.yaml. Spor 2 publishes public figures only and
-suppresses nothing, so it runs beside spor 1. Analyst reports (01_clean, 02_demand) are not recorded."""
-
 
 def usage_band_groups(
     usage_bands: pd.DataFrame, offer_ids: Sequence[str] | None = None, threshold: int | None = None
@@ -382,17 +373,24 @@ def usage_band_groups(
     return groups
 
 
-def earlier_stages(stage: str) -> tuple[str, ...]:
-    """The report stages before `stage` (whose records `stage` suppresses around)."""
-    if stage not in REPORT_STAGES:
-        raise ValueError(f"unknown report stage {stage!r}; add it to disclosure_tables.REPORT_STAGES")
-    return REPORT_STAGES[: REPORT_STAGES.index(stage)]
+def earlier_stages(stage: str, root: Any = None) -> tuple[str, ...]:
+    """The report stages before `stage` (whose records `stage` suppresses around), in dvc.yaml's order of the
+    stages that output a `build/published/<stem>.json` record (`settings.report_set`). A stage that suppresses
+    around the records of the ones before it lists them in its `deps`. Analyst reports are not recorded."""
+    # records may be written elsewhere (a test's folder); the set of stages is the project's
+    has_pipeline = root is not None and (Path(root) / "dvc.yaml").is_file()
+    stages = recorded_stages(Path(root) if has_pipeline else None)
+    if stage not in stages:
+        raise ValueError(
+            f"unknown report stage {stage!r}: no dvc.yaml stage outputs build/published/{stage}.json"
+        )
+    return stages[: stages.index(stage)]
 
 
 def known_cells(stage: str, population: str = POP, root: Any = None) -> list[dc.Cell]:
     """What the earlier report stages published about `population` (only those: a stage reads no record it
     does not declare as a dependency, so the result does not depend on which stages ran last)."""
-    before = set(earlier_stages(stage))
+    before = set(earlier_stages(stage, root))
     directory = dc.published_dir(root)
     return [c for c in dc.published_cells(population, directory, exclude_stage=stage) if c.stage in before]
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from attendance.errors import InputError
 from attendance.settings.config import project_root
+from attendance.settings.report_set import reviewer_reports
 
 from .formats import escape_html, fmt_date, fmt_date_range, fmt_pct, fmt_value
 from .glossary import ACCOUNTING_LABELS, ACTION_LABELS, PARAM_LABELS, RULE_LABELS, VALIDATION_LABELS
@@ -334,27 +335,16 @@ def footer(info: Mapping[str, Any] | None = None):
     )
 
 
-# The reports of the set, in reading order: (file stem, short Danish title). `report_links` links them.
-REPORT_SET = [
-    ("10_fremmoedestatistik", "Fremmødestatistik"),
-    ("11_spor1_paragraf104", "Spor 1: § 104"),
-    ("12_spor2_aabent_vaerested", "Spor 2: åbent værested"),
-    ("13_spor3_beskyttet_beskaeftigelse", "Spor 3: § 103"),
-    ("20_beslutningsgrundlag", "Beslutningsgrundlag"),
-    ("30_metode_og_data", "Metode og data"),
-]
-
-
 def report_links(current: str):
-    """A line of links to the other reports of the set (relative file names: they open offline when the
-    reports lie in the same folder, as `dvc repro` writes them to reports/)."""
+    """A line of links to the other reports of the set, in dvc.yaml's order (`settings.report_set`), by relative
+    file names: they open offline when the reports lie in the same folder, as `dvc repro` writes them."""
     from IPython.display import HTML
 
     parts = [
         f"<strong>{escape_html(title)}</strong>"
         if stem == current
         else f'<a href="{stem}.html">{escape_html(title)}</a>'
-        for stem, title in REPORT_SET
+        for stem, title in ((r.stem, r.title) for r in reviewer_reports())
     ]
     return HTML(
         '<nav class="rp-report-links" aria-label="Rapporterne">Rapporterne: '
