@@ -18,15 +18,11 @@ from pathlib import Path
 import pytest
 
 from attendance import reporting as rp
+from attendance.settings.report_set import reviewer_reports
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORTS = {
-    "10_fremmoedestatistik": None,
-    "11_spor1_paragraf104": "paragraph_104",
-    "12_spor2_aabent_vaerested": "drop_in",
-    "13_spor3_beskyttet_beskaeftigelse": "workshop_103",
-    "20_beslutningsgrundlag": None,
-}
+# The recorded reviewer reports (dvc.yaml), each with its key in metrics/decision.json if it is a track.
+REPORTS = {r.stem: r.track for r in reviewer_reports(ROOT) if r.recorded}
 SHARED_BY_ALL = ("referred", "active", "visits", "today_cost_dkk")
 
 

@@ -23,19 +23,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from test_report_render import build_sample_notebook
 
 from attendance.pipeline.notebook_runner import execute_notebook, render_html
+from attendance.settings.report_set import reviewer_reports
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-REVIEWER_REPORTS = (
-    "10_fremmoedestatistik",
-    "11_spor1_paragraf104",
-    "12_spor2_aabent_vaerested",
-    "13_spor3_beskyttet_beskaeftigelse",
-    "20_beslutningsgrundlag",
-    "30_metode_og_data",  # the shared appendix
-)
+REVIEWER_REPORTS = tuple(r.stem for r in reviewer_reports(ROOT))  # from dvc.yaml, the shared appendix too
 
 STRESS_CELLS = [
     new_markdown_cell("## Brede tabeller og kort"),

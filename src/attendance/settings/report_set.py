@@ -20,6 +20,8 @@ class Report:
     stem: str  # reports/<stem>.html
     title: str  # short Danish title in the links between the reports
     recorded: bool  # writes build/published/<stem>.json (the disclosure audit reads it)
+    max_pages: int | None = None  # the A4 page budget the layout tests hold it to (meta.max_pages)
+    track: str | None = None  # its key under "tracks" in metrics/decision.json (meta.track), if a track
 
 
 def _outs(stage: dict) -> list[str]:
@@ -37,14 +39,17 @@ def reviewer_reports(root: Path | None = None) -> list[Report]:
         if not html:
             continue
         stem = Path(html[0]).stem
-        title = ((stage.get("meta") or {}).get("title") or "").strip()
+        meta = stage.get("meta") or {}
+        title = str(meta.get("title") or "").strip()
         if not title:
             raise InputError(
                 f"stage {name} renders {html[0]} but has no short title",
                 file=str(path),
                 fix=f"add `meta: {{title: …}}` to stage {name} (the name the other reports link it by)",
             )
-        found.append(Report(name, stem, title, f"build/published/{stem}.json" in outs))
+        recorded = f"build/published/{stem}.json" in outs
+        pages = meta.get("max_pages")
+        found.append(Report(name, stem, title, recorded, int(pages) if pages else None, meta.get("track")))
     return found
 
 
