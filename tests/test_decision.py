@@ -12,6 +12,7 @@ import pytest
 from attendance import economy as eco
 from attendance.errors import InputError
 from attendance.tracks import decision as de
+from attendance.tracks.decision import compute as de_compute
 
 BASIS = eco.cost_basis(
     {"cost_per_fte_dkk": 520000, "fte_hours_per_year": 1300},
@@ -73,8 +74,8 @@ def fixed_plans(monkeypatch):
     def workshop_plan(offer_id, inputs, settings):
         return (6.0, {0: 1.0}) if inputs.members.get(offer_id) else (0.0, {})
 
-    monkeypatch.setattr(de, "_staff_plan", staff_plan)
-    monkeypatch.setattr(de, "_workshop_plan", workshop_plan)
+    monkeypatch.setattr(de_compute, "_staff_plan", staff_plan)
+    monkeypatch.setattr(de_compute, "_workshop_plan", workshop_plan)
 
 
 def test_paragraph_104_adds_preparation_and_goal_follow_up(fixed_plans):
@@ -155,7 +156,7 @@ def test_sensitivity_moves_one_assumption_at_a_time(fixed_plans):
 
 
 def test_absence_factor_raises_the_hourly_cost():
-    varied = de._vary(SETTINGS, "absence_factor", 0.2)
+    varied = de_compute._vary(SETTINGS, "absence_factor", 0.2)
     assert varied.basis.hourly_cost_dkk == pytest.approx(520000 / (1300 * 0.8))
     assert SETTINGS.basis.hourly_cost_dkk == pytest.approx(400)
 
