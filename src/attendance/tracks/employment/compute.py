@@ -21,8 +21,10 @@ Danish tables and texts are in `tables`, the figures in `figures`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -491,6 +493,15 @@ def bracket_plans(
 # --------------------------------------------------------------------------------------------------------
 # The report's computation in one call (report 13)
 # --------------------------------------------------------------------------------------------------------
+
+
+def read_processed(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Visits, referrals and offers (with the `_dataset` block) from data/processed: what `analyse` needs."""
+    processed = Path(processed)
+    visits = pd.read_parquet(processed / "visits.parquet")
+    referrals = pd.read_parquet(processed / "referrals.parquet")
+    offers = json.loads((processed / "offers.json").read_text(encoding="utf-8"))
+    return visits, referrals, offers
 
 
 @dataclass
