@@ -218,7 +218,7 @@ def question_map_da() -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------------
 
 
-def publish_counts(stage: str, today_table: pd.DataFrame, names: Mapping[str, str]) -> None:
+def publish_counts(stage: str, today_table: pd.DataFrame, names: Mapping[str, str], *, root=None) -> None:
     """Record the citizens this report counts for the disclosure audit: the kommissorium's public figures,
     referred and active per offer."""
     dt.publish_public_counts(
@@ -228,6 +228,7 @@ def publish_counts(stage: str, today_table: pd.DataFrame, names: Mapping[str, st
         {"referred": "ja"},
         "Visiterede borgere",
         names,
+        root=root,
     )
     dt.publish_public_counts(
         stage,
@@ -236,6 +237,7 @@ def publish_counts(stage: str, today_table: pd.DataFrame, names: Mapping[str, st
         {"referred": "ja", "visits": list(dc.CAME)},
         "Aktive borgere",
         names,
+        root=root,
     )
 
 
