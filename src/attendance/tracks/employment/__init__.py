@@ -2,7 +2,8 @@
 are there, and what a workshop would need in places, supervisors and money.
 
 Split like hillmaker (bydatetime / summarize / plotting): `compute` works on processed data only, `tables`
-turns its frames into Danish, disclosure-protected tables and texts, `figures` draws. The names below are what
+turns its frames into Danish, disclosure-protected tables, `texts` quotes them in sentences and key figures
+(never saying more than the tables), `figures` draws. The names below are what
 the notebook, `tracks.decision` and the tests use (`from attendance.tracks import employment as te`).
 """
 
@@ -36,7 +37,6 @@ from .figures import (
     presence_hills,
 )
 from .tables import (
-    CRITERION_TEXTS,
     DEFINITION_LABELS,
     FUNNEL_STAGE_TABLE,
     GROUP_LABELS,
@@ -45,33 +45,36 @@ from .tables import (
     PLAN_PARTS,
     SENSITIVITY_TABLE,
     ProtectedTables,
+    fmt_threshold,
+    funnel_table,
+    hours_sensitivity_display,
+    plans_display,
+    plans_table,
+    protected_tables,
+    sensitivity_display,
+    shown_offers,
+    suppressed_funnel,
+    threshold_texts,
+    typical_hours_display,
+    weekday_display,
+    without_zero_rows,
+)
+from .texts import (
+    CRITERION_TEXTS,
     caveats_text,
     cost_key_figures,
     count_text,
     criteria_text,
     definitions_text,
-    fmt_threshold,
-    funnel_table,
-    hours_sensitivity_display,
     key_figure_items,
     key_points,
     limiting_criterion,
     no_group_text,
     outside_hours_text,
-    plans_display,
-    plans_table,
-    protected_tables,
     quantile_text,
     range_text,
-    sensitivity_display,
     shared_figures,
-    shown_offers,
-    suppressed_funnel,
-    threshold_texts,
-    typical_hours_display,
     unreferred_text,
-    weekday_display,
-    without_zero_rows,
     workshop_method_text,
     workshop_text,
 )
