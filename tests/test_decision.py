@@ -11,7 +11,9 @@ import pytest
 
 from attendance import economy as eco
 from attendance.errors import InputError
+from attendance.reporting import fmt_pct
 from attendance.tracks import decision as de
+from attendance.tracks.decision import compute as de_compute
 
 BASIS = eco.cost_basis(
     {"cost_per_fte_dkk": 520000, "fte_hours_per_year": 1300},
@@ -73,8 +75,8 @@ def fixed_plans(monkeypatch):
     def workshop_plan(offer_id, inputs, settings):
         return (6.0, {0: 1.0}) if inputs.members.get(offer_id) else (0.0, {})
 
-    monkeypatch.setattr(de, "_staff_plan", staff_plan)
-    monkeypatch.setattr(de, "_workshop_plan", workshop_plan)
+    monkeypatch.setattr(de_compute, "_staff_plan", staff_plan)
+    monkeypatch.setattr(de_compute, "_workshop_plan", workshop_plan)
 
 
 def test_paragraph_104_adds_preparation_and_goal_follow_up(fixed_plans):
@@ -155,7 +157,7 @@ def test_sensitivity_moves_one_assumption_at_a_time(fixed_plans):
 
 
 def test_absence_factor_raises_the_hourly_cost():
-    varied = de._vary(SETTINGS, "absence_factor", 0.2)
+    varied = de_compute._vary(SETTINGS, "absence_factor", 0.2)
     assert varied.basis.hourly_cost_dkk == pytest.approx(520000 / (1300 * 0.8))
     assert SETTINGS.basis.hourly_cost_dkk == pytest.approx(400)
 
@@ -196,3 +198,119 @@ def test_question_map_covers_every_question_of_the_kommissorium():
         "Implementering",
     ]
     assert table.shape[1] == 4 and table.notna().all().all()
+
+
+# --------------------------------------------------------------------------------------------------------
+# Report 20 in one call, its tables, texts and figure (moved out of the notebook)
+# --------------------------------------------------------------------------------------------------------
+
+NAMES = {"a": "Huset", "b": "Stuen"}
+PARAMS = {
+    "staffing": {
+        "citizens_per_staff": 6,
+        "min_staff_on_duty": 1,
+        "occupancy_quantile": 0.9,
+        "cost_per_fte_dkk": 520000,
+        "fte_hours_per_year": 1300,
+    },
+    "economy": {"absence_factor": 0.0, "prep_minutes_per_day": 60, "management_share": 0.0},
+    "spor1": {"goal_followup_hours_per_citizen_per_quarter": 13},
+    "spor3": {"participants_per_supervisor": 5},
+    "decision": {
+        "models": [
+            {"key": "m1", "name": "Model 1", "default": "paragraph_104"},
+            {"key": "m2", "name": "Model 2", "default": "drop_in", "overrides": {"b": "workshop_103"}},
+        ],
+        "sensitivity": {"demand_change": [-0.5, 0.5]},
+    },
+}
+
+
+@pytest.fixture
+def analysis(fixed_plans, monkeypatch) -> de.Analysis:
+    monkeypatch.setattr(de_compute, "load_inputs", lambda processed, params: _inputs())
+    return de.analyse("unused", PARAMS)
+
+
+def test_analyse_is_the_report_computation_in_one_call(analysis):
+    inputs = _inputs()
+    assert analysis.resolved == {
+        "m1": {"a": "paragraph_104", "b": "paragraph_104"},
+        "m2": {"a": "drop_in", "b": "workshop_103"},
+    }
+    assert analysis.model_names == {"m1": "Model 1", "m2": "Model 2"}
+    assert analysis.settings == de.settings_from_params(PARAMS)
+    per_offer, totals = de.evaluate(inputs, analysis.resolved, analysis.settings)
+    pd.testing.assert_frame_equal(analysis.totals, totals)
+    pd.testing.assert_frame_equal(analysis.per_offer, per_offer)
+    pd.testing.assert_frame_equal(analysis.tracks, de.track_totals(inputs, analysis.settings))
+    assert analysis.today_cost == pytest.approx(530_000)  # rosters 25 h/week × 52 × 400 + 10.000
+    assert list(analysis.ranges.index) == ["m1", "m2"]
+    assert list(analysis.sensitivity["parameter"].unique()) == ["demand_change"]
+
+
+def test_publish_counts_records_the_public_figures(tmp_path):
+    from attendance.reporting import disclosure as dc
+
+    stage = "20_beslutningsgrundlag"
+    dc.begin_stage(stage, root=tmp_path)
+    today = pd.DataFrame({"offer_id": ["a", "b"], "referred": [10, 6], "active": [6, 5]})
+    de.publish_counts(stage, today, NAMES, root=tmp_path)
+    import json
+
+    record = json.loads((tmp_path / "build" / "published" / f"{stage}.json").read_text(encoding="utf-8"))
+    tables = {table["table"]: table for table in record["tables"]}
+    assert set(tables) == {"visiterede", "aktive"}
+    assert [cell["value"] for cell in tables["aktive"]["cells"]] == [6, 5]
+    assert all(cell["public"] for cell in tables["visiterede"]["cells"])
+
+
+def test_affected_and_value_texts():
+    assert de.affected_text({"referred_affected": 16}, 16) == "alle 16 visiterede"
+    assert de.affected_text({"referred_affected": 5}, 16) == "5, der ikke kom i perioden"
+    assert de.value_text("mio", 1.234) == "1,23 mio. kr."
+    assert de.value_text("demand_change", 0.2) == "+" + fmt_pct(0.2, 0)  # a change has its sign
+    assert de.value_text("demand_change", -0.2) == fmt_pct(-0.2, 0)
+    assert de.value_text("absence_factor", 0.15) == fmt_pct(0.15, 0)
+    assert de.value_text("citizens_per_staff", 6) == "6" and de.value_text("min_staff_on_duty", 1.5) == "1,5"
+
+
+def test_report_tables_and_texts(analysis):
+    comparison = de.comparison_table(analysis, NAMES)
+    assert list(comparison.columns) == ["", "I dag", "Model 1", "Model 2"]
+    revisited = comparison.set_index("").loc["Visiterede, der skal revisiteres"]
+    assert revisited["Model 1"] == "5, der ikke kom i perioden"  # § 104: those who never came (4 + 1)
+    assert revisited["Model 2"] == "alle 16 visiterede"
+    items = de.key_figure_items(analysis)
+    assert items[0][0] == "Samlet udgift pr. år i dag, mio. kr." and len(items) == 3
+    assert items[1][0] == "Model 1, mio. kr. pr. år" and "følsomhed" in items[1][2]
+    shared = de.shared_figures(analysis)
+    assert shared["referred"] == 16 and shared["active"] == 11 and shared["visits"] == 90
+    assert shared["today_cost_dkk"] == pytest.approx(530_000)
+    assert set(shared) >= {"model.m1.total_cost_dkk", "track.workshop_103.total_cost_dkk"}
+    per_offer = de.per_offer_table_da(analysis, NAMES)
+    assert list(per_offer["Model"]) == ["Model 1", "Model 1", "Model 2", "Model 2"]
+    assert list(per_offer["Valg"]) == ["§ 104 med tilpasset normering"] * 2 + [
+        "åbent værested",
+        "§ 103-værksted",
+    ]
+    # m1, a: 18 h/week (see test_paragraph_104_adds_preparation_and_goal_follow_up)
+    assert per_offer.loc[0, "Personaletimer pr. uge"] == pytest.approx(18.0)
+    text = de.assumptions_text(analysis, PARAMS["staffing"], PARAMS["spor3"], synthetic=True)
+    lines = text.split("\n")
+    assert len(lines) == 4 and lines[0].startswith("- **Timepris:** 520.000 kr. pr. årsværk á 1.300 timer")
+    assert (
+        "6 borgere pr. medarbejder, mindst 1 på vagt; værkstedet 5 deltagere pr. leder; 13,0 timer"
+        in lines[1]
+    )
+
+
+def test_tornado_has_a_panel_per_model(analysis):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = de.tornado(analysis)
+    assert [ax.get_title(loc="left").split(" (")[0] for ax in fig.axes] == ["Model 1", "Model 2"]
+    plt.close(fig)

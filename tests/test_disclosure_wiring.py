@@ -168,7 +168,7 @@ PLANTED_CELL = """
 # planted by tests/test_disclosure_wiring.py: spor 3 shows "med fremmøde" without suppression
 from attendance.reporting import disclosure_tables as _dt
 
-_plant = _dt.funnel_table(funnel, LABELS, stage=STAGE, table_id="plantet_tragt")
+_plant = _dt.funnel_table(a.funnel, LABELS, stage=STAGE, table_id="plantet_tragt")
 dc.publish_frame(
     STAGE,
     "plantet_tragt",

@@ -309,3 +309,178 @@ def test_key_figures_never_say_more_than_the_tables(visits, regularity):
     assert items[2] == ("Pladser i et værksted", "1", "AUC 1 · No. 17 0")
     assert items[3] == ("Personaletimer pr. uge", "30", "0,81 årsværk")
     assert items[4] == ("Lønudgift pr. år (kr.)", "389.189", "0–389.189 kr. ved stram–løs afgrænsning")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Report 13's computation in one call, its texts and figures (moved out of the notebook)
+# --------------------------------------------------------------------------------------------------------
+
+LABELS = {"auc": "AUC", "no17": "No. 17"}
+REFERRALS = pd.DataFrame(
+    {
+        "offer_id": ["auc", "auc"],
+        "citizen_key": ["A", "B"],
+        "referral_start": pd.to_datetime(["2025-01-01", "2025-01-01"]),
+        "referral_end": pd.to_datetime([pd.NaT, pd.NaT]),
+    }
+)
+
+
+@pytest.fixture
+def analysis(visits) -> te.Analysis:
+    return te.analyse(visits, OFFERS, REFERRALS, _spor3(), bin_minutes=60, staffing=STAFFING)
+
+
+def test_analyse_is_the_track_functions_in_one_call(visits, regularity, analysis):
+    spor3 = _spor3()
+    pd.testing.assert_frame_equal(analysis.regularity, regularity)
+    pd.testing.assert_frame_equal(analysis.funnel, te.criteria_funnel(regularity, spor3, OFFERS, REFERRALS))
+    assert analysis.members.to_dict("records") == [{"offer_id": "auc", "citizen_key": "A"}]
+    pd.testing.assert_frame_equal(analysis.hours, te.hours_sensitivity(regularity, spor3, OFFERS))
+    presence = te.presence_by_slot(visits, OFFERS, analysis.members, WORKSHOP, 60, 0.9)
+    pd.testing.assert_frame_equal(analysis.presence, presence)
+    _, plan = te.workshop_plan(presence, participants_per_supervisor=5, staffing=STAFFING)
+    pd.testing.assert_frame_equal(analysis.plan, plan)
+    plans = te.bracket_plans(visits, OFFERS, regularity, spor3, bin_minutes=60, staffing=STAFFING)
+    pd.testing.assert_frame_equal(analysis.plans, plans)
+    # C, D and E are not on AUC's referral list
+    assert analysis.funnel.set_index("offer_id").loc["auc", "not_referred"] == 3
+
+
+def test_read_processed_reads_what_analyse_needs(visits, tmp_path):
+    import json
+
+    visits.to_parquet(tmp_path / "visits.parquet")
+    REFERRALS.to_parquet(tmp_path / "referrals.parquet")
+    (tmp_path / "offers.json").write_text(json.dumps(OFFERS), encoding="utf-8")
+    got_visits, got_referrals, got_offers = te.read_processed(tmp_path)
+    assert len(got_visits) == len(visits) and len(got_referrals) == 2 and got_offers == OFFERS
+
+
+def test_metrics_and_hours_outside_opening_hours(analysis):
+    # No. 17 is open 10–14 on Mon–Wed: the workshop day 09–15 reaches 2 hours beyond it on 3 days
+    outside = te.outside_opening_hours(analysis.slots)
+    assert outside.to_dict() == {"no17": pytest.approx(6.0)}
+    metrics = te.metrics(analysis.funnel, analysis.plan, ["auc", "no17", "gone"])
+    assert metrics["auc"] == {
+        "target_group": 1,
+        "places": 1,
+        "supervisor_hours_week": 30.0,
+        "supervisor_cost_dkk": round(30 * 52 / 1924 * 480000, 2),
+    }
+    assert metrics["no17"]["places"] == 0 and metrics["no17"]["supervisor_hours_week"] == 0.0
+    assert metrics["gone"] == {
+        "target_group": 0,
+        "places": 0,
+        "supervisor_hours_week": 0.0,
+        "supervisor_cost_dkk": 0.0,
+    }
+
+
+def test_report_texts(analysis):
+    spor3 = _spor3()
+    assert te.workshop_text(spor3) == "09:00–15:00"
+    assert te.quantile_text(0.9) == "90\u00a0%-fraktilen"  # the glossary's word, non-breaking space
+    criteria = te.criteria_text(spor3, "2.–20. marts 2026")
+    assert criteria.startswith("En borger regnes med i den mulige målgruppe for et tilbud")
+    assert "1. **Hyppighed:** mindst 2,0 dage pr. uge i gennemsnit" in criteria
+    assert "(09:00–15:00)" in criteria
+    shown = pd.DataFrame({"not_referred": [3, "<5"]}, index=["auc", "no17"])
+    assert te.unreferred_text(shown, LABELS, 5).startswith(
+        "«Borgere med fremmøde» omfatter også borgere uden visitation (<5 i AUC, <5 i No. 17); derfor"
+    )
+    bracket = pd.DataFrame({"offer_id": ["auc", "no17"], "lower": [0, 0], "upper": ["≈10", 0]})
+    assert te.range_text(bracket, LABELS, 5) == (
+        "Spændet over tabellen med hyppighed og stabilitet:\n\n"
+        "- **AUC:** 0 til ca. 10 mulige deltagere\n- **No. 17:** ingen mulige deltagere"
+    )
+    method = te.workshop_method_text(spor3, STAFFING)
+    assert "det højeste 90\u00a0%-fraktil over ugedage" in method and "én pr. 5 deltagere" in method
+    outside = te.outside_hours_text(analysis.slots, LABELS, spor3)
+    assert "rækker ud over den nuværende åbningstid i No. 17 (6,0 timer om ugen);" in outside
+    no_outside = te.outside_hours_text(analysis.slots[analysis.slots["offer_id"] == "auc"], LABELS, spor3)
+    assert "rækker ud over" not in no_outside and no_outside.startswith("Et tilbud uden borgere")
+    caveats = te.caveats_text(analysis.regularity, analysis.presence, "2.–20. marts 2026")
+    # 3 weeks; AUC's Friday has 2 opening days (13 Mar closed), every other weekday 3
+    assert caveats.startswith(
+        "- **Kort periode.** 2.–20. marts 2026 (3 uger); pladsbehovet pr. ugedag bygger på 2–3"
+    )
+    assert te.no_group_text(5).startswith("Ingen af tilbuddene har en mulig målgruppe på mindst 5 borgere")
+
+
+def test_key_points_and_key_figures(analysis, tmp_path):
+    spor3 = _spor3()
+    protected = te.protected_tables(
+        analysis.funnel,
+        analysis.sensitivity,
+        analysis.hours,
+        spor3,
+        LABELS,
+        5,
+        "13_spor3_beskyttet_beskaeftigelse",
+        root=tmp_path,
+    )
+    points = te.key_points(protected.funnel, protected.bracket, analysis.funnel, spor3, LABELS, 5)
+    assert points[0].startswith(
+        "Ved de valgte krav (mindst 2,0 dage pr. uge, fremmøde i mindst 60 % af ugerne"
+    )
+    assert "varigheden (timer pr. dag i værkstedsdagen)" in points[1]  # hours limit the group most
+    track = {"total_cost_dkk": 2_500_000.0, "change_dkk": -500_000.0, "today_cost_dkk": 3_000_000.0}
+    items = te.cost_key_figures(
+        track, analysis.funnel, protected.bracket, analysis.plans, LABELS, 5, protected.funnel
+    )
+    assert items[0][0] == "Samlet udgift pr. år, hvis tilbuddene bliver § 103-værksteder, mio. kr."
+    assert items[0][2].endswith("på samme grundlag: vagtplan, husleje og drift) · se Beslutningsgrundlag")
+    assert not any(label.startswith("Lønudgift") for label, _, _ in items)
+    expected = te.key_figure_items(
+        analysis.funnel, protected.bracket, analysis.plans, LABELS, 5, protected.funnel
+    )
+    assert items[1:] == expected[:-1]
+    headline = pd.DataFrame({"referred": [3, 4], "active": [2, 1], "visits": [10, 20]})
+    assert te.shared_figures(headline, track) == {
+        "referred": 7,
+        "active": 3,
+        "visits": 30,
+        "today_cost_dkk": 3_000_000.0,
+        "track.workshop_103.total_cost_dkk": 2_500_000.0,
+    }
+
+
+def test_tables_without_rows_of_zeros(analysis, tmp_path):
+    protected = te.protected_tables(
+        analysis.funnel,
+        analysis.sensitivity,
+        analysis.hours,
+        _spor3(),
+        LABELS,
+        1,
+        "13_spor3_beskyttet_beskaeftigelse",
+        root=tmp_path,
+    )
+    kept, note = te.without_zero_rows(
+        protected.sensitivity, ["Tilbud", "Dage pr. uge (mindst)"], "dage pr. uge"
+    )
+    assert "No. 17" not in set(kept["Tilbud"])  # nobody came: every row is 0
+    assert note.startswith("Rækker uden borgere er udeladt") and "No. 17" in note
+    capacity, capacity_note = te.plans_table(analysis.plans, LABELS, 1, "capacity", protected)
+    assert list(capacity.columns) == ["Tilbud", "Afgrænsning", *te.PLAN_PARTS["capacity"]]
+    assert set(capacity["Tilbud"]) == {"AUC"} and "No. 17" in capacity_note
+    full = pd.DataFrame({"Tilbud": ["AUC"], "Afgrænsning": ["Valgt"], "Pladser": [2]})
+    same, none = te.without_zero_rows(full, ["Tilbud", "Afgrænsning"])
+    pd.testing.assert_frame_equal(same, full)
+    assert none is None  # nothing left out, no note
+
+
+def test_presence_figures(analysis):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = te.presence_heatmap(analysis.presence, ["auc"], LABELS)
+    assert len(fig.axes) >= 2  # the panel and its colour bar
+    assert fig.axes[1].yaxis.get_major_locator().__class__.__name__ == "MaxNLocator"
+    plt.close(fig)
+    fig = te.presence_hills(analysis.presence, "auc", "AUC", 0.9)
+    assert fig.axes and fig.axes[0].get_ylabel() in ("Fra målgruppen til stede", "")
+    plt.close("all")

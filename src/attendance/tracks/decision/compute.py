@@ -20,6 +20,9 @@ Each choice reuses the track's own computation, so a figure here is the figure o
 Every choice is costed by `economy.annual_cost`: floor hours + preparation (per member of staff on duty a
 day) + documentation, plus the management share, at the hourly cost of a net årsværk, plus premises and
 running costs. Today's cost is `economy.today_cost` (the roster). The tool never recommends a model.
+
+This module is the computation (models, costs, sensitivity, metrics); the Danish tables and texts are in
+`tables`, the tornado figure in `figures`.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from attendance import economy as eco
@@ -38,56 +40,15 @@ from attendance.demand.kpis import USAGE_BANDS
 from attendance.demand.model import ArrivalModel, load_models
 from attendance.errors import InputError
 
-from . import drop_in as td
-from . import employment as te
-from . import referral as tr
+from .. import drop_in as td
+from .. import employment as te
+from .. import referral as tr
 
 QUARTERS_PER_YEAR = 4
 WEEKS_PER_YEAR = staffing_module.WEEKS_PER_YEAR
 CHOICES = ("paragraph_104", "drop_in", "workshop_103", "drop_in_and_workshop_103")
 TRACKS = ("paragraph_104", "drop_in", "workshop_103")  # the three tracks as models on every offer
 
-CHOICE_LABELS_DA = {
-    "paragraph_104": "§ 104 med tilpasset normering",
-    "drop_in": "åbent værested",
-    "workshop_103": "§ 103-værksted",
-    "drop_in_and_workshop_103": "åbent værested + § 103-værksted",
-}
-TRACK_NAMES_DA = {
-    "paragraph_104": "Spor 1: fortsat § 104",
-    "drop_in": "Spor 2: åbent værested",
-    "workshop_103": "Spor 3: § 103-værksted",
-}
-LEGAL_BASIS_DA = {
-    "paragraph_104": "Serviceloven § 104, visiteret aktivitets- og samværstilbud",
-    "drop_in": "Serviceloven § 104 som åbent tilbud uden visitation (afklares juridisk)",
-    "workshop_103": "Serviceloven § 103, beskyttet beskæftigelse (visiteret)",
-    "drop_in_and_workshop_103": "§ 104 uden visitation (værested) og § 103 (værksted)",
-}
-DOCUMENTATION_DA = {
-    "paragraph_104": "Individuelle SMART-mål og opfølgning (VUM 2.0) for hver aktiv borger",
-    "drop_in": "Ingen dokumentation på borgerniveau; fremmøde tælles anonymt",
-    "workshop_103": "Individuelle mål og opfølgning for hver deltager",
-    "drop_in_and_workshop_103": "Ingen i værestedet; individuelle mål for værkstedets deltagere",
-}
-RISKS_DA = {
-    "paragraph_104": (
-        "Borgere, der sjældent eller aldrig kommer, skal revisiteres; dokumentationskravet tager tid fra "
-        "samværet; færre på vagt giver sårbarhed ved sygdom og alenearbejde."
-    ),
-    "drop_in": (
-        "Alle visiterede mister visitationen og skal have besked; ukendt antal nye brugere; ingen "
-        "dokumentation af effekt på borgerniveau; det juridiske grundlag skal afklares."
-    ),
-    "workshop_103": (
-        "Kun borgere med regelmæssigt fremmøde passer til et værksted; de øvrige skal tilbydes noget andet; "
-        "kræver samarbejde med beskæftigelsesområdet."
-    ),
-    "drop_in_and_workshop_103": (
-        "To tilbud i samme hus kræver tydelig opdeling; alle visiterede skal revisiteres; værkstedet "
-        "kræver samarbejde med beskæftigelsesområdet."
-    ),
-}
 # Which referred citizens need a new decision (revisitation) under each choice, by usage band.
 AFFECTED_BANDS = {
     # the referral is reconsidered for those who never came; those who came get individual goals. (Who came
@@ -96,13 +57,6 @@ AFFECTED_BANDS = {
     "drop_in": tuple(USAGE_BANDS),  # the referral ends for everyone
     "workshop_103": tuple(USAGE_BANDS),  # the § 104 offer ends; a few move to § 103, the others elsewhere
     "drop_in_and_workshop_103": tuple(USAGE_BANDS),
-}
-SENSITIVITY_LABELS_DA = {
-    "citizens_per_staff": "Borgere pr. medarbejder",
-    "min_staff_on_duty": "Mindst på vagt",
-    "followup_hours_per_quarter": "Opfølgningstimer pr. borger pr. kvartal",
-    "demand_change": "Efterspørgsel",
-    "absence_factor": "Fravær (ferie, sygdom) af årsværket",
 }
 
 
@@ -489,186 +443,52 @@ def metrics(today_table: pd.DataFrame, totals: pd.DataFrame, tracks: pd.DataFram
 # --------------------------------------------------------------------------------------------------------
 
 
-def model_description(choices: Mapping[str, str], names: Mapping[str, str]) -> str:
-    """'<tilbud>: åbent værested · <tilbud>: § 104 …' — or one phrase when every offer gets the same choice."""
-    distinct = set(choices.values())
-    if len(distinct) == 1:
-        return f"Alle tilbud: {CHOICE_LABELS_DA[distinct.pop()]}"
-    return " · ".join(f"{names[o]}: {CHOICE_LABELS_DA[c]}" for o, c in choices.items())
+# --------------------------------------------------------------------------------------------------------
+# The report's computation in one call (report 20)
+# --------------------------------------------------------------------------------------------------------
 
 
-def _joined(choices: Mapping[str, str], table: Mapping[str, str], names: Mapping[str, str]) -> str:
-    distinct = list(dict.fromkeys(choices.values()))
-    if len(distinct) == 1:
-        return table[distinct[0]]
-    return " · ".join(f"{names[o]}: {table[c]}" for o, c in choices.items())
+@dataclass
+class Analysis:
+    """Everything report 20 computes: the inputs, the models resolved on this dataset's offers, today's
+    cost, the models and the tracks costed, and the one-at-a-time sensitivity."""
+
+    inputs: DecisionInputs
+    settings: Settings
+    resolved: dict[str, dict[str, str]]
+    model_names: dict[str, str]  # model key → the name params.yaml gives it
+    today: pd.DataFrame  # `today`
+    per_offer: pd.DataFrame  # `evaluate`: per model × offer
+    totals: pd.DataFrame  # `evaluate`: per model, with the change from today
+    tracks: pd.DataFrame  # `track_totals`
+    sensitivity: pd.DataFrame  # `sensitivity` (the tornado's rows)
+    ranges: pd.DataFrame  # `sensitivity_ranges`, indexed by model
+
+    @property
+    def today_cost(self) -> float:
+        """Today's total cost on the shared basis (the roster, premises and running costs)."""
+        return float(self.today["total_cost_dkk"].sum())
 
 
-def comparison_table_da(
-    totals: pd.DataFrame,
-    resolved: Mapping[str, Mapping[str, str]],
-    model_names: Mapping[str, str],
-    offer_names: Mapping[str, str],
-    today_table: pd.DataFrame,
-    fmt_mio,
-    fmt_mio_change,
-    fmt_number,
-    affected_text,
-) -> pd.DataFrame:
-    """Models side by side (rows: what is compared; columns: today and each model), as text for reviewers."""
-    columns = {
-        "I dag": {
-            "Tilbud": "Som i dag (vagtplan)",
-            "Borgere, der bruger tilbuddet": fmt_number(today_table["active"].sum(), 0) + " aktive",
-            "Visiterede, der skal revisiteres": "–",
-            "Personaletimer pr. uge": fmt_number(today_table["staff_hours_week"].sum(), 0),
-            "Årsværk": fmt_number(today_table["fte"].sum(), 1),
-            "Samlet udgift pr. år": fmt_mio(today_table["total_cost_dkk"].sum()),
-            "Ændring fra i dag": "–",
-            "Dokumentation, timer pr. år": "–",
-            "Lovgrundlag": "Som i dag",
-            "Risici": "–",
-        }
-    }
-    for row in totals.to_dict("records"):
-        key = row["model"]
-        choices = resolved[key]
-        columns[model_names[key]] = {
-            "Tilbud": model_description(choices, offer_names),
-            "Borgere, der bruger tilbuddet": fmt_number(row["citizens_served"], 0),
-            "Visiterede, der skal revisiteres": affected_text(row),
-            "Personaletimer pr. uge": fmt_number(row["staff_hours_week"], 0),
-            "Årsværk": fmt_number(row["fte"], 1),
-            "Samlet udgift pr. år": fmt_mio(row["total_cost_dkk"]),
-            "Ændring fra i dag": fmt_mio_change(row["change_dkk"]),
-            "Dokumentation, timer pr. år": fmt_number(row["documentation_hours_year"], 0),
-            "Lovgrundlag": _joined(choices, LEGAL_BASIS_DA, offer_names),
-            "Risici": _joined(choices, RISKS_DA, offer_names),
-        }
-    table = pd.DataFrame(columns)
-    table.index.name = ""
-    return table.reset_index()
-
-
-def plot_tornado(
-    table: pd.DataFrame,
-    model_names: Mapping[str, str],
-    fmt_value,
-    palette: Sequence[str],
-    use_danish_axes=None,
-):
-    """One panel per model: the total cost at each assumption's low and high value around the base cost."""
-    import matplotlib.pyplot as plt
-
-    models = list(dict.fromkeys(table["model"]))
-    n_params = table["parameter"].nunique()
-    fig, axes = plt.subplots(
-        len(models), 1, figsize=(8, 0.55 * n_params * len(models) + 1.2 * len(models)), squeeze=False
-    )
-    lo = min(table["cost_low_dkk"].min(), table["cost_high_dkk"].min()) / 1e6
-    hi = max(table["cost_low_dkk"].max(), table["cost_high_dkk"].max()) / 1e6
-    pad = (hi - lo) * 0.08 or 0.1
-    for ax, model in zip(axes[:, 0], models, strict=True):
-        own = table[table["model"] == model].iloc[::-1]
-        base = float(own["base_cost_dkk"].iloc[0]) / 1e6
-        y = np.arange(len(own))
-        for i, row in enumerate(own.to_dict("records")):
-            for end, colour in (("low", palette[0]), ("high", palette[1])):
-                value = row[f"cost_{end}_dkk"] / 1e6
-                ax.barh(i, value - base, left=base, color=colour, height=0.6)
-        labels = [
-            f"{SENSITIVITY_LABELS_DA[p]}: {fmt_value(p, lo_v)} / {fmt_value(p, hi_v)}"
-            for p, lo_v, hi_v in zip(own["parameter"], own["low_value"], own["high_value"], strict=True)
-        ]
-        ax.set_yticks(y, labels)
-        ax.axvline(base, color="#333333", linewidth=1)
-        ax.set_xlim(lo - pad, hi + pad)
-        ax.set_title(
-            f"{model_names[model]} (grundberegning {fmt_value('mio', base)})", loc="left", fontsize=10
-        )
-        ax.set_xlabel("Samlet udgift pr. år, mio. kr.")
-        if use_danish_axes is not None:
-            use_danish_axes(ax, y=False, decimals=2)
-    from matplotlib.patches import Patch
-
-    axes[0, 0].legend(
-        handles=[Patch(color=palette[0], label="lav værdi"), Patch(color=palette[1], label="høj værdi")],
-        loc="lower right",
-        fontsize=8,
-        frameon=False,
-    )
-    fig.tight_layout()
-    return fig
-
-
-def affected_table_da(totals: pd.DataFrame, model_names: Mapping[str, str], fmt_int) -> pd.DataFrame:
-    """Per model: referred citizens who need a new decision, split into those who never came and those who
-    came — both public figures (referred − active and active), so no suppressed band can be computed back."""
-    came = totals[[f"affected_{band}" for band in USAGE_BANDS if band != "0"]].sum(axis=1)
-    return pd.DataFrame(
-        {
-            "Model": [model_names[k] for k in totals["model"]],
-            "Kom ikke i perioden (0 besøg)": [fmt_int(v) for v in totals["affected_0"]],
-            "Kom en eller flere gange": [fmt_int(v) for v in came],
-            "I alt, der skal revisiteres": [fmt_int(v) for v in totals["referred_affected"]],
-        }
-    )
-
-
-_REPORT = {
-    "10": "Fremmødestatistik",
-    "11": "Spor 1",
-    "12": "Spor 2",
-    "13": "Spor 3",
-    "20": "Beslutningsgrundlag",
-}
-GROUP = "For arbejdsgruppen"
-QUESTIONS_DA = {
-    # question: (spor 1, spor 2, spor 3)
-    "Formål": (GROUP, GROUP, GROUP),
-    "Målgruppe": (
-        "Spor 1: visiterede og aktive borgere, brugsmønstre",
-        "Spor 2: hvem kommer hvornår; nye brugere: for arbejdsgruppen",
-        "Spor 3: målgruppens størrelse og følsomhed",
-    ),
-    "Organisering": (
-        "Spor 1: normering pr. tidsrum; øvrigt for arbejdsgruppen",
-        "Spor 2: anbefalet åbningstid",
-        "Spor 3: værkstedsdag og pladser; øvrigt for arbejdsgruppen",
-    ),
-    "Faglig tilgang": (GROUP, GROUP, GROUP),
-    "Økonomi": (
-        "Beslutningsgrundlag: samlet udgift, ændring og følsomhed",
-        "Beslutningsgrundlag: samlet udgift, ændring og følsomhed",
-        "Beslutningsgrundlag: samlet udgift, ændring og følsomhed",
-    ),
-    "Bemanding": (
-        "Spor 1: normering tilpasset fremmødet",
-        "Spor 2: personale i scenarierne",
-        "Spor 3: værkstedsledere",
-    ),
-    "Dokumentation": (
-        "Spor 1 og Beslutningsgrundlag: timer til opfølgning på mål",
-        "Beslutningsgrundlag: ingen dokumentation på borgerniveau",
-        "Beslutningsgrundlag: timer til opfølgning på mål",
-    ),
-    "Snitflader": (
-        f"{GROUP} (gruppebostøtte, andre § 104-tilbud)",
-        f"{GROUP} (gruppebostøtte, § 104-tilbud, civilsamfundet)",
-        f"{GROUP} (beskæftigelsesområdet)",
-    ),
-    "Implementering": (
-        "Beslutningsgrundlag: revisitation; kommunikation: for arbejdsgruppen",
-        "Beslutningsgrundlag: revisitation; kommunikation: for arbejdsgruppen",
-        "Beslutningsgrundlag: revisitation; kommunikation: for arbejdsgruppen",
-    ),
-}
-
-
-def question_map_da() -> pd.DataFrame:
-    """The kommissorium's questions per track (rows) and where the reports answer them — or that data on
-    attendance cannot, and the working group must."""
-    return pd.DataFrame(
-        [(q, *answers) for q, answers in QUESTIONS_DA.items()],
-        columns=["Spørgsmål", *TRACK_NAMES_DA.values()],
+def analyse(processed: Path, params: Mapping) -> Analysis:
+    """Report 20 from data/processed and params.yaml's sections (`decision.models`, `decision.sensitivity`)."""
+    decision = params["decision"]
+    inputs = load_inputs(processed, params)
+    settings = settings_from_params(params)
+    resolved = resolve_models(decision["models"], inputs.offer_ids)
+    today_table = today(inputs, settings)
+    per_offer, totals = evaluate(inputs, resolved, settings)
+    tracks = track_totals(inputs, settings)
+    table = sensitivity(inputs, resolved, settings, decision["sensitivity"])
+    return Analysis(
+        inputs=inputs,
+        settings=settings,
+        resolved=resolved,
+        model_names={m["key"]: m["name"] for m in decision["models"]},
+        today=today_table,
+        per_offer=per_offer,
+        totals=totals,
+        tracks=tracks,
+        sensitivity=table,
+        ranges=sensitivity_ranges(table).set_index("model"),
     )
