@@ -20,7 +20,6 @@ from attendance.errors import InputError
 from attendance.tracks import drop_in as td
 from attendance.tracks.drop_in import (
     OPENING_RULES,
-    _span,
     daily_outlook,
     interval_text,
     mean_interval_text,
@@ -40,6 +39,7 @@ from attendance.tracks.drop_in import (
     week_share_kept,
     weekday_check_da,
 )
+from attendance.tracks.drop_in.compute import _span
 
 STAFFING = {
     "citizens_per_staff": 6,

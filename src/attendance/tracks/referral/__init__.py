@@ -1,0 +1,98 @@
+"""Spor 1 — continuing the offers as referred § 104 offers (report 11).
+
+Why a package: computation (`compute`), Danish tables and texts with disclosure control (`tables`) and figures
+(`figures`) are kept apart, as hillmaker keeps bydatetime, summarize and plotting apart. The names other code
+uses are re-exported here.
+"""
+
+from __future__ import annotations
+
+from .compute import (
+    HEADLINE_COLUMNS,
+    QUARTERS_PER_YEAR,
+    ReferralAnalysis,
+    analyse,
+    band_counts,
+    budget_per_citizen,
+    followup_by_offer,
+    goal_followup,
+    hours_by_weekday,
+    matched_staffing,
+    referral_overview,
+    track_metrics,
+    visits_per_week_summary,
+)
+from .figures import (
+    STATUS_COLOURS,
+    plot_budget_per_active,
+    plot_referred_active,
+    plot_roster_vs_need,
+)
+from .tables import (
+    BAND_LABELS_DA,
+    FOLLOWUP_FORMATS,
+    attendance_table,
+    band_display,
+    band_label,
+    budget_assumptions_text,
+    budget_per_active_caption,
+    budget_per_citizen_table,
+    budget_table,
+    fmt_hours,
+    followup_table,
+    followup_text,
+    key_figure_items,
+    limits_text,
+    methods_text,
+    need_text,
+    overview_table,
+    per_offer,
+    population_tables,
+    staffing_note,
+    staffing_table,
+    visits_per_week_table,
+    weekday_table,
+)
+
+__all__ = [
+    "BAND_LABELS_DA",
+    "FOLLOWUP_FORMATS",
+    "HEADLINE_COLUMNS",
+    "QUARTERS_PER_YEAR",
+    "ReferralAnalysis",
+    "STATUS_COLOURS",
+    "analyse",
+    "attendance_table",
+    "band_counts",
+    "band_display",
+    "band_label",
+    "budget_assumptions_text",
+    "budget_per_active_caption",
+    "budget_per_citizen",
+    "budget_per_citizen_table",
+    "budget_table",
+    "fmt_hours",
+    "followup_by_offer",
+    "followup_table",
+    "followup_text",
+    "goal_followup",
+    "hours_by_weekday",
+    "key_figure_items",
+    "limits_text",
+    "matched_staffing",
+    "methods_text",
+    "need_text",
+    "overview_table",
+    "per_offer",
+    "plot_budget_per_active",
+    "plot_referred_active",
+    "plot_roster_vs_need",
+    "population_tables",
+    "referral_overview",
+    "staffing_note",
+    "staffing_table",
+    "track_metrics",
+    "visits_per_week_summary",
+    "visits_per_week_table",
+    "weekday_table",
+]
