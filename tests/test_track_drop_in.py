@@ -527,7 +527,8 @@ def test_roster_table_and_report_texts():
     headline = pd.DataFrame({"referred": [12], "peak_concurrent_max": [9]}, index=pd.Index(["auc"]))
     text = td.assumptions_text(STAFFING, headline, ["auc"], {"auc": "AUC"}, bin_minutes=30, synthetic=True)
     assert text.count("\n") == 3 and "dagens visiterede (12 i AUC)" in text
-    assert "mindst 2" in td.rule_text("mean_occupancy", 2.0, 1.0, 30)
+    spor2 = {"opening_rule": "mean_occupancy", "opening_threshold": 2.0, "min_opening_hours_per_day": 1.0}
+    assert "mindst 2" in td.rule_text(spor2, 30)
     assert "Perioden er marts 2026." in td.limits_text("marts 2026")
     assert "100 dage pr. ugedag" in td.methods_text(
         {"bin_minutes": 30, "simulated_days": 100, "holdout_weeks": 2}, "90 %"
@@ -546,7 +547,11 @@ def test_opening_hours_figures_one_per_offer_with_captions():
     offers, *_, result = _analysis()
     figures = list(
         td.opening_hours_figures(
-            result.slots, ["auc"], {"auc": "AUC"}, rule="mean_occupancy", threshold=2.0, bin_minutes=30
+            result.slots,
+            ["auc"],
+            {"auc": "AUC"},
+            spor2={"opening_rule": "mean_occupancy", "opening_threshold": 2.0},
+            bin_minutes=30,
         )
     )
     assert len(figures) == 1

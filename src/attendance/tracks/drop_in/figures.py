@@ -174,11 +174,12 @@ def opening_hours_figures(
     offer_ids: Sequence[str],
     names: Mapping[str, str],
     *,
-    rule: str,
-    threshold: float,
+    spor2: Mapping,
     bin_minutes: int,
 ) -> Iterator[tuple[str, object, str, str]]:
-    """Per offer, drawn one at a time: (name, `plot_opening_hours` figure, caption, alt text)."""
+    """Per offer, drawn one at a time: (name, `plot_opening_hours` figure, caption, alt text), for the rule
+    and threshold of the `spor2` parameters."""
+    rule, threshold = spor2["opening_rule"], float(spor2["opening_threshold"])
     slot = slot_words(bin_minutes)
     measure_label = "Gns. antal til stede" if rule == "mean_occupancy" else "Antal til stede"
     for o in offer_ids:

@@ -331,8 +331,10 @@ def slot_text(bin_minutes: int) -> str:
     )
 
 
-def rule_text(rule: str, threshold: float, min_hours: float, bin_minutes: int) -> str:
-    """The opening-hours rule (`compute` module docstring) in the report's words."""
+def rule_text(spor2: Mapping, bin_minutes: int) -> str:
+    """The opening-hours rule (`compute` module docstring) in the report's words, from the `spor2` parameters."""
+    rule, threshold = spor2["opening_rule"], float(spor2["opening_threshold"])
+    min_hours = float(spor2["min_opening_hours_per_day"])
     return (
         f"**Reglen for anbefalet åbningstid:** hver ugedag holdes åbent fra det første til det sidste tidsrum "
         f"({slot_words(bin_minutes)['one']}), hvor {rule_description(rule)} er mindst {fmt_number(threshold)}; "

@@ -121,6 +121,27 @@ def population_tables(
     return referral_shown, band_shown.reset_index(drop=True)
 
 
+REFERRAL_FORMATS = {
+    "Andel aktive": "pct",
+    "Godkendte pladser": "int",
+    "Visiterede pr. godkendt plads": "number",
+}
+REFERRAL_NOTE = (
+    "Aktiv: visiteret borger med mindst ét besøg i perioden. Besøgende uden visitation: borgere, der "
+    "kom uden at stå på visitationslisten. Tomt felt (–): ingen godkendte pladser oplyst."
+)
+
+
+def bands_note(threshold: int) -> str:
+    """The note under the usage bands of the referred: shares, means, recoded bands and the "×" cells."""
+    return (
+        "Andel: af tilbuddets visiterede borgere. Besøg pr. uge: gennemsnit for borgerne i gruppen. "
+        "Rækken med 0 besøg er forskellen mellem visiterede og aktive borgere, som står i tabellen ovenfor, "
+        "og vises derfor. Bånd slås sammen (fx 1–9 besøg), hvor et lille bånd ellers ville kunne regnes ud "
+        f"fra de andre tal; «×» skjuler et tal på mindst {threshold}, så et tal under {threshold} ikke kan regnes ud."
+    )
+
+
 def visits_per_week_table(summary: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
