@@ -1,9 +1,9 @@
 """The overview report (Fremmødestatistik, report 10) and the data-quality tables other reports share.
 
 Why a package: the processed data and shared helpers (`compute`), the data-quality tables (`quality`), the
-Danish tables and texts with disclosure control (`tables`) and the figures' captions (`figures`) are kept
-apart, as hillmaker keeps bydatetime, summarize and plotting apart. The names other code uses are re-exported
-here.
+Danish tables with disclosure control (`tables`), the report's sentences (`texts`) and the figures' captions
+(`figures`) are kept apart, as hillmaker keeps bydatetime, summarize and plotting apart. The names other code
+uses are re-exported here.
 """
 
 from __future__ import annotations
@@ -28,30 +28,32 @@ from .quality import (
     empty_files_text,
 )
 from .tables import (
-    BANDS_NOTE,
     KOMMISSORIUM_FORMATS,
     LOWEST_PEAK_NOTE,
     NOBREAK_DASH,
     band_columns,
     band_display,
     bands_text,
+    key_figure_items,
+    kommissorium_table,
+    period_table,
+    population_tables,
+    referred_vs_active,
+    stay_table,
+    validation_table,
+    weekday_table,
+)
+from .texts import (
+    BANDS_NOTE,
     busiest_slots,
     closed_day_visits_text,
     days_per_weekday_text,
     hills_text,
     intro_text,
-    key_figure_items,
-    kommissorium_table,
     limits_text,
     methods_text,
-    period_table,
-    population_tables,
     referred_text,
-    referred_vs_active,
     slot_text,
-    stay_table,
-    validation_table,
-    weekday_table,
 )
 
 __all__ = [
