@@ -20,7 +20,6 @@ from attendance.errors import InputError
 from attendance.tracks import drop_in as td
 from attendance.tracks.drop_in import (
     OPENING_RULES,
-    _span,
     daily_outlook,
     interval_text,
     mean_interval_text,
@@ -40,6 +39,7 @@ from attendance.tracks.drop_in import (
     week_share_kept,
     weekday_check_da,
 )
+from attendance.tracks.drop_in.compute import _span
 
 STAFFING = {
     "citizens_per_staff": 6,
@@ -428,3 +428,137 @@ def test_scenario_metrics_follow_the_scenarios_asked_for():
         "staff_hours_week": 75.0,
         "staff_budget_dkk": 1.1e6,
     }
+
+
+# ------------------------------------------------------------------ the notebook's calls (report 12)
+
+
+def test_scenario_uplifts_always_include_today():
+    assert td.scenario_uplifts({"scenarios": [0.2, -0.2]}) == [-0.2, 0.0, 0.2]
+    assert td.scenario_uplifts({"scenarios": [0.0, 0.5]}) == [0.0, 0.5]
+
+
+def _analysis():
+    offers = {
+        "auc": {
+            "name": "AUC",
+            "opening_hours": {"0": [["09:00", "11:00"]]},
+            "approved_places": 30,
+            "roster": [{"weekday": 0, "start": "09:00", "end": "11:00", "staff": 2}],
+        }
+    }
+    model = _model([2.0, 1.0, 3.0, 4.0])
+    prediction = predict_occupancy(model, level=0.9)
+    summary = prediction.assign(measure="occupancy", mean=prediction["occupancy_mean"])
+    for q in ("p50", "p75", "p95"):
+        summary[q] = prediction["occupancy_mean"]
+    draws = simulate_arrivals(model, n_days=100, max_scale=1.5, seed=1)
+    spor2 = {
+        "opening_rule": "mean_occupancy",
+        "opening_threshold": 2.0,
+        "min_opening_hours_per_day": 1.0,
+        "scenarios": [0.2],
+    }
+    demand = {"bin_minutes": 30, "interval": 0.9, "simulated_days": 100, "simulated_max_scale": 1.5}
+    result = td.analyse(
+        offers, summary, prediction, {"auc": model}, draws, spor2=spor2, demand=demand, staffing=STAFFING
+    )
+    return offers, model, summary, prediction, draws, result
+
+
+def test_analyse_is_the_chain_of_the_track_functions():
+    offers, model, summary, prediction, draws, result = _analysis()
+    slots = slot_measures(offers, summary, prediction, rule="mean_occupancy", bin_minutes=30)
+    slots = recommend_opening_hours(slots, threshold=2.0, min_hours_per_day=1.0)
+    pd.testing.assert_frame_equal(result.slots, slots)
+    assert result.recommended_hours == opening_hours_mapping(slots, "recommended")
+    table, _ = scenario_table(
+        {"auc": model},
+        offers,
+        [0.0, 0.2],
+        staffing=STAFFING,
+        level=0.9,
+        recommended_hours=result.recommended_hours,
+        draws=draws,
+        n_days=100,
+        max_scale=1.5,
+    )
+    pd.testing.assert_frame_equal(result.scenarios, table)
+    assert list(result.base.index) == [("auc", "today"), ("auc", "recommended")]
+    assert result.week_hours.loc["auc", "today_hours"] == 2.0
+    assert result.week_hours.loc["auc", "recommended_hours"] == result.slots["recommended"].sum() * 0.5
+
+
+def test_track_metrics_and_key_figures():
+    offers, *_, result = _analysis()
+    metrics = td.track_metrics(result.week_hours, result.base, result.scenarios, ["auc"])
+    assert metrics["auc"]["open_hours_week_today"] == 2.0
+    assert set(metrics["auc"]["scenarios"]) == {"today", "plus_20pct"}
+    assert metrics["auc"]["peak_mean_recommended"] == metrics["auc"]["scenarios"]["today"]["peak_mean"]
+    track = {"total_cost_dkk": 1_200_000, "change_dkk": 200_000, "today_cost_dkk": 1_000_000}
+    items = td.key_figure_items(
+        result.week_hours, result.base, track, offers, ["auc"], {"auc": "AUC"}, "90 %"
+    )
+    assert [i[0] for i in items] == [
+        "Anbefalet åbningstid, AUC",
+        "Forventet dagsmaksimum, AUC",
+        "Samlet udgift pr. år som åbne væresteder, mio. kr.",
+    ]
+    assert items[0][2] == "i dag 2,0 timer pr. uge"
+    assert items[1][2].startswith("90 %-interval ") and items[1][2].endswith("; 30 godkendte pladser")
+
+
+def test_roster_table_and_report_texts():
+    offers, *_, result = _analysis()
+    economy = pd.DataFrame(
+        {
+            "staff_hours_week_roster_total": [4.0],
+            "fte_roster": [0.1],
+            "staff_budget_roster_dkk": [50_000.0],
+        },
+        index=pd.Index(["auc"], name="offer_id"),
+    )
+    roster = td.roster_table_da(economy, result.base, ["auc"], {"auc": "AUC"})
+    assert list(roster.columns) == ["Tilbud", *td.ROSTER_FORMATS]
+    assert (
+        roster.loc[0, "Behov, anbefalet tid, som i dag"]
+        == result.base.loc[("auc", "recommended"), "staff_hours_week_needed"]
+    )
+    headline = pd.DataFrame({"referred": [12], "peak_concurrent_max": [9]}, index=pd.Index(["auc"]))
+    text = td.assumptions_text(STAFFING, headline, ["auc"], {"auc": "AUC"}, bin_minutes=30, synthetic=True)
+    assert text.count("\n") == 3 and "dagens visiterede (12 i AUC)" in text
+    spor2 = {"opening_rule": "mean_occupancy", "opening_threshold": 2.0, "min_opening_hours_per_day": 1.0}
+    assert "mindst 2" in td.rule_text(spor2, 30)
+    assert "Perioden er marts 2026." in td.limits_text("marts 2026")
+    assert "100 dage pr. ugedag" in td.methods_text(
+        {"bin_minutes": 30, "simulated_days": 100, "holdout_weeks": 2}, "90 %"
+    )
+    section = td.capacity_section(result.scenarios, offers, ["auc"], {"auc": "AUC"}, headline, "90 %")
+    assert section.startswith("AUC er godkendt til 30 pladser. I registreringsperioden var der højst 9")
+    assert "**illustrative**" in td.illustrative_text(True) and "**" not in td.illustrative_text(False)
+
+
+def test_opening_hours_figures_one_per_offer_with_captions():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    offers, *_, result = _analysis()
+    figures = list(
+        td.opening_hours_figures(
+            result.slots,
+            ["auc"],
+            {"auc": "AUC"},
+            spor2={"opening_rule": "mean_occupancy", "opening_threshold": 2.0},
+            bin_minutes=30,
+        )
+    )
+    assert len(figures) == 1
+    name, fig, caption, alt = figures[0]
+    assert name == "AUC" and caption.startswith("AUC: gennemsnitligt antal") and "AUC" in alt
+    assert fig.axes[0].get_ylabel() == "Gns. antal til stede"
+    plt.close(fig)
+    assert td.scenario_peaks_caption(offers, {"auc": "AUC"}, "90 %").startswith(
+        "Forventet dagsmaksimum (punkt) med 90 %-interval"
+    )

@@ -306,3 +306,67 @@ def test_closed_day_visits_text_explains_two_visit_counts():
     assert "Huset 1" in text and "Stedet" not in text and "lukkedage" in text
     assert "Huset 2" in ov.closed_day_visits_text(visits, ["a", "b"], {"a": "Huset"}, granularity=None)
     assert ov.closed_day_visits_text(visits[~visits["on_closed_day"]], ["a", "b"]) == ""
+
+
+# ------------------------------------------------------------------ the notebook's calls (report 10)
+
+
+def test_load_tables_reads_every_demand_table_and_only_the_visit_columns_used(tmp_path):
+    (tmp_path / "demand").mkdir()
+    for name in ov.DEMAND_TABLES:
+        pd.DataFrame({"offer_id": ["a"], "x": [1]}).to_parquet(tmp_path / "demand" / f"{name}.parquet")
+    pd.DataFrame(
+        {
+            "offer_id": ["a"],
+            "granularity": ["timed"],
+            "flags": [""],
+            "on_closed_day": [False],
+            "citizen_key": ["k1"],
+        }
+    ).to_parquet(tmp_path / "visits.parquet")
+    accounting().to_csv(tmp_path / "accounting.csv", index=False)
+    tables, visits, read = ov.load_tables(tmp_path)
+    assert list(tables) == list(ov.DEMAND_TABLES)
+    assert list(visits.columns) == ["offer_id", "granularity", "flags", "on_closed_day"]
+    assert len(read) == len(accounting())
+
+
+def test_report_sentences():
+    assert ov.slot_text({"plural": "halve timer"}).startswith(
+        "Gennemsnitligt antal borgere til stede på samme tid pr. ugedag og halve timer, over alle"
+    )
+    assert "Med 10–13 åbningsdage pr. ugedag" in ov.hills_text("10–13")
+    assert ov.referred_text(5).endswith("vises som «<5».")
+    limits = ov.limits_text("marts 2026", "12")
+    assert limits.startswith("- Registreringerne dækker marts 2026.") and limits.count("\n- ") == 3
+    assert "går op for alle filer" in ov.methods_text(accounting())
+    broken = accounting().assign(kept=accounting()["kept"] + 1)
+    assert "går IKKE op" in ov.methods_text(broken)
+    assert "farveskala" not in ov.heatmap_caption(["a"])
+    assert "bruger samme farveskala" in ov.heatmap_caption(["a", "b"])
+    assert "halve time" in ov.stay_length_caption(30)
+
+
+def test_hills_figures_one_per_offer_with_caption():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [
+        (offer, wd, minute, "occupancy", m)
+        for offer in ("a", "b")
+        for wd in (0, 2)
+        for minute, m in ((540, 1.0), (570, 3.0))
+    ]
+    summary = pd.DataFrame(rows, columns=["offer_id", "weekday", "slot_minute", "measure", "mean"])
+    for q, f in (("p25", 0.5), ("p50", 1.0), ("p75", 1.5), ("p95", 2.0)):
+        summary[q] = summary["mean"] * f
+    summary["count"] = 10
+    summary["open_slot"] = True
+    summary["slot_end_minute"] = summary["slot_minute"] + 30
+    figures = list(ov.hills_figures(summary, ["a", "b"], LABELS))
+    assert [caption.split(":")[0] for _, caption, _ in figures] == ["AUC", "No. 17"]
+    assert all(alt.endswith(LABELS[o]) for (_, _, alt), o in zip(figures, "ab", strict=True))
+    for fig, _, _ in figures:
+        plt.close(fig)

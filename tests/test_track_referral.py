@@ -336,3 +336,79 @@ def test_budget_figure_writes_every_amount():
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["74.000 kr.", "63.000 kr.", "66.000 kr."]  # rounded for reviewers (fmt_dkk_rounded)
     plt.close(fig)
+
+
+# ------------------------------------------------------------------ the notebook's calls (report 11)
+
+
+def _analysis():
+    models = {"auc": _model("auc", 2.0), "no17": _model("no17", 1.0)}
+    return tr.analyse(
+        HEADLINE, _bands(), models, OFFERS, staffing=STAFFING, level=0.9, hours_per_citizen_per_quarter=3.0
+    )
+
+
+def test_analyse_is_the_chain_of_the_track_functions():
+    """`analyse` gives exactly what the notebook computed step by step."""
+    result = _analysis()
+    models = {"auc": _model("auc", 2.0), "no17": _model("no17", 1.0)}
+    overview = tr.referral_overview(HEADLINE, _bands(), OFFERS)
+    slots, staff = tr.matched_staffing(models, OFFERS, STAFFING, 0.9)
+    budget = tr.budget_per_citizen(overview, staff, OFFERS, STAFFING)
+    pd.testing.assert_frame_equal(result.overview, overview)
+    pd.testing.assert_frame_equal(result.staff, staff)
+    pd.testing.assert_frame_equal(result.slots, slots)
+    pd.testing.assert_frame_equal(result.by_weekday, tr.hours_by_weekday(slots))
+    pd.testing.assert_frame_equal(result.per_week, tr.visits_per_week_summary(_bands()))
+    pd.testing.assert_frame_equal(result.followup, tr.followup_by_offer(budget, 3.0, STAFFING))
+
+
+def test_track_metrics_per_offer():
+    result = _analysis()
+    metrics = tr.track_metrics(result.staff, result.budget, result.followup, ["auc"])
+    assert list(metrics) == ["auc"]
+    auc = metrics["auc"]
+    assert set(auc) == {
+        "staff_hours_week_needed",
+        "budget_today_dkk",
+        "budget_matched_dkk",
+        "budget_with_followup_dkk",
+        "followup_fte",
+    }
+    assert auc["budget_today_dkk"] == 1_000_000.0
+    # 7 active × 3 h × 4 quarters = 84 h a year / 1924 h per årsværk
+    assert auc["followup_fte"] == pytest.approx(round(84 / 1924, 4))
+
+
+def test_key_figure_items_name_every_offer_and_places_only_where_given():
+    result = _analysis()
+    track = {"total_cost_dkk": 2_500_000, "change_dkk": -500_000, "today_cost_dkk": 3_000_000}
+    names = {"auc": "AUC", "no17": "No. 17"}
+    items = tr.key_figure_items(result.overview, result.staff, result.budget, result.followup, track, names)
+    titles = [item[0] for item in items]
+    assert titles[1] == "Aktive af de visiterede borgere"
+    assert items[1][1] == "7 af 14" and items[1][2] == "AUC 7 af 10 · No. 17 0 af 4"
+    assert "Godkendte pladser, AUC" in titles and "Godkendte pladser, No. 17" not in titles
+    assert items[0][1].startswith("2,50")
+    assert len(items) == 6
+
+
+def test_report_sentences_follow_parameters():
+    result = _analysis()
+    assert "6 borgere pr. medarbejder" in tr.need_text(STAFFING, 30)
+    assert "halve timer" in tr.staffing_note(30) or "tidsrum" in tr.staffing_note(30)
+    text = tr.followup_text(result.followup, 3.0)
+    assert text.startswith("Med 3 timer pr. borger pr. kvartal") and "12 timer pr. borger om året" in text
+    assert "7 aktive borgere" in text and "alle 14 visiterede" in text
+    assert tr.budget_assumptions_text(OFFERS, ["auc"], STAFFING).startswith("**Forudsætninger.** ")
+    validation = pd.DataFrame({"offer_id": ["auc"], "coverage_slot_occupancy": [0.92]})
+    limits = tr.limits_text(
+        validation, ["auc"], {"auc": "AUC"}, STAFFING, level=0.9, period="marts 2026", synthetic=True
+    )
+    assert limits.startswith("- **Demodata.**") and "92 % af tidsrummene i AUC" in limits
+    real = tr.limits_text(
+        validation, ["auc"], {"auc": "AUC"}, STAFFING, level=0.9, period="marts 2026", synthetic=False
+    )
+    assert real.startswith("- **Én periode.**") and "marts 2026" in real
+    assert "illustrative" in tr.methods_text(True) and "stamdata" in tr.methods_text(False)
+    assert "illustrative" in tr.budget_per_active_caption(True)

@@ -1,46 +1,30 @@
 """Tables of the overview report (Fremmødestatistik): the kommissorium's table reproduced from the data,
-referred vs. active citizens, usage bands, attendance by weekday and period of the day, the data-quality
-summary and the accounting of raw rows.
+referred vs. active citizens, usage bands, attendance by weekday and period of the day, stay lengths and the
+key figures.
 
 Each function takes the clean/demand stage's tables as read from disk and returns a DataFrame with Danish
 column names ready for `report.show_table`; tables counting citizens go through `attendance.disclosure`
 (`population_tables`: suppressed with the other reports' tables and recorded for the audit). The notebook
-stays a sequence of calls; the arithmetic is here, where it is tested.
+stays a sequence of calls; the arithmetic is here, where it is tested. (The data-quality tables are in
+`quality`, the report's sentences in `texts`, the figures' captions in `figures`.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from attendance.errors import InputError
 from attendance.reporting import disclosure_tables as dt
 from attendance.reporting import fmt_int, fmt_number, fmt_pct, fmt_time, glossary, join_da, weekday_name
 from attendance.reporting.figures import fmt_duration
 from attendance.timeofday import hhmm_to_minutes
 
+from .compute import _bin_minutes, _in_offer_order, _label, _offers_in
+
 NOBREAK_DASH = "\u2060–\u2060"  # an en dash with word joiners: "09:00–12:00" stays on one line in a table
-ACCOUNTING_COLUMNS = ("rows_read", "kept", "merged", "quarantined", "ignored")
-
-
-def _label(labels: Mapping[str, str] | None, offer: str) -> str:
-    return (labels or {}).get(offer, offer)
-
-
-def _offers_in(table: pd.DataFrame, offer_ids: Sequence[str] | None) -> list[str]:
-    return list(offer_ids) if offer_ids is not None else list(pd.unique(table["offer_id"]))
-
-
-def _in_offer_order(table: pd.DataFrame, offer_ids: Sequence[str] | None, *then: str) -> pd.DataFrame:
-    """Rows of the chosen offers, sorted by the offers' order and then by the `then` columns."""
-    offers = _offers_in(table, offer_ids)
-    rows = table[table["offer_id"].isin(offers)].copy()
-    rows["_order"] = rows["offer_id"].map({offer: i for i, offer in enumerate(offers)})
-    return rows.sort_values(["_order", *then], kind="stable").drop(columns="_order")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -288,138 +272,6 @@ def period_table(
     return table.drop(columns=["offer_id", "start"], errors="ignore").reset_index(drop=True)
 
 
-def _bin_minutes(slot_minutes: pd.Series) -> int:
-    steps = np.diff(np.unique(slot_minutes.to_numpy(dtype=int)))
-    steps = steps[steps > 0]
-    return int(steps.min()) if len(steps) else 30
-
-
-# --------------------------------------------------------------------------------------------------------
-# Data quality and the accounting of raw rows
-# --------------------------------------------------------------------------------------------------------
-
-
-def accounting_table(accounting: pd.DataFrame, *, drop_empty: bool = False) -> pd.DataFrame:
-    """The accounting of raw rows per file and sheet, with a total row (index "total") and a check column.
-
-    `drop_empty=True` leaves out files with no rows at all (configuration, key and referral files: rows of
-    zeros fill space; `empty_files_text` names them in one sentence instead).
-
-    rows read = kept + merged + quarantined + ignored must hold on every line; "Stemmer" says "ja"/"nej"
-    (the clean stage refuses to finish if not, so "nej" would mean an outdated or hand-edited file).
-    File paths are shown without the `registrations/` folder; file names carry no personal data.
-    """
-    missing = [c for c in ("file", *ACCOUNTING_COLUMNS) if c not in accounting.columns]
-    if missing:
-        raise InputError(
-            f"accounting.csv lacks the column(s) {missing}",
-            file="data/processed/accounting.csv",
-            fix="re-run the clean stage",
-        )
-    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int)
-    sheet = accounting["sheet"] if "sheet" in accounting.columns else pd.Series("", index=accounting.index)
-    table = pd.DataFrame(
-        {
-            "Fil": accounting["file"].astype(str).map(lambda p: Path(p).name),
-            "Ark": sheet.fillna("").astype(str).replace("", "–"),
-            "Læst": counts["rows_read"],
-            "Brugt": counts["kept"],
-            "Slået sammen": counts["merged"],
-            "Karantæne": counts["quarantined"],
-            "Ignoreret": counts["ignored"],
-        }
-    )
-    total = pd.DataFrame(
-        {"Fil": ["I alt"], "Ark": [""], **{c: [int(table[c].sum())] for c in table.columns[2:]}},
-        index=["total"],
-    )
-    if drop_empty:
-        table = table[table[table.columns[2:]].sum(axis=1) > 0]
-    table = pd.concat([table, total])
-    balanced = table["Læst"] == table[["Brugt", "Slået sammen", "Karantæne", "Ignoreret"]].sum(axis=1)
-    table["Stemmer"] = np.where(balanced, "ja", "nej")
-    return table
-
-
-def empty_files_text(accounting: pd.DataFrame) -> str:
-    """One sentence naming the files of the dataset folder that hold no registration rows ("" if none)."""
-    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int)
-    empty = accounting.loc[counts.sum(axis=1) == 0, "file"].astype(str).map(lambda p: Path(p).name)
-    names = sorted(dict.fromkeys(empty))
-    if not names:
-        return ""
-    return (
-        "Filer i datamappen uden registreringsrækker (opsætning, nøgle, visitationsliste eller filer, der ikke "
-        f"kan læses), som derfor ikke står i tabellen: {join_da(names)}."
-    )
-
-
-def accounting_balances(accounting: pd.DataFrame) -> bool:
-    """True when every file's rows read equal kept + merged + quarantined + ignored."""
-    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int)
-    return bool((counts["rows_read"] == counts[list(ACCOUNTING_COLUMNS[1:])].sum(axis=1)).all())
-
-
-FLAG_LABELS = {
-    "missing_time_out": "Manglende sluttid udfyldt",
-    "time_out_before_time_in": "Sluttid før starttid (byttet om)",
-    "outside_opening_hours": "Tid uden for åbningstiden tilpasset",
-    "overlapping_visits": "Overlappende registreringer lagt sammen",
-    "name_variant": "Stavevariant af navn genkendt",
-    "initials_resolved": "Initialer genkendt som visiteret borger",
-    "offer_alias": "Tilbuddets navn skrevet på en anden måde",
-    "closed_day": "Registreret på en lukkedag (fx tur)",
-    "day_only": "Kun dato, ingen tider (afkrydsningsliste)",
-}
-
-
-def data_quality_summary(visits: pd.DataFrame, accounting: pd.DataFrame) -> pd.DataFrame:
-    """A short data-quality table for reviewers: raw rows read and their fate, visits with full times vs.
-    day only, visits on closed days, and how many visits each cleaning rule touched.
-
-    Input: `visits.parquet` (`granularity`, `on_closed_day`, `flags`) and `accounting.csv`. Columns
-    "Forhold", "Antal", "Andel" (share of the cleaned visits, or of the rows read for the raw-row lines).
-    """
-    counts = accounting[list(ACCOUNTING_COLUMNS)].fillna(0).astype(int).sum()
-    n = len(visits)
-    read = int(counts["rows_read"])
-    lines: list[tuple[str, int, float]] = [
-        ("Rå rækker læst", read, 1.0),
-        ("– heraf brugt som besøg", int(counts["kept"]), counts["kept"] / read if read else np.nan),
-        (
-            "– heraf slået sammen med et andet besøg",
-            int(counts["merged"]),
-            counts["merged"] / read if read else np.nan,
-        ),
-        (
-            "– heraf sat i karantæne",
-            int(counts["quarantined"]),
-            counts["quarantined"] / read if read else np.nan,
-        ),
-        (
-            "– heraf ignoreret (tomme rækker, overskrifter, totaler)",
-            int(counts["ignored"]),
-            counts["ignored"] / read if read else np.nan,
-        ),
-        ("Besøg efter rensning", n, 1.0),
-    ]
-    granularity = visits["granularity"].astype(str)
-    timed = int((granularity == "timed").sum())
-    lines.append(("– med tidspunkter (kommet og gået)", timed, timed / n if n else np.nan))
-    # one row per (visit, rule); the offer's name spelt differently says nothing about the visit itself
-    flags = visits["flags"].fillna("").astype(str).str.split(";").explode()
-    flags = flags[(flags != "") & (flags != "offer_alias")]
-    pairs = pd.DataFrame({"visit": flags.index, "flag": flags.to_numpy()}).drop_duplicates()
-    per_flag = pairs["flag"].value_counts()
-    for flag, label in FLAG_LABELS.items():
-        count = int(per_flag.get(flag, 0))
-        if count:
-            lines.append((f"– {label[0].lower()}{label[1:]}", count, count / n if n else np.nan))
-    touched = int(pairs["visit"].nunique())
-    lines.append(("Besøg rettet eller markeret af mindst én regel", touched, touched / n if n else np.nan))
-    return pd.DataFrame(lines, columns=["Forhold", "Antal", "Andel"])
-
-
 # --------------------------------------------------------------------------------------------------------
 # Key figures and model validation
 # --------------------------------------------------------------------------------------------------------
@@ -533,99 +385,3 @@ def stay_table(
             "9 ud af 10 besøg er kortere end": [fmt_duration(v) for v in rows["p90"]],
         }
     )
-
-
-def closed_day_visits_text(
-    visits: pd.DataFrame,
-    offer_ids: Sequence[str],
-    labels: Mapping[str, str] | None = None,
-    granularity: str | None = "timed",
-) -> str:
-    """Why a table of all visits shows more than the kommissorium's count, which is of opening days only.
-
-    Without it the same offer shows two visit counts (e.g. 1.086 with times, 1.078 on opening days) and the
-    reader cannot tell which is wrong. Empty when no visit fell on a closed day.
-    """
-    rows = visits[visits["on_closed_day"].astype(bool)]
-    if granularity is not None:
-        rows = rows[rows["granularity"] == granularity]
-    counts = rows.groupby("offer_id").size()
-    parts = [f"{_label(labels, o)} {fmt_int(counts[o])}" for o in offer_ids if counts.get(o, 0)]
-    if not parts:
-        return ""
-    return (
-        "Tabellen tæller alle registrerede besøg, også besøg på lukkedage (ture og arrangementer: "
-        f"{join_da(parts)}). Kommissoriets nøgletal tæller kun besøg på åbningsdage og er derfor lidt lavere."
-    )
-
-
-def busiest_slots(
-    summary: pd.DataFrame,
-    offer_ids: Sequence[str] | None = None,
-    labels: Mapping[str, str] | None = None,
-    measure: str = "occupancy",
-) -> list[str]:
-    """One Danish sentence per offer naming the weekday and slot with the highest mean occupancy and the
-    quietest open slot, e.g. "<tilbud>: flest til stede onsdag 11:30–12:00 (gns. 14,7 borgere) …".
-
-    Input: the long `occupancy_summary` (open slots of `measure`).
-    """
-    rows = summary
-    if "measure" in rows.columns:
-        rows = rows[rows["measure"] == measure]
-    if "open_slot" in rows.columns:
-        rows = rows[rows["open_slot"].astype(bool)]
-    bin_minutes = _bin_minutes(rows["slot_minute"])
-    sentences = []
-    for offer in _offers_in(rows, offer_ids):
-        own = rows[rows["offer_id"] == offer].sort_values(["weekday", "slot_minute"], kind="stable")
-        if own.empty:
-            continue
-        top = own.loc[own["mean"].idxmax()]
-        low = own.loc[own["mean"].idxmin()]
-
-        def where(row: pd.Series) -> str:
-            start = int(row["slot_minute"])
-            return f"{weekday_name(row['weekday'])} {fmt_time(start)}–{fmt_time(start + bin_minutes)}"
-
-        sentences.append(
-            f"{_label(labels, offer)}: flest til stede {where(top)} (gennemsnitligt {fmt_number(top['mean'])} "
-            f"borgere), færrest {where(low)} (gennemsnitligt {fmt_number(low['mean'])})."
-        )
-    return sentences
-
-
-def intro_text(
-    offers: Mapping[str, Any], offer_ids: Sequence[str], labels: Mapping[str, str] | None = None
-) -> str:
-    """The overview's opening sentence, naming every offer of the dataset (with its town where known)."""
-    named = []
-    for offer in offer_ids:
-        town = (offers.get(offer) or {}).get("town")
-        named.append(f"{_label(labels, offer)} i {town}" if town else _label(labels, offer))
-    if len(named) == 1:
-        which = "aktivitets- og samværstilbuddet"
-    else:
-        words = {2: "to", 3: "tre", 4: "fire", 5: "fem", 6: "seks"}
-        which = f"de {words.get(len(named), str(len(named)))} aktivitets- og samværstilbud"
-    return (
-        f"Rapporten samler fremmøderegistreringerne fra {which} efter servicelovens § 104 i socialpsykiatrien: "
-        f"{join_da(named)}. Den er første leverance i udviklingsprocessen: fremmødestatistik med opdeling på "
-        "tidsrum. Tallene er beregnet direkte fra de rensede registreringer; hvordan de er renset, står på siden "
-        "«Metode og data»."
-    )
-
-
-def days_per_weekday_text(summary: pd.DataFrame) -> str:
-    """How many opening days each weekday has in the period, as "10–13" (or "12" when all are equal).
-
-    Input: the long `occupancy_summary`; its `count` is the number of dates of that weekday in the window.
-    """
-    rows = summary
-    if "open_slot" in rows.columns:
-        rows = rows[rows["open_slot"].astype(bool)]
-    counts = rows.groupby(["offer_id", "weekday"])["count"].max()
-    if counts.empty:
-        return "0"
-    low, high = int(counts.min()), int(counts.max())
-    return fmt_int(low) if low == high else f"{fmt_int(low)}–{fmt_int(high)}"
