@@ -18,8 +18,11 @@ import pandas as pd
 
 from attendance.errors import InputError
 
-from .readers import TEMPLATE_LIST_HEADER as LIST_HEADER  # the reader skips this column: not registrations
-from .readers import Offer, read_dataset, read_offers, read_referrals
+from .citizen_lists import read_referrals
+from .offers import Offer, read_dataset, read_offers
+
+# the reader skips this column (the drop-down's citizens): not registrations
+from .sheet_layout import TEMPLATE_LIST_HEADER as LIST_HEADER
 from .xlsx import save_workbook
 
 MONTHS_DA = (
