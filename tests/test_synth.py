@@ -15,6 +15,8 @@ import pytest
 
 from attendance import synth
 from attendance.pipeline.cli import main
+from attendance.synth.defects import _alias_variant
+from attendance.synth.writers import _FIXED_ZIP_TIME
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw" / "demo"
@@ -253,7 +255,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, demo):
 def test_xlsx_timestamps_are_pinned(demo):
     out, _ = demo
     with zipfile.ZipFile(out / "referrals.xlsx") as archive:
-        assert {info.date_time for info in archive.infolist()} == {synth._FIXED_ZIP_TIME}
+        assert {info.date_time for info in archive.infolist()} == {_FIXED_ZIP_TIME}
         core = archive.read("docProps/core.xml").decode()
     assert "2026-06-01T00:00:00Z" in core
 
@@ -295,7 +297,7 @@ def test_no_personal_data_beyond_the_fake_ones(demo):
     assert cprs == {synth.FAKE_CPR}
     # every citizen name in the registrations is built from the generator's fake name lists
     words = {w.casefold() for w in synth.FIRST_NAMES + synth.MIDDLE_NAMES + synth.SURNAMES}
-    words |= {synth._alias_variant(s).casefold() for s in synth.SURNAMES if s.endswith("sen")}
+    words |= {_alias_variant(s).casefold() for s in synth.SURNAMES if s.endswith("sen")}
     visits, referrals, offers = synth.generate_truth(2026)
     for name in pd.concat([visits["citizen"], referrals["citizen"]]).unique():
         assert {w.casefold() for w in name.split()} <= words, name
