@@ -1,3 +1,7 @@
-"""Fremmødeanalyse for socialpsykiatriens aktivitets- og samværstilbud."""
+"""Fremmødeanalyse for socialpsykiatriens aktivitets- og samværstilbud.
 
-__version__ = "0.1.0"
+One sub-package per pipeline step, lower layers first (tests/test_architecture.py keeps it so):
+`settings` (params, project, report set) → `reporting` (Danish formats, tables, figures, disclosure) →
+`ingest` (raw files) → `cleaning` (the clean stage) → `demand` (occupancy, KPIs, model, staffing) →
+`economy` → `tracks` (one package per report) → `synth` (demo data) → `pipeline` (CLI, runner, rendering,
+leak guard). docs/architecture.md draws the map."""
