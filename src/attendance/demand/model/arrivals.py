@@ -15,10 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
-from scipy import stats
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from attendance.errors import InputError
 from attendance.timeofday import minutes_to_hhmm
@@ -96,6 +92,9 @@ def dispersion_test(result: Any) -> dict:
     One-sided t-test of slope > 0 (Cameron & Trivedi 1990). Pearson χ²/df with its upper-tail χ² p-value is
     reported beside it as the familiar rule-of-thumb figure.
     """
+    import statsmodels.api as sm  # fitting only: a report stage skips ~0.9 s of imports
+    from scipy import stats
+
     y = np.asarray(result.model.endog, dtype=float)
     mu = np.asarray(result.fittedvalues, dtype=float)
     aux = sm.OLS(((y - mu) ** 2 - y) / mu, mu).fit()
@@ -119,6 +118,9 @@ FORMULA = "arrivals ~ C(weekday) + C(slot_minute)"
 def _nb_alpha(poisson: Any, moment_alpha: float) -> tuple[float, str]:
     """NB2 α by maximum likelihood, started at the Poisson fit; the Cameron–Trivedi moment estimate if the
     likelihood does not converge (small, zero-heavy data can make it wander)."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -156,6 +158,9 @@ def fit_arrival_model(
     Slots (or weekdays) without a single arrival in the data have rate 0 (the MLE) and are fitted outside the
     GLM, whose coefficient would otherwise run off to −∞.
     """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
     if counts.empty:
         raise InputError(
             f"no opening days with timed registrations for offer {offer_id!r}", fix="check the data"

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.survfunc import SurvfuncRight
 
 from attendance.timeofday import hhmm_to_minutes, minutes_to_hhmm
 
@@ -144,6 +143,8 @@ def stay_survival(
     still there, so such a stay says "at least this long". Ignoring that would shorten late arrivals' stays and
     bias occupancy before closing downwards. Zero-length stays are never present and are left out.
     """
+    from statsmodels.duration.survfunc import SurvfuncRight  # fitting only (see arrivals.py)
+
     stays = censored_stays(visits, offers, offer_id, days)
     if stays.empty or not (~stays["censored"]).any():
         return pd.DataFrame({"offer_id": offer_id, "minutes": [0.0], "survival": [1.0]})
