@@ -17,6 +17,8 @@ from attendance import reporting as rp
 from attendance.errors import InputError
 from attendance.pipeline.cli import main
 from attendance.reporting import disclosure as dc
+from attendance.reporting.disclosure.checks import _certified_safe
+from attendance.reporting.disclosure.suppression import _shown_cells
 
 BANDS = ["0", "1–2", "3–9", "10+"]
 ACTIVE = ["1–2", "3–9", "10+"]
@@ -386,7 +388,7 @@ def test_after_suppress_with_linked_margins_the_audit_finds_nothing(tmp_path_fac
         # total): then nothing could have protected it, which the audit of that maximal suppression confirms
         cells = dc.table_cells(table_a, 5) + dc.table_cells(table_b, 5)
         maximal = [c.value is not None and c.value >= 1 for c in cells]
-        assert dc.audit_cells(dc._shown_cells(cells, maximal, 5), explain=False)
+        assert dc.audit_cells(_shown_cells(cells, maximal, 5), explain=False)
         return
     for table in (table_a, table_b):
         published = shown[table.id]
@@ -819,7 +821,7 @@ def test_the_witness_shortcut_never_clears_a_group_the_exact_bounds_disclose(cas
     assert len(witnesses) > 0
     for target, _ in dc.differencing_groups(model):
         lo, hi = model.bounds(target)
-        if dc._certified_safe(witnesses, target, 5):
+        if _certified_safe(witnesses, target, 5):
             assert not dc.group_disclosed(lo, hi, 5)
         sizes = witnesses @ target
         assert ((lo <= sizes) & (sizes <= hi)).all()  # every witness is a consistent world

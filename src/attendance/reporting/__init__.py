@@ -1,9 +1,10 @@
 """Reporting: everything a report notebook shows goes through here (`from attendance import reporting as rp`).
 
 Danish formats (`formats`), Danish words and labels (`glossary`), figures (`plotting`, `figures`), tables and
-small-cell suppression (`tables`), statistical disclosure control (`disclosure`, `disclosure_tables`), the parts
-every report shares (`sections`) and the "Det vigtigste" summaries (`summary`). The names below are the
-notebooks' API; modules inside the package import each other directly, never through this file.
+small-cell suppression (`tables`), statistical disclosure control (the `disclosure` sub-package: policy, cells,
+model, checks, suppression, recoding, records, auditing; and `disclosure_tables`), the parts every report
+shares (`sections`) and the "Det vigtigste" summaries (`summary`). The names below are the notebooks' API;
+modules inside the package import each other directly, never through this file.
 """
 
 from .disclosure import HIDDEN
