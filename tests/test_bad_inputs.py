@@ -279,8 +279,8 @@ def test_hidden_sheet_is_read_when_the_parameter_says_so(tmp_path):
 
 
 def test_review_rules_are_known_rules():
-    from attendance.cleaning.clean import RULE_ORDER
     from attendance.cleaning.quality import REVIEW_RULES
+    from attendance.cleaning.records import RULE_ORDER
 
     assert set(RULE_ORDER) >= REVIEW_RULES
     assert {"afternoon_hour", "entirely_outside_opening_hours"} <= REVIEW_RULES

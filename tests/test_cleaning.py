@@ -11,7 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from attendance.cleaning.clean import AccountingError, check_params, clean_dataset, data_hash, trip_flags
+from attendance.cleaning.clean import check_params, clean_dataset
+from attendance.cleaning.processed_tables import data_hash
+from attendance.cleaning.records import AccountingError
+from attendance.cleaning.visit_merging import trip_flags
 from attendance.errors import InputError
 
 KEY = "test-key-0123456789abcdef"
@@ -494,7 +497,7 @@ def test_accounting_identity_per_file_and_sheet(tmp_path):
 
 
 def test_accounting_failure_raises(tmp_path, monkeypatch):
-    import attendance.cleaning.clean as cleaning
+    import attendance.cleaning.records as cleaning
 
     raw = _messy_dataset(tmp_path)
     original = cleaning.State.drop

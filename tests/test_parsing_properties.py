@@ -215,7 +215,7 @@ def test_time_range_column_splits_into_the_two_times(start, end, pattern, sep):
     st.sampled_from(["", "."]),
 )
 def test_absence_marks_are_recognised_whatever_the_case_spacing_or_full_stop(mark, case, pad, stop):
-    from attendance.cleaning.clean import _is_absence
+    from attendance.cleaning.raw_rows import _is_absence
 
     assert _is_absence(f"{pad}{case(mark)}{stop}{pad}")
     assert parse_time(mark) is None  # never a time either
@@ -223,6 +223,6 @@ def test_absence_marks_are_recognised_whatever_the_case_spacing_or_full_stop(mar
 
 @given(st.sampled_from(["x", "X", "1", "ja", "✓", "9-14", "9.30", "kl 10"]))
 def test_presence_marks_and_times_are_not_absence_marks(text):
-    from attendance.cleaning.clean import _is_absence
+    from attendance.cleaning.raw_rows import _is_absence
 
     assert not _is_absence(text)

@@ -12,7 +12,8 @@ import pytest
 from test_cleaning import HEADER, make_dataset, run
 
 from attendance.cleaning import quality, review
-from attendance.cleaning.clean import RULE_ORDER, clean_dataset
+from attendance.cleaning.clean import clean_dataset
+from attendance.cleaning.records import RULE_ORDER
 from attendance.errors import InputError
 from attendance.ingest.readers import SheetInfo
 from attendance.pipeline.cli import main
