@@ -153,3 +153,28 @@ def test_clean_include_hidden_sheets_defaults_to_false_and_must_be_a_boolean(tmp
     data["clean"]["include_hidden_sheets"] = "yes"
     with pytest.raises(InputError, match="include_hidden_sheets"):
         validate_params(data)
+
+
+def test_fill_params_hands_the_notebook_typed_sections(tmp_path):
+    """Injected or filled from params.yaml, a section reaches the notebook validated: ints stay ints, fractions
+    are floats, times of day "HH:MM" — so no notebook converts with int(...) — and a bad injected value
+    stops with one line naming the key."""
+    from attendance.settings.config import fill_params
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "params.yaml", tmp_path / "params.yaml")
+    namespace = {"demand": None, "report": None, "staffing": None}
+    used = fill_params(namespace, ["demand", "report", "staffing"], tmp_path / "params.yaml")
+    assert isinstance(used["demand"]["bin_minutes"], int) and isinstance(
+        used["report"]["suppress_below"], int
+    )
+    assert isinstance(used["demand"]["interval"], float)
+    assert all(
+        isinstance(t, str) and len(t) == 5 for pair in used["demand"]["periods"].values() for t in pair
+    )
+    injected = {"demand": {**used["demand"], "interval": 1, "bin_minutes": "30"}}
+    with pytest.raises(InputError, match=r"demand\.interval = 1"):
+        fill_params(injected, ["demand"], tmp_path / "params.yaml")
+    injected = {"demand": {**used["demand"], "bin_minutes": 7}}  # does not divide the day
+    with pytest.raises(InputError, match=r"demand\.bin_minutes"):
+        fill_params(injected, ["demand"], tmp_path / "params.yaml")

@@ -21,6 +21,7 @@ from attendance.ingest.parsing import (
 from attendance.ingest.readers import (
     Dataset,
 )
+from attendance.reporting.glossary import WEEKDAYS
 
 from .records import (
     NAT,
@@ -155,7 +156,7 @@ def fill_down_dates(state: State, dates: np.ndarray) -> None:
     state.log.add(mask, "date_filled_down", "filled", "date", detail)
 
 
-DANISH_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+DANISH_WEEKDAYS = WEEKDAYS  # the one list of Danish weekday names (reporting.glossary)
 
 
 def check_weekdays(state: State, dates: np.ndarray) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from attendance.errors import InputError
 
-from .params import read_params
+from .params import Params, read_params, validate_section
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -36,7 +36,10 @@ def load_params(path: Path | None = None) -> dict[str, Any]:
 
 
 def fill_params(namespace: dict[str, Any], keys: list[str], path: Path | None = None) -> dict[str, Any]:
-    """Fill parameters that papermill did not inject (`None`) from params.yaml; return the values used."""
+    """Fill parameters that papermill did not inject (`None`) from params.yaml, and validate every section,
+    injected or filled, with its typed model (`params.validate_section`): a notebook gets ints where the model
+    says int and fractions as floats, so it converts nothing by hand, and a bad injected value stops with one
+    line naming the key. Returns the values used."""
     missing = [key for key in keys if namespace.get(key) is None]
     if missing:
         params = load_params(path)
@@ -46,6 +49,9 @@ def fill_params(namespace: dict[str, Any], keys: list[str], path: Path | None = 
                     f"params.yaml has no key {key!r}", fix=f"add a {key!r} section to params.yaml"
                 )
             namespace[key] = params[key]
+    for key in keys:
+        if key in Params.model_fields:
+            namespace[key] = validate_section(namespace, key, file="the notebook's parameters")
     return {key: namespace[key] for key in keys}
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import holidays
 import pandas as pd
 
+from attendance.reporting import glossary
+from attendance.reporting.glossary import WEEKDAYS
 from attendance.timeofday import minutes_to_hhmm
 
 PERIOD_START = dt.date(2026, 3, 2)
@@ -51,8 +53,8 @@ CITIZEN_COMMENTS = ["kreativt værksted", "fællesspisning", "kortspil", "madlav
 TRIP_COMMENT = "tur til Djurs Sommerland"
 MONTHS_DA = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
              "november", "december"]  # fmt: skip
-WEEKDAYS_DA = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
-WEEKDAYS_SHORT = ["man", "tir", "ons", "tor", "fre", "lør", "søn"]
+WEEKDAYS_DA = list(WEEKDAYS)  # the one list of Danish weekday names (reporting.glossary)
+WEEKDAYS_SHORT = list(glossary.WEEKDAYS_SHORT)
 
 ASSUMPTIONS_NOTE = (
     "Syntetiske demodata. Åbningstider, vagtplan, årsværk, budget, husleje og driftsudgifter er illustrative "
