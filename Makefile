@@ -46,7 +46,7 @@ test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: setup
-	$(BIN)/python -m pytest -n 2 -m "not slow and not browser"
+	ATTENDANCE_TEST_LOOP=fast $(BIN)/python -m pytest -n 2 -m "not slow and not browser"
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks notebooks

@@ -180,6 +180,7 @@ def test_completed_case_through_the_cli(tmp_path, capsys):
     assert int(accounting["rows_read"].sum()) == 17
 
 
+@pytest.mark.slow  # a million rows through the clean stage: make test runs it, the inner loop does not
 def test_million_rows_completes_and_adds_up(tmp_path):
     case = BY_ID["million_rows"]
     raw = tmp_path / "raw"

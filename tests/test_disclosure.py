@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -335,7 +336,7 @@ def _suppress_small_cells(out, values, total_row_pos):
     return cells
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(0, 25), min_size=1, max_size=6))
 def test_suppress_small_with_a_total_row_leaves_nothing_to_compute(body):
     values = [*body, sum(body)]
@@ -374,7 +375,7 @@ def linked_tables(draw):
     return a, b
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(linked_tables())
 def test_after_suppress_with_linked_margins_the_audit_finds_nothing(tmp_path_factory, tables):
     a, b = tables
@@ -626,7 +627,7 @@ def _grid_cells(shown: pd.DataFrame, true: pd.DataFrame) -> list[dc.Cell]:
     return cells
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.integers(1, 3).flatmap(
         lambda n_rows: st.integers(1, 3).flatmap(
@@ -791,7 +792,7 @@ def nested_grids(draw):
     return grid, rounded
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(nested_grids())
 def test_the_witness_shortcut_never_clears_a_group_the_exact_bounds_disclose(case):
     grid, rounded = case
