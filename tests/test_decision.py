@@ -68,15 +68,15 @@ SETTINGS = de.Settings(
 def fixed_plans(monkeypatch):
     """§ 104 / drop-in: 10 floor hours a week on 2 days with 1 on duty; a workshop: 6 hours on day 0."""
 
-    def staff_plan(model, inputs, settings, opening_hours=None):
+    def staff_plan(model, inputs, settings, opening_hours):
         hours = 10.0 if str(model).startswith("model") else 8.0  # drop-in (shifted models) needs less
         return hours * (1 + settings.demand_change), {0: 1.0, 1: 1.0}
 
     def workshop_plan(offer_id, inputs, settings):
         return (6.0, {0: 1.0}) if inputs.members.get(offer_id) else (0.0, {})
 
-    monkeypatch.setattr(de_compute, "_staff_plan", staff_plan)
-    monkeypatch.setattr(de_compute, "_workshop_plan", workshop_plan)
+    monkeypatch.setattr(de_compute, "_compute_staff_plan", staff_plan)
+    monkeypatch.setattr(de_compute, "_compute_workshop_plan", workshop_plan)
 
 
 def test_paragraph_104_adds_preparation_and_goal_follow_up(fixed_plans):
@@ -154,6 +154,41 @@ def test_sensitivity_moves_one_assumption_at_a_time(fixed_plans):
     assert table.loc["followup_hours_per_quarter", "cost_high_dkk"] == pytest.approx(966_800)
     ranges = de.sensitivity_ranges(table.reset_index()).set_index("model")
     assert ranges.loc["m", "min_cost_dkk"] == pytest.approx(415_600)
+
+
+def test_plans_are_computed_once_per_roster_assumption(monkeypatch):
+    """The tornado asks for the same roster dozens of times; only a change of staffing or demand (or of
+    participants per supervisor for the workshop) may compute a plan again, and a caller changing the plan
+    it got back must not change the remembered one."""
+    calls = []
+
+    def staff_plan(model, inputs, settings, opening_hours):
+        calls.append(("staff", model, settings.demand_change, settings.staffing["citizens_per_staff"]))
+        return 10.0 * (1 + settings.demand_change), {0: 1.0}
+
+    def workshop_plan(offer_id, inputs, settings):
+        calls.append(("workshop", offer_id, settings.participants_per_supervisor))
+        return 6.0, {0: 1.0}
+
+    monkeypatch.setattr(de_compute, "_compute_staff_plan", staff_plan)
+    monkeypatch.setattr(de_compute, "_compute_workshop_plan", workshop_plan)
+    inputs = _inputs()
+    resolved = {"m": {"a": "drop_in_and_workshop_103", "b": "paragraph_104"}}
+    ranges = {
+        "followup_hours_per_quarter": [0, 26],
+        "absence_factor": [0.1, 0.2],
+        "demand_change": [-0.5, 0.5],
+        "citizens_per_staff": [5, 7],
+    }
+    de.sensitivity(inputs, resolved, SETTINGS, ranges)
+    staff = [c for c in calls if c[0] == "staff"]
+    # base, demand ±50 %, citizens per staff 5 / 7: five roster assumptions × two offers (a's drop-in, b's § 104)
+    assert len(staff) == 5 * 2 == len(set(staff))
+    # the workshop depends on staffing (citizens per staff) but not on demand or cost: base, 5, 7
+    assert len([c for c in calls if c[0] == "workshop"]) == 3
+    first = de.offer_option(inputs, "a", "drop_in_and_workshop_103", SETTINGS)
+    again = de.offer_option(inputs, "a", "drop_in_and_workshop_103", SETTINGS)
+    assert first == again and first["floor_hours_week"] == pytest.approx(16.0)  # 10 + 6, not 10 + 6 + 6
 
 
 def test_absence_factor_raises_the_hourly_cost():

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -79,6 +79,10 @@ class DecisionInputs:
     headline: pd.DataFrame  # per offer: referred, active, visits … (demand stage's headline_kpis)
     band_counts: pd.DataFrame  # referred citizens per offer × usage band
     level: float
+    # staff plans already computed, by what they depend on: the sensitivity analysis asks for the same plan
+    # dozens of times (varying cost assumptions does not change the roster), and a plan is a slot-by-slot
+    # queue model — most of the decision report's time before
+    plans: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -201,8 +205,23 @@ def resolve_models(specs: Sequence[Mapping], offer_ids: Sequence[str]) -> dict[s
     return out
 
 
-def _staff_plan(model: ArrivalModel, inputs: DecisionInputs, settings: Settings, opening_hours=None):
-    """Floor hours per week and staff on duty per opening day (its highest slot) from `staffing.scenario`."""
+def _plan_key(*parts) -> str:
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
+def _staff_plan(
+    model: ArrivalModel, inputs: DecisionInputs, settings: Settings, opening_hours=None, *, cache_as: tuple
+):
+    """Floor hours per week and staff on duty per opening day (its highest slot) from `staffing.scenario`;
+    remembered in `inputs.plans` under `cache_as` (which model this is) with the settings it depends on."""
+    key = _plan_key("staff", cache_as, settings.staffing, settings.demand_change)
+    if key not in inputs.plans:
+        inputs.plans[key] = _compute_staff_plan(model, inputs, settings, opening_hours)
+    floor, per_day = inputs.plans[key]
+    return floor, dict(per_day)  # a copy: offer_option adds the workshop's staff to it
+
+
+def _compute_staff_plan(model: ArrivalModel, inputs: DecisionInputs, settings: Settings, opening_hours):
     slots, summary = staffing_module.scenario(
         model,
         inputs.offers,
@@ -217,6 +236,14 @@ def _staff_plan(model: ArrivalModel, inputs: DecisionInputs, settings: Settings,
 
 
 def _workshop_plan(offer_id: str, inputs: DecisionInputs, settings: Settings):
+    key = _plan_key("workshop", offer_id, settings.staffing, settings.participants_per_supervisor)
+    if key not in inputs.plans:
+        inputs.plans[key] = _compute_workshop_plan(offer_id, inputs, settings)
+    floor, per_day = inputs.plans[key]
+    return floor, dict(per_day)
+
+
+def _compute_workshop_plan(offer_id: str, inputs: DecisionInputs, settings: Settings):
     presence = inputs.presence[inputs.presence["offer_id"] == offer_id]
     if presence.empty:
         return 0.0, {}
@@ -245,11 +272,15 @@ def offer_option(inputs: DecisionInputs, offer_id: str, choice: str, settings: S
     followup_week = settings.followup_hours_per_quarter * QUARTERS_PER_YEAR / WEEKS_PER_YEAR
     floor, per_day, documented, served = 0.0, {}, 0.0, 0.0
     if choice == "paragraph_104":
-        floor, per_day = _staff_plan(inputs.models[offer_id], inputs, settings)
+        floor, per_day = _staff_plan(inputs.models[offer_id], inputs, settings, cache_as=("today", offer_id))
         documented, served = active, active
     if choice in ("drop_in", "drop_in_and_workshop_103"):
         floor, per_day = _staff_plan(
-            inputs.shifted[offer_id], inputs, settings, opening_hours=inputs.recommended_hours[offer_id]
+            inputs.shifted[offer_id],
+            inputs,
+            settings,
+            opening_hours=inputs.recommended_hours[offer_id],
+            cache_as=("drop_in", offer_id),
         )
         served = active
     if choice in ("workshop_103", "drop_in_and_workshop_103"):
