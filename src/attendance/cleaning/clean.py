@@ -36,6 +36,7 @@ from attendance.ingest.schemas import ReferralsSchema
 from .accounting import _accounting, _quarantine_table, build_review
 from .citizens import referral_identities, resolve_citizens
 from .processed_tables import (
+    StagedFile,
     _referrals_table,
     _visits_table,
     _write_csv,
@@ -193,6 +194,7 @@ def clean_dataset(
     ignore_title_and_header_rows(state, lookup)
     ignore_blank_rows(state)
     ignore_total_rows(state)
+    state.forget_header_norms()
     ignore_date_only_rows(state)
     ignore_unmarked_rows(state)
     ignore_absence_marks(state)
@@ -206,6 +208,8 @@ def clean_dataset(
     pseudonym = Pseudonymiser(key)
     ref_ident = referral_identities(referrals_raw, aliases)
     keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym, dates)
+    referrals = _referrals_table(referrals_raw, ref_ident, pseudonym)  # now: the raw referral list is freed
+    del referrals_raw, ref_ident
     release_memory()
     timed, t_in, t_out = parse_visit_times(state)
     max_stay_ns = int(params["max_stay_hours"] * 3.6e12)
@@ -265,44 +269,51 @@ def clean_dataset(
     del frame, kept, keys, closed
     release_memory()
     validate_visits(visits)
-    release_memory()
-    accounting = _accounting(state, raw)
-    if int(accounting["kept"].sum()) != visits.num_rows:
-        raise AccountingError(f"{int(accounting['kept'].sum())} kept rows but {visits.num_rows} visits")
-    referrals = _referrals_table(referrals_raw, ref_ident, pseudonym)
-    offers_json = {offer_id: offer.public_dict() for offer_id, offer in offers.items()}
-    offers_json["_dataset"] = {
-        "name": dataset.name,
-        "synthetic": dataset.synthetic,
-        "period_start": dataset.period_start.date().isoformat(),
-        "period_end": dataset.period_end.date().isoformat(),
-        "data_hash": data_hash(raw_dir),
-    }
-    quarantine = _quarantine_table(state)
-    log = state.log.table()
-    review_path = quarantine_dir / REVIEW_FILE
-    review = build_review(raw, accounting, log, state)
-    write_review(review, review_path)
-    review_counts = review.counts()
-    if params["strict"] and (error := strict_error(review_counts, review_path)) is not None:
-        _write_csv(quarantine, quarantine_dir / "quarantine.csv")
-        raise error
-
-    ReferralsSchema.validate(referrals.to_pandas())
-    paths = {
-        "visits": out_dir / "visits.parquet",
-        "referrals": out_dir / "referrals.parquet",
-        "offers": out_dir / "offers.json",
-        "quality_log": out_dir / "quality_log.csv",
-        "accounting": out_dir / "accounting.csv",
-        "quarantine": quarantine_dir / "quarantine.csv",
-    }
-    write_parquet(visits, paths["visits"])
+    # written now under a temporary name and moved to its place with the other outputs below (removed if the
+    # stage stops first): the Arrow table (0.6 GB at 10 M) is not alive during the accounting, review and writes
+    visits_file = StagedFile(out_dir / "visits.parquet")
+    write_parquet(visits, visits_file.partial)
+    n_visits = visits.num_rows
     del visits
-    write_parquet(referrals, paths["referrals"])
-    paths["offers"].write_text(json.dumps(offers_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _write_csv(log, paths["quality_log"])
-    _write_csv(accounting, paths["accounting"])
-    _write_csv(quarantine, paths["quarantine"])
-    paths["review"] = review_path
-    return CleanResult(offers_json, log, accounting, quarantine, paths, review_counts=review_counts)
+    release_memory()
+    with visits_file:
+        accounting = _accounting(state, raw)
+        if int(accounting["kept"].sum()) != n_visits:
+            raise AccountingError(f"{int(accounting['kept'].sum())} kept rows but {n_visits} visits")
+        offers_json = {offer_id: offer.public_dict() for offer_id, offer in offers.items()}
+        offers_json["_dataset"] = {
+            "name": dataset.name,
+            "synthetic": dataset.synthetic,
+            "period_start": dataset.period_start.date().isoformat(),
+            "period_end": dataset.period_end.date().isoformat(),
+            "data_hash": data_hash(raw_dir),
+        }
+        quarantine = _quarantine_table(state)
+        log = state.log.table()
+        review_path = quarantine_dir / REVIEW_FILE
+        review = build_review(raw, accounting, log, state)
+        write_review(review, review_path)
+        review_counts = review.counts()
+        if params["strict"] and (error := strict_error(review_counts, review_path)) is not None:
+            _write_csv(quarantine, quarantine_dir / "quarantine.csv")
+            raise error
+
+        ReferralsSchema.validate(referrals.to_pandas())
+        paths = {
+            "visits": visits_file.path,
+            "referrals": out_dir / "referrals.parquet",
+            "offers": out_dir / "offers.json",
+            "quality_log": out_dir / "quality_log.csv",
+            "accounting": out_dir / "accounting.csv",
+            "quarantine": quarantine_dir / "quarantine.csv",
+        }
+        visits_file.publish()
+        write_parquet(referrals, paths["referrals"])
+        paths["offers"].write_text(
+            json.dumps(offers_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        _write_csv(log, paths["quality_log"])
+        _write_csv(accounting, paths["accounting"])
+        _write_csv(quarantine, paths["quarantine"])
+        paths["review"] = review_path
+        return CleanResult(offers_json, log, accounting, quarantine, paths, review_counts=review_counts)

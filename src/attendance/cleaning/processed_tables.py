@@ -5,6 +5,7 @@ so the same data gives the same bytes; `data_hash` fingerprints the raw folder.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 from pathlib import Path
@@ -79,6 +80,29 @@ def write_parquet(table: pa.Table, path: Path) -> None:
         data_page_version="1.0",
         store_schema=False,
     )
+
+
+class StagedFile:
+    """A file written before the stage knows it will finish (to free what it was made from): kept under a
+    hidden name next to its place (`partial`) until `publish()` moves it there; if the stage stops first, the
+    `with` block removes it and the folders made for it, so a failed run leaves what it left before."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.partial = path.with_name(f".{path.name}.partial")
+        self._made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # deepest first
+
+    def publish(self) -> None:
+        self.partial.replace(self.path)
+
+    def __enter__(self) -> StagedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.partial.unlink(missing_ok=True)  # nothing left when published
+        for folder in self._made:
+            with contextlib.suppress(OSError):  # not empty: other outputs were written there
+                folder.rmdir()
 
 
 def _write_csv(frame: Visits, path: Path) -> None:

@@ -194,6 +194,11 @@ class State:
             cache[name] = np.array([normalise_header(c) for c in cats] + [""], dtype=object)
         return cache[name]
 
+    def forget_header_norms(self) -> None:
+        """Drop the cache of `header_norm` once the header and total rules have run (the citizen column's
+        distinct values alone are 45 MB at 10 M rows)."""
+        self.__dict__.pop("_header_norm", None)
+
     def per_row(self, name: str, table: np.ndarray) -> np.ndarray:
         """Broadcast a per-category table (last entry: missing) to the rows."""
         codes = self.df[name].cat.codes.to_numpy()
