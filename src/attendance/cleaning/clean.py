@@ -246,9 +246,9 @@ def clean_dataset(
     t_out[untimed] = NAT
     del untimed
     frame: Visits = {
-        "offer": offer_idx.astype(np.int64, copy=False),
+        "offer": offer_idx.astype(np.int32),  # int32 (40 MB at 10 M rows, not 80): widened where packed
         "date": dates,
-        "key": keys.codes.astype(np.int64),
+        "key": keys.codes,  # int32
         "timed": timed,
         "start": t_in,
         "end": t_out,
