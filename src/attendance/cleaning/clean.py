@@ -58,7 +58,16 @@ from .raw_rows import (
     quarantine_missing_citizen,
     remove_staff_and_volunteers,
 )
-from .records import NAT, NS_PER_MINUTE, STATUS_NAMES, AccountingError, State, Visits, release_memory
+from .records import (
+    NAT,
+    NS_PER_MINUTE,
+    STATUS_NAMES,
+    AccountingError,
+    State,
+    Visits,
+    gc_paused,
+    release_memory,
+)
 from .review import REVIEW_FILE, strict_error, write_review
 from .visit_dates import parse_visit_dates
 from .visit_merging import (
@@ -207,7 +216,8 @@ def clean_dataset(
     dates = parse_visit_dates(state, dataset)
     pseudonym = Pseudonymiser(key)
     ref_ident = referral_identities(referrals_raw, aliases)
-    keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym, dates)
+    with gc_paused():
+        keys = resolve_citizens(state, offer_idx, offers, referrals_raw, ref_ident, aliases, pseudonym, dates)
     referrals = _referrals_table(referrals_raw, ref_ident, pseudonym)  # now: the raw referral list is freed
     del referrals_raw, ref_ident
     release_memory()
