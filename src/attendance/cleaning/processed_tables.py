@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -83,26 +84,46 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 
 class StagedFile:
-    """A file written before the stage knows it will finish (to free what it was made from): kept under a
-    hidden name next to its place (`partial`) until `publish()` moves it there; if the stage stops first, the
-    `with` block removes it and the folders made for it, so a failed run leaves what it left before."""
+    """A Parquet file written by a thread before the stage knows it will finish (the stage goes on meanwhile,
+    and what it was made from is freed once written): under a hidden name next to its place (`partial`) until
+    `publish()` waits for it and moves it there; if the stage stops first, leaving the `with` block waits for
+    the thread and removes the file and the folders made for it, so a failed run leaves what it left before."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, table: pa.Table) -> None:
         self.path = path
         self.partial = path.with_name(f".{path.name}.partial")
         self._made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # deepest first
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-parquet")
+        self._writing: Future | None = self._pool.submit(_write_and_release, table, self.partial)
+
+    def _wait(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            try:
+                writing.result()  # the writer's error, if any, is raised here
+            finally:
+                self._pool.shutdown()
 
     def publish(self) -> None:
+        self._wait()
         self.partial.replace(self.path)
 
     def __enter__(self) -> StagedFile:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):  # the stage's own error is the one to report
+            self._wait()
         self.partial.unlink(missing_ok=True)  # nothing left when published
         for folder in self._made:
             with contextlib.suppress(OSError):  # not empty: other outputs were written there
                 folder.rmdir()
+
+
+def _write_and_release(table: pa.Table, path: Path) -> None:
+    write_parquet(table, path)
+    del table
+    release_memory()
 
 
 def _write_csv(frame: Visits, path: Path) -> None:
