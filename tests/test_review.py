@@ -102,6 +102,9 @@ def test_strict_stops_with_one_line(tmp_path):
     assert "2 review item(s)" in line and "similar unmatched names" in line and "1 rows" in line
     assert "see " in line and "quarantine/review.xlsx" in line and "\n" not in line
     assert review.strict_error({"rows": 1}).one_line().count("see data/quarantine/review.xlsx") == 1
+    # visits.parquet is written early (under a hidden name, issue 14): a stopped stage leaves none of it
+    assert not (tmp_path / "processed").exists()
+    assert (tmp_path / "quarantine" / "review.xlsx").is_file()
     assert (tmp_path / "quarantine" / "review.xlsx").is_file()
     assert not (tmp_path / "processed" / "visits.parquet").exists()
 

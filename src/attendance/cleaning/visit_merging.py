@@ -37,8 +37,12 @@ def _day_group(frame: Visits) -> np.ndarray:
     offer = frame["offer"]
     if key.max(initial=0) >= 1 << 30 or offer.max(initial=0) >= 1 << 15:
         return pd.MultiIndex.from_arrays([offer, key, day]).codes  # pragma: no cover - absurd sizes
-    group = offer << 47  # (offer << 47) | (key << 17) | day, in place
-    group |= key << 17
+    group = offer.astype(np.int64)  # (offer << 47) | (key << 17) | day, in place (offer and key are int32)
+    group <<= 47
+    shifted = key.astype(np.int64)
+    shifted <<= 17
+    group |= shifted
+    del shifted
     group |= day
     return group
 

@@ -42,12 +42,15 @@ REGISTRATION_FIELDS = tuple(COLUMN_ALIASES)
 REFERRAL_FIELDS = tuple(REFERRAL_ALIASES)
 
 
+_NOT_HEADER_CHAR = re.compile(r"[^0-9a-zæøåäöü]")  # compiled once: called for every distinct cell value
+
+
 def normalise_header(text: object) -> str:
     """Header text reduced to lower-case letters and digits (Danish letters kept)."""
     if text is None:
         return ""
     value = unicodedata.normalize("NFC", str(text)).casefold()
-    return re.sub(r"[^0-9a-zæøåäöü]", "", value)
+    return _NOT_HEADER_CHAR.sub("", value)
 
 
 def _extend(table: dict[str, list[str]], extra: object, source: Path, section: str) -> dict[str, list[str]]:

@@ -284,7 +284,11 @@ def parse_times(values: pd.Series) -> pd.Series:
 def is_blank_values(values: pd.Series) -> np.ndarray:
     """True where a raw cell is empty (NaN, None or only spaces)."""
     codes, uniques = _codes_and_uniques(values)
-    lookup = np.array([_is_blank(u) for u in uniques] + [True], dtype=bool)
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string":  # only texts (the citizen column's
+        blank = [not u.strip() for u in uniques]  # half a million names): no per-value type checks
+    else:
+        blank = [_is_blank(u) for u in uniques]
+    lookup = np.array(blank + [True], dtype=bool)
     return lookup[np.where(codes < 0, len(uniques), codes)]
 
 
