@@ -23,7 +23,6 @@ SECRET_FILE = Path(".secrets") / "pseudonym.key"
 DEMO_KEY_FILE = "demo_pseudonym.key"
 MIN_KEY_LENGTH = 16
 KEY_HEX_CHARS = 16
-_SHA256_BLOCK = 64  # bytes: HMAC pads (or hashes) the key to this
 
 _HOW_TO_SET = (
     f"set the environment variable {KEY_ENV} or write a long random secret to {SECRET_FILE} in the project "
@@ -98,13 +97,9 @@ class Pseudonymiser:
     def __init__(self, key: bytes) -> None:
         self.key = key
         self._cache: dict[str, str] = {}
-        # HMAC (RFC 2104) as its two SHA-256 states after the padded key, copied per identifier: the same
-        # digest as hmac.new in half the time (0.4 s, not 0.9, for half a million names)
-        block = (key if len(key) <= _SHA256_BLOCK else hashlib.sha256(key).digest()).ljust(
-            _SHA256_BLOCK, b"\0"
-        )
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        # the standard library's HMAC keyed once and copied per identifier (its two SHA-256 states after the
+        # padded key): the same digest as hmac.new, a third less time for half a million names
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def __call__(self, identifier: object) -> str:
         return self.of_normalised(normalise_identifier(identifier))
@@ -113,10 +108,8 @@ class Pseudonymiser:
         """The key of an identifier that is already normalised (skips normalising again)."""
         found = self._cache.get(normalised)
         if found is None:
-            inner = self._inner.copy()
-            inner.update(normalised.encode("utf-8"))
-            outer = self._outer.copy()
-            outer.update(inner.digest())
-            found = outer.hexdigest()[:KEY_HEX_CHARS]
+            digest = self._keyed.copy()
+            digest.update(normalised.encode("utf-8"))
+            found = digest.hexdigest()[:KEY_HEX_CHARS]
             self._cache[normalised] = found
         return found
