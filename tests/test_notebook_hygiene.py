@@ -124,3 +124,37 @@ def test_notebooks_are_linted_and_formatted_by_ruff_like_the_rest():
         )
         assert done.returncode == 0, done.stdout + done.stderr
     assert "notebooks" not in (ROOT / "pyproject.toml").read_text(encoding="utf-8").split("[tool.ruff]")[1]
+
+
+MAX_NOTEBOOK_CODE_LINES = 150  # issue 11: narrative, parameters and calls; the analysis lives in src/
+
+
+def _code_lines(notebook: dict) -> list[str]:
+    return [
+        line
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+
+
+def test_code_line_count_can_fail():
+    cell = {"cell_type": "code", "source": ["x = 1\n", "# a comment\n", "\n", "def f():\n", "    return 2\n"]}
+    assert _code_lines({"cells": [cell, {"cell_type": "markdown", "source": ["text"]}]}) == [
+        "x = 1",
+        "def f():",
+        "    return 2",
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_thin(path: Path):
+    """A notebook calls the package: at most ~150 lines of code and no function or class of its own (a helper
+    defined in a notebook has no unit test and is repeated in the next one)."""
+    lines = _code_lines(json.loads(path.read_text(encoding="utf-8")))
+    assert len(lines) <= MAX_NOTEBOOK_CODE_LINES, (
+        f"{path.name} has {len(lines)} lines of code: move the analysis into src/attendance"
+    )
+    defined = [line for line in lines if line.lstrip().startswith(("def ", "class ", "async def "))]
+    assert not defined, f"{path.name} defines {defined[0].strip()!r}: put it in src/attendance with a test"
