@@ -2,7 +2,7 @@
 its terms from here, so a reader meets one word for one thing ("dagsmaksimum", never also "dagsspids";
 "90 %-fraktil", never also "90. percentil").
 
-English identifiers, Danish values. The design glossary (shared/DESIGN.md §2) maps the domain words to code;
+English identifiers, Danish values. The design glossary (docs/design.md §2) maps the domain words to code;
 this module holds the words as the reports print them.
 """
 
