@@ -188,6 +188,21 @@ def test_title_header_blank_total_rows_are_ignored(tmp_path):
     assert result.totals()["ignored"] == 6
 
 
+def test_a_total_in_the_offer_column_is_a_total_row_not_an_unknown_offer(tmp_path):
+    """Staff write "I alt" in column A of a long sheet under the hours; with a citizen it stays an error."""
+    header = ["Tilbud", "Dato", "Navn", "Ind", "Ud", "Timer"]
+    rows = [
+        header,
+        ["AUC", "02-03-2026", "Hanne Jensen", "9", "12", "3"],
+        ["I alt", None, None, None, None, "3"],
+    ]
+    result = run(tmp_path / "a", rows, name="auc_2026-03.csv")
+    assert log_rules(result).count("total_row") == 1
+    assert result.totals() == {"read": 3, "kept": 1, "merged": 0, "quarantined": 0, "ignored": 2}
+    with pytest.raises(InputError, match="unknown offer"):
+        run(tmp_path / "b", [header, ["I alt", "02-03-2026", "Hanne Jensen", "9", "12", "3"]], name="x.csv")
+
+
 def test_sum_like_names_are_not_total_rows(tmp_path):
     result = run(tmp_path, [HEADER, ["02-03-2026", "Summer Hansen", "9", "12", ""]])
     assert "total_row" not in log_rules(result)

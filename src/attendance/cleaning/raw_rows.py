@@ -84,6 +84,11 @@ def ignore_total_rows(state: State) -> None:
         is_total = np.array([bool(pattern.match(v)) for v in state.header_norm(name)], dtype=bool)
         is_total[-1] = False
         total |= state.per_row(name, is_total)
+    # "I alt" in the offer column (column A of a long sheet) on a row without a citizen: a total, not an
+    # unknown offer to add to offers.yaml. A row that names a citizen is never a total row
+    is_total = np.array([bool(pattern.match(v)) for v in state.header_norm("offer")], dtype=bool)
+    is_total[-1] = False
+    total |= state.per_row("offer", is_total) & is_blank_values(state.df["citizen"])
     state.drop(total, IGNORED, "total_row", None, "total row (I alt / Total / Sum)")
 
 
