@@ -205,8 +205,14 @@ def resolve_models(specs: Sequence[Mapping], offer_ids: Sequence[str]) -> dict[s
     return out
 
 
-def _plan_key(*parts) -> str:
-    return json.dumps(parts, sort_keys=True, default=str)
+def _remembered(inputs: DecisionInputs, compute, *key_parts) -> tuple[float, dict]:
+    """A plan from `inputs.plans` under what it depends on, computed the first time; a copy of its per-day
+    staff, which offer_option adds the workshop's staff to."""
+    key = json.dumps(key_parts, sort_keys=True, default=str)
+    if key not in inputs.plans:
+        inputs.plans[key] = compute()
+    floor, per_day = inputs.plans[key]
+    return floor, dict(per_day)
 
 
 def _staff_plan(
@@ -214,11 +220,14 @@ def _staff_plan(
 ):
     """Floor hours per week and staff on duty per opening day (its highest slot) from `staffing.scenario`;
     remembered in `inputs.plans` under `cache_as` (which model this is) with the settings it depends on."""
-    key = _plan_key("staff", cache_as, settings.staffing, settings.demand_change)
-    if key not in inputs.plans:
-        inputs.plans[key] = _compute_staff_plan(model, inputs, settings, opening_hours)
-    floor, per_day = inputs.plans[key]
-    return floor, dict(per_day)  # a copy: offer_option adds the workshop's staff to it
+    return _remembered(
+        inputs,
+        lambda: _compute_staff_plan(model, inputs, settings, opening_hours),
+        "staff",
+        cache_as,
+        settings.staffing,
+        settings.demand_change,
+    )
 
 
 def _compute_staff_plan(model: ArrivalModel, inputs: DecisionInputs, settings: Settings, opening_hours):
@@ -236,11 +245,14 @@ def _compute_staff_plan(model: ArrivalModel, inputs: DecisionInputs, settings: S
 
 
 def _workshop_plan(offer_id: str, inputs: DecisionInputs, settings: Settings):
-    key = _plan_key("workshop", offer_id, settings.staffing, settings.participants_per_supervisor)
-    if key not in inputs.plans:
-        inputs.plans[key] = _compute_workshop_plan(offer_id, inputs, settings)
-    floor, per_day = inputs.plans[key]
-    return floor, dict(per_day)
+    return _remembered(
+        inputs,
+        lambda: _compute_workshop_plan(offer_id, inputs, settings),
+        "workshop",
+        offer_id,
+        settings.staffing,
+        settings.participants_per_supervisor,
+    )
 
 
 def _compute_workshop_plan(offer_id: str, inputs: DecisionInputs, settings: Settings):
